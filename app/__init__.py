@@ -1,0 +1,54 @@
+"""Afterword: post-interaction feedback surveys."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.config import INSTANCE, ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, with `config` overriding any setting."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    app.json.sort_keys = False  # keep schema field order: easier to read
+    _register_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (the models must be known before migrate binds)
+    from app.extensions import csrf, db, limiter, migrate
+    from app.i18n import init_babel
+
+    db.init_app(app)
+    from app.models.types import render_item
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, render_item=render_item)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_babel(app)
+    from app.queue import init_celery
+
+    init_celery(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.api.errors import register_error_handlers
+    from app.cli import register_cli
+    from app.hooks import bp as hooks_bp
+    from app.survey import bp as survey_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(hooks_bp)
+    app.register_blueprint(survey_bp)
+    register_error_handlers(app)
+    register_cli(app)

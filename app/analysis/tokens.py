@@ -1,0 +1,120 @@
+"""One fast tokenizer shared by language detection, sentiment and themes.
+
+TextBlob's `.words` needs NLTK's punkt data, which we cannot download, and the pattern
+tokenizer is slower than we need; so a comment is tokenized once, here, with one
+precompiled regex, and every later step reads the same tokens.
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from app.analysis.lexicon import emoticon_pattern
+
+WORD, NUMBER, PUNCT, SYMBOL, EMOTICON = "w", "n", "p", "s", "e"
+
+# Characters that only decorate an emoji (variation selectors, skin tones, joiners) and
+# curly quotes, normalised before tokenizing so "❤️" and "❤" look the same.
+_NORMALISE = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\ufe0f": None,
+        "\ufe0e": None,
+        "\u200d": " ",
+        **{cp: None for cp in range(0x1F3FB, 0x1F400)},
+    }
+)
+
+_TOKEN_RE = re.compile(
+    r"(?P<url>https?://\S+|www\.\S+|\S+@\S+\.\w+)"
+    r"|(?P<emo>" + emoticon_pattern() + r")"
+    r"|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)*'?)"
+    r"|(?P<num>\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|h|hrs?|mins?|x)?)"
+    r"|(?P<eos>[!?]+|\.+|…|;|\n\s*)"
+    r"|(?P<punct>[,:()\[\]\-–—/&+*\"'#%$€£])"
+    r"|(?P<sym>[^\s\w])"
+)
+
+# Clitics are split the way the pattern tagger expects ("didn't" -> "did n't").
+_CLITICS = ("n't", "'s", "'re", "'ve", "'ll", "'d", "'m")
+# Contractions typed without the apostrophe, common in quick survey comments.
+_BARE_NEGATIONS = {
+    "dont": "do",
+    "didnt": "did",
+    "doesnt": "does",
+    "cant": "ca",
+    "wont": "wo",
+    "isnt": "is",
+    "wasnt": "was",
+    "arent": "are",
+    "werent": "were",
+    "havent": "have",
+    "hasnt": "has",
+    "hadnt": "had",
+    "couldnt": "could",
+    "wouldnt": "would",
+    "shouldnt": "should",
+}
+
+
+class Token(NamedTuple):
+    text: str  # as written (after quote normalisation)
+    low: str  # lower-cased, the form every lexicon uses
+    kind: str  # WORD, NUMBER, PUNCT (",", "(" ...), "." for a sentence end, SYMBOL, EMOTICON
+    start: int  # character offsets in the normalised text, for quoting drivers
+    end: int
+
+
+def normalise(text: str) -> str:
+    return text.translate(_NORMALISE)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of an already normalised text; URLs and e-mail addresses are dropped."""
+    tokens: list[Token] = []
+    append = tokens.append
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup
+        s, e = m.span()
+        raw = m.group()
+        if kind == "word":
+            low = raw.lower()
+            if "'" in low:
+                for clitic in _CLITICS:
+                    if low.endswith(clitic) and len(low) > len(clitic):
+                        cut = e - len(clitic)
+                        append(Token(raw[: cut - s], low[: cut - s], WORD, s, cut))
+                        append(Token(raw[cut - s :], clitic, WORD, cut, e))
+                        break
+                else:
+                    low = low.strip("'")
+                    if low:
+                        append(Token(raw, low, WORD, s, e))
+                continue
+            stem = _BARE_NEGATIONS.get(low)
+            if stem is not None:
+                append(Token(raw[: len(stem)], stem, WORD, s, s + len(stem)))
+                append(Token(raw[len(stem) :], "n't", WORD, s + len(stem), e))
+            else:
+                append(Token(raw, low, WORD, s, e))
+        elif kind == "num":
+            append(Token(raw, raw.lower(), NUMBER, s, e))
+        elif kind == "eos":
+            append(Token(raw, ".", PUNCT, s, e))
+        elif kind == "punct":
+            append(Token(raw, raw, PUNCT, s, e))
+        elif kind == "emo":
+            append(Token(raw, raw.lower(), EMOTICON, s, e))
+        elif kind == "sym":
+            append(Token(raw, raw, SYMBOL, s, e))
+        # urls are dropped: they carry no sentiment and would confuse emoticons (":/").
+    return tokens
+
+
+def pattern_tokens(phrase: str) -> list[str]:
+    """Lower-case tokens of a lexicon phrase, split exactly like a comment."""
+    return [t.low for t in tokenize(normalise(phrase))]

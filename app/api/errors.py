@@ -1,0 +1,55 @@
+"""Every error leaves in one shape: {"error": {"code", "message", "fields"}}."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from app.errors import APIError
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def _wants_json() -> bool:
+    path = request.path
+    return path.startswith(("/api/", "/hooks/")) or path == "/healthz" or request.is_json
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(APIError)
+    def _api_error(err: APIError):
+        return error_response(err.status, err.code, err.message, err.fields)
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(err: ValidationError):
+        fields = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        return error_response(422, "validation_error", "The request has invalid fields.", fields)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        status = err.code or 500
+        code = _HTTP_CODES.get(status, "http_error")
+        if status == 400 and "CSRF" in (err.description or ""):
+            code = "csrf_failed"
+        if _wants_json():
+            return error_response(status, code, err.description or err.name)
+        html = render_template("error.html", status=status, title=err.name, message=err.description)
+        return html, status

@@ -1,0 +1,63 @@
+"""One environment-driven configuration; tests pass their own overrides to create_app."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("AFTERWORD_INSTANCE", ROOT / "instance"))
+
+
+def _dev_secret_key() -> str:
+    """A key generated once and kept under instance/, so sessions survive restarts in dev."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{INSTANCE / 'afterword.db'}"
+    # Accept the common postgres:// spellings and use psycopg 3, the driver we install.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config() -> dict:
+    """Read the environment once; the result is a plain dict that create_app applies."""
+    production = os.environ.get("AFTERWORD_ENV", "development") == "production"
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise RuntimeError("SECRET_KEY must be set when AFTERWORD_ENV=production")
+        secret = _dev_secret_key()
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Afterword <surveys@afterword.localhost>"),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "OUTBOX_DIR": str(INSTANCE / "outbox"),
+        "BROKER_DIR": str(INSTANCE / "broker"),
+        # Bodies above this size are refused with 413 before any parsing.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 256 * 1024)),
+        "WEBHOOK_TOLERANCE_SECONDS": 300,
+        # How long a customer may change an answer after confirming it.
+        "ANSWER_EDIT_WINDOW_HOURS": int(os.environ.get("ANSWER_EDIT_WINDOW_HOURS", 24)),
+        # A survey page form may be left open for a day before it is submitted.
+        "WTF_CSRF_TIME_LIMIT": 24 * 3600,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "120 per minute"),
+        "HOOK_RATE_LIMIT": os.environ.get("HOOK_RATE_LIMIT", "600 per minute"),
+    }

@@ -1,0 +1,20 @@
+"""POST /hooks/{integration_id}: the public door for helpdesk webhooks."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from app.extensions import csrf, limiter
+from app.services.hooks import receive_hook
+
+bp = Blueprint("hooks", __name__)
+csrf.exempt(bp)  # signed by the sender, not by a browser session
+
+
+@bp.post("/hooks/<int:integration_id>")
+@limiter.limit(lambda: current_app.config["HOOK_RATE_LIMIT"])
+def receive(integration_id: int):
+    """Receive a helpdesk webhook, verified over the raw body."""
+    body = request.get_data(cache=False)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    outcome = receive_hook(integration_id, headers, body, current_app.config["WEBHOOK_TOLERANCE_SECONDS"])
+    return jsonify(outcome.body), outcome.status

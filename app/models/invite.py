@@ -1,0 +1,75 @@
+"""An invite: one customer asked about one ticket, with the ticket's facts and a delivery history."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+INVITE_STATUSES = ("scheduled", "sending", "sent", "failed", "skipped", "cancelled")
+
+
+class Invite(db.Model):
+    __tablename__ = "invites"
+    __table_args__ = (
+        CheckConstraint("status IN ('scheduled', 'sending', 'sent', 'failed', 'skipped', 'cancelled')", name="status"),
+        Index("ix_invites_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id", ondelete="SET NULL"))
+    # The survey link's secret: 192 random bits, URL-safe.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    reason: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+
+    customer_email: Mapped[str | None] = mapped_column(String(320))
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    customer_id: Mapped[str | None] = mapped_column(String(200))
+    customer_segment: Mapped[str | None] = mapped_column(String(100))
+
+    ticket_id: Mapped[str | None] = mapped_column(String(200))
+    agent_id: Mapped[str | None] = mapped_column(String(200))
+    agent_name: Mapped[str | None] = mapped_column(String(200))
+    agent_email: Mapped[str | None] = mapped_column(String(320))
+    team: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(50))
+    priority: Mapped[str | None] = mapped_column(String(50))
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    ticket_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopens: Mapped[int | None] = mapped_column(Integer)
+    handle_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the worker that claims the send; a second worker finds it taken and sends nothing.
+    send_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    events: Mapped[list[InviteEvent]] = relationship(
+        back_populates="invite", order_by="InviteEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class InviteEvent(db.Model):
+    """The status history: what happened to an invite and why, in order."""
+
+    __tablename__ = "invite_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    invite: Mapped[Invite] = relationship(back_populates="events")

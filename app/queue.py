@@ -1,0 +1,75 @@
+"""The Celery app bound to Flask, and `enqueue`, the one way the app hands work to workers.
+
+Services name tasks rather than import them, so imports keep going one way (workers -> app).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery import Celery, Task
+from flask import Flask, current_app
+
+SEND_INVITE_EMAIL = "afterword.send_invite_email"
+ANALYZE_RESPONSE = "afterword.analyze_response"
+SWEEP_DUE_INVITES = "afterword.sweep_due_invites"
+
+
+def init_celery(app: Flask) -> Celery:
+    """Create the Celery app from the Flask config: Redis when REDIS_URL is set, else files."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.conf.update(_celery_settings(app.config))
+    celery.conf.update(app.config.get("CELERY", {}))
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+def _celery_settings(config) -> dict:
+    redis_url = config.get("REDIS_URL")
+    settings = {
+        "task_ignore_result": True,
+        "broker_connection_retry_on_startup": True,
+        # A publish must fail fast when the broker is down: the invite is already stored and the
+        # periodic sweep will send it, so a web request should never hang on the broker.
+        "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        "broker_connection_timeout": 2,
+        "worker_hijack_root_logger": False,
+        "beat_schedule": {"sweep-due-invites": {"task": SWEEP_DUE_INVITES, "schedule": 30.0}},
+        "timezone": "UTC",
+        # The worker imports these; eager mode (tests) imports them on first use.
+        "include": ["workers.tasks.delivery", "workers.tasks.analysis"],
+    }
+    if redis_url:
+        settings["broker_url"] = redis_url
+        settings["broker_transport_options"] = {"socket_connect_timeout": 2, "socket_timeout": 5}
+    else:
+        # No broker installed: a folder under instance/ carries the messages between processes.
+        folder = Path(config["BROKER_DIR"])
+        for sub in ("queue", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        settings["broker_url"] = "filesystem://"
+        settings["broker_transport_options"] = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+        settings["worker_enable_remote_control"] = False
+    return settings
+
+
+def enqueue(task_name: str, *args) -> None:
+    """Hand a task to the workers (or run it in place when CELERY task_always_eager is on)."""
+    celery: Celery = current_app.extensions["celery"]
+    if celery.conf.task_always_eager:
+        if task_name not in celery.tasks:
+            celery.loader.import_default_modules()
+        celery.tasks[task_name].apply(args=args, throw=True)
+    else:
+        celery.send_task(task_name, args=args)

@@ -1,0 +1,61 @@
+"""Query-string shapes for the list and aggregate endpoints."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from app.schemas.common import AwareDateTime, StrictSchema
+
+SENTIMENTS = ["negative", "neutral", "positive", "unsupported_language", "empty"]
+
+
+class RangeQuery(StrictSchema):
+    survey_id = fields.Integer()
+    since = AwareDateTime()
+    until = AwareDateTime()
+
+
+class ResponsesQuery(RangeQuery):
+    score_min = fields.Integer()
+    score_max = fields.Integer()
+    sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
+    theme = fields.String(validate=validate.Length(max=100))
+    mismatch = fields.Boolean()
+    agent = fields.String(validate=validate.Length(max=320))
+    team = fields.String(validate=validate.Length(max=200))
+    channel = fields.String(validate=validate.Length(max=50))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200))
+
+
+class MetricsQuery(RangeQuery):
+    interval = fields.String(validate=validate.OneOf(["day", "week", "month"]))
+    group_by = fields.String(validate=validate.OneOf(["agent", "team", "channel", "priority", "segment", "tag"]))
+    tz = fields.String()
+
+    @validates("tz")
+    def _known_zone(self, value: str, **kwargs) -> None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError("Not a known IANA time zone, e.g. Europe/Paris.") from None
+
+
+class ResponseOutSchema(Schema):
+    id = fields.Integer()
+    survey_id = fields.Integer()
+    invite_id = fields.Integer()
+    score = fields.Integer()
+    comment = fields.String(allow_none=True)
+    answered_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    sentiment = fields.Function(
+        lambda r: None
+        if r.analysis_version is None
+        else {"polarity": r.polarity, "subjectivity": r.subjectivity, "label": r.sentiment_label, "language": r.language}
+    )
+    themes = fields.List(fields.String())
+    mismatch = fields.Function(lambda r: r.mismatch_reason is not None)
+    mismatch_reason = fields.String(allow_none=True)
+    analysis_version = fields.Integer(allow_none=True)

@@ -1,0 +1,69 @@
+"""Listing answers with filters and keyset pagination."""
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+
+from app.errors import APIError
+from app.models import Invite, Response, ResponseTheme
+
+
+def filtered_responses(workspace_id: int, filters: dict) -> Select:
+    """The answers of one workspace matching the /responses filters, newest first."""
+    query = (
+        select(Response, Invite)
+        .join(Invite, Invite.id == Response.invite_id)
+        .where(Response.workspace_id == workspace_id)
+    )
+    if "survey_id" in filters:
+        query = query.where(Response.survey_id == filters["survey_id"])
+    if "since" in filters:
+        query = query.where(Response.answered_at >= filters["since"])
+    if "until" in filters:
+        query = query.where(Response.answered_at < filters["until"])
+    if "score_min" in filters:
+        query = query.where(Response.score >= filters["score_min"])
+    if "score_max" in filters:
+        query = query.where(Response.score <= filters["score_max"])
+    if "sentiment" in filters:
+        query = query.where(Response.sentiment_label == filters["sentiment"])
+    if "theme" in filters:
+        tagged = select(ResponseTheme.response_id).where(ResponseTheme.theme == filters["theme"])
+        query = query.where(Response.id.in_(tagged))
+    if "mismatch" in filters:
+        flagged = Response.mismatch_reason.is_not(None)
+        query = query.where(flagged if filters["mismatch"] else ~flagged)
+    if "agent" in filters:
+        query = query.where(or_(Invite.agent_id == filters["agent"], Invite.agent_email == filters["agent"]))
+    if "team" in filters:
+        query = query.where(Invite.team == filters["team"])
+    if "channel" in filters:
+        query = query.where(Invite.channel == filters["channel"])
+    return query.order_by(Response.answered_at.desc(), Response.id.desc())
+
+
+def page(query: Select, limit: int, cursor: str | None) -> Select:
+    """Keyset pagination: rows strictly after the cursor's (answered_at, id)."""
+    if cursor:
+        answered_at, last_id = decode_cursor(cursor)
+        query = query.where(
+            or_(Response.answered_at < answered_at, and_(Response.answered_at == answered_at, Response.id < last_id))
+        )
+    return query.limit(limit + 1)
+
+
+def encode_cursor(response: Response) -> str:
+    raw = f"{response.answered_at.isoformat()}|{response.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, ident = raw.partition("|")
+        return datetime.fromisoformat(stamp), int(ident)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise APIError(400, "invalid_cursor", "The cursor is not one this API returned.", {"cursor": ["Invalid."]}) from None

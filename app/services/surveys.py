@@ -1,0 +1,65 @@
+"""Survey CRUD, with each kind's defaults filled in."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.errors import APIError
+from app.extensions import db
+from app.models import Survey
+from app.services.kinds import KINDS
+
+
+def create_survey(workspace_id: int, data: dict) -> Survey:
+    """Create a survey from validated fields, defaulting wording and scale from its kind."""
+    kind = KINDS[data["kind"]]
+    scale = data.pop("scale", kind.default_scale)
+    follow_up = {**kind.follow_up, **data.pop("follow_up", {})}
+    survey = Survey(
+        workspace_id=workspace_id,
+        question=data.pop("question", None) or kind.question,
+        scale_min=scale[0],
+        scale_max=scale[1],
+        follow_up=follow_up,
+        **data,
+    )
+    db.session.add(survey)
+    db.session.commit()
+    return survey
+
+
+def get_survey(workspace_id: int, survey_id: int) -> Survey:
+    """A live survey of this workspace, or 404 (another tenant's id looks exactly like a missing one)."""
+    survey = db.session.scalar(
+        select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id, Survey.archived.is_(False))
+    )
+    if survey is None:
+        raise APIError(404, "not_found", f"No survey {survey_id} in this workspace.")
+    return survey
+
+
+def list_surveys(workspace_id: int) -> list[Survey]:
+    query = select(Survey).where(Survey.workspace_id == workspace_id, Survey.archived.is_(False)).order_by(Survey.id)
+    return list(db.session.scalars(query))
+
+
+def update_survey(survey: Survey, data: dict) -> Survey:
+    """Apply a partial update; the kind is fixed once answers may exist."""
+    if "kind" in data and data["kind"] != survey.kind:
+        raise APIError(422, "validation_error", "A survey's kind cannot change.", {"kind": ["Cannot change."]})
+    data.pop("kind", None)
+    if "scale" in data:
+        if tuple(data["scale"]) not in KINDS[survey.kind].scales:
+            raise APIError(422, "validation_error", "Scale not allowed for this kind.", {"scale": ["Not allowed."]})
+        survey.scale_min, survey.scale_max = data.pop("scale")
+    if "follow_up" in data:
+        survey.follow_up = {**survey.follow_up, **data.pop("follow_up")}
+    for name, value in data.items():
+        setattr(survey, name, value)
+    db.session.commit()
+    return survey
+
+
+def archive_survey(survey: Survey) -> None:
+    """Surveys are archived, not deleted, so their answers keep counting in history."""
+    survey.archived = True
+    db.session.commit()

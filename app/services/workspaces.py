@@ -1,0 +1,28 @@
+"""Creating workspaces and their API keys."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from app.extensions import db
+from app.models import Workspace
+
+KEY_PREFIX = "aw_"
+
+
+def new_api_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
+
+
+def hash_api_key(key: str) -> str:
+    # Keys carry 256 random bits, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_workspace(name: str, timezone: str = "UTC") -> tuple[Workspace, str]:
+    """Create a workspace; returns it with its API key, which is never stored in clear."""
+    key = new_api_key()
+    workspace = Workspace(name=name, api_key_hash=hash_api_key(key), api_key_prefix=key[:10], timezone=timezone)
+    db.session.add(workspace)
+    db.session.commit()
+    return workspace, key

@@ -1,0 +1,1 @@
+"""Background work. `celery -A workers worker` loads the Celery app from `workers.celery`."""

@@ -1,0 +1,15 @@
+"""The worker entry module: builds the Flask app once per process and exposes its Celery app."""
+from celery.signals import worker_process_init
+
+from app import create_app
+from app.extensions import db
+
+flask_app = create_app()
+celery = app = flask_app.extensions["celery"]
+
+
+@worker_process_init.connect
+def _fresh_pool(**kwargs) -> None:
+    # Forked children must not share the parent's database sockets.
+    with flask_app.app_context():
+        db.engine.dispose(close=False)

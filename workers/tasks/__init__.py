@@ -1,0 +1,1 @@
+"""Thin tasks: take ids, call one service, safe to run twice."""
