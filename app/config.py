@@ -60,4 +60,6 @@ def load_config() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "120 per minute"),
         "HOOK_RATE_LIMIT": os.environ.get("HOOK_RATE_LIMIT", "600 per minute"),
+        # Extra Celery settings; a named queue lets several deployments share one Redis.
+        "CELERY": {"task_default_queue": os.environ["CELERY_DEFAULT_QUEUE"]} if os.environ.get("CELERY_DEFAULT_QUEUE") else {},
     }

@@ -1,76 +1,83 @@
 """Verbatim analysis: sentiment, language, themes and tone-score mismatch.
 
-Pure functions over plain values: nothing here imports Flask or the database,
-and nothing is downloaded at run time (TextBlob's NLTK corpora are not used).
+Pure functions over plain values: nothing here imports Flask or the database, and nothing
+is downloaded at run time (TextBlob's NLTK corpora are never used).
+
+    analyze_comment("Fast, but nothing was fixed")
+    -> CommentAnalysis(polarity=-0.475, subjectivity=0.45, label='negative', language='en',
+                       drivers=['nothing was fixed'], themes=[])
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from textblob import TextBlob
+from app.analysis.mismatch import detect_mismatch
+from app.analysis.sentiment import SupportAnalyzer, SupportSentiment, analyze_tokens
+from app.analysis.themes import combine_themes, extract_themes, match_custom_themes
+from app.analysis.tokens import normalise, tokenize
 
-# Bump whenever scoring changes, so stored results can be re-run by the backfill.
-ANALYSIS_VERSION = 1
-
-_POSITIVE_AT = 0.1
-_NEGATIVE_AT = -0.1
+# Bump whenever scoring or theme extraction changes, so stored results get re-run by the
+# backfill. 1: plain TextBlob polarity. 2: SupportAnalyzer, pattern-chunk themes.
+ANALYSIS_VERSION = 2
 
 
 @dataclass(frozen=True)
 class CommentAnalysis:
-    polarity: float | None
-    subjectivity: float | None
+    polarity: float | None  # -1..1; None when empty or not English
+    subjectivity: float | None  # 0..1; None when empty or not English
     label: str  # negative | neutral | positive | unsupported_language | empty
-    language: str
-    drivers: list[str] = field(default_factory=list)
-    themes: list[str] = field(default_factory=list)
+    language: str  # ISO 639-1 guess, e.g. "en"
+    drivers: list[str] = field(default_factory=list)  # phrases that drove the polarity
+    themes: list[str] = field(default_factory=list)  # workspace theme names, then auto keys
 
 
-def analyze_comment(text: str | None) -> CommentAnalysis:
-    """Sentiment, language and themes of one survey comment."""
+_EMPTY = CommentAnalysis(None, None, "empty", "en", [], [])
+
+
+def analyze_comment(text: str | None, custom_themes: dict[str, list[str]] | None = None) -> CommentAnalysis:
+    """Sentiment, language and themes of one survey comment.
+
+    custom_themes (workspace theme name -> keywords/phrases) are matched first and take
+    precedence over automatic theme keys covering the same words.
+    """
     if text is None or not text.strip():
-        return CommentAnalysis(None, None, "empty", "en", [], [])
-    polarity, subjectivity = TextBlob(text).sentiment
-    if polarity >= _POSITIVE_AT:
-        label = "positive"
-    elif polarity <= _NEGATIVE_AT:
-        label = "negative"
-    else:
-        label = "neutral"
-    return CommentAnalysis(round(polarity, 4), round(subjectivity, 4), label, "en", [], [])
+        return _EMPTY
+    normalised = normalise(text)
+    tokens = tokenize(normalised)
+    sentiment: SupportSentiment = analyze_tokens(normalised, tokens)
+    auto = extract_themes(tokens) if sentiment.language == "en" else []
+    themes = combine_themes(normalised, auto, custom_themes)
+    return CommentAnalysis(
+        sentiment.polarity, sentiment.subjectivity, sentiment.label, sentiment.language,
+        sentiment.drivers, themes,
+    )
 
 
-def analyze_comments(texts: list[str]) -> list[CommentAnalysis]:
-    """Analyse many comments; same results as calling analyze_comment on each."""
-    return [analyze_comment(text) for text in texts]
+def analyze_comments(
+    texts: list[str | None], custom_themes: dict[str, list[str]] | None = None
+) -> list[CommentAnalysis]:
+    """Analyse a batch; same results as analyze_comment on each, faster on repeats.
 
-
-def detect_mismatch(
-    kind: str, score: int, scale_min: int, scale_max: int, analysis: CommentAnalysis
-) -> str | None:
-    """Reason text when the comment's tone contradicts the score, else None."""
-    if analysis.polarity is None:
-        return None
-    top = score >= scale_max - (1 if kind == "nps" else 0)
-    bottom = score <= scale_min + (1 if kind == "nps" else 0)
-    if top and analysis.polarity <= -0.3:
-        return f"score {score} of {scale_max} but the comment is negative (polarity {analysis.polarity:.2f})"
-    if bottom and analysis.polarity >= 0.3:
-        return f"score {score} of {scale_max} but the comment is positive (polarity {analysis.polarity:.2f})"
-    return None
-
-
-def match_custom_themes(text: str, themes: dict[str, list[str]]) -> list[str]:
-    """Names of workspace-defined themes whose keywords occur in the text."""
-    lowered = (text or "").lower()
-    return [name for name, keywords in themes.items() if any(k.lower() in lowered for k in keywords)]
+    Survey comments repeat a lot ("thanks", "great service"), so each distinct text is
+    analysed once per batch. Results are immutable, so sharing them is safe.
+    """
+    seen: dict[str | None, CommentAnalysis] = {}
+    results = []
+    for text in texts:
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = analyze_comment(text, custom_themes)
+        results.append(found)
+    return results
 
 
 __all__ = [
     "ANALYSIS_VERSION",
     "CommentAnalysis",
+    "SupportAnalyzer",
     "analyze_comment",
     "analyze_comments",
+    "combine_themes",
     "detect_mismatch",
     "match_custom_themes",
 ]

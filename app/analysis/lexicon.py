@@ -70,7 +70,7 @@ def _compile_phrase(pattern: str) -> tuple[str, int, bool]:
             regex += r"(?:\S+ ){0,3}"
             continue
         if piece == "#":
-            regex += _COUNT + " "
+            regex += _COUNT + " "  # a count is a single token in _COUNT except "a few" etc.
             literal += 1
             continue
         optional = piece.endswith("?") and piece.startswith("(")
@@ -79,7 +79,7 @@ def _compile_phrase(pattern: str) -> tuple[str, int, bool]:
         for alt in body.split("|"):
             toks = pattern_tokens(alt)
             negated = negated or (not optional and any(t in _NEGATORS_IN_PHRASE for t in toks))
-            alternatives.append(" ".join(re.escape(t) for t in toks) + " ")
+            alternatives.append(" ".join(_COUNT if t == "#" else re.escape(t) for t in toks) + " ")
         group = "(?:" + "|".join(alternatives) + ")"
         regex += group + ("?" if optional else "")
         literal += 0 if optional else 1

@@ -1,0 +1,59 @@
+"""Tone-score mismatch: a comment whose tone contradicts the score it came with.
+
+A promoter whose comment is clearly angry, or a bottom score with clear praise, usually means
+the customer misread the scale or the score hides a problem; either way a CX lead wants to
+read it. "Clearly" is deliberate: a 9 with "fine, a bit slow" is not a contradiction.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.analysis import CommentAnalysis
+
+CLEARLY_NEGATIVE = -0.3
+CLEARLY_POSITIVE = 0.4
+# Share of the scale's points that count as its top or bottom box (KPIS.md: CSAT top box is
+# the upper 40 % of points; CES "easy" is 5-7 of 7 and 4-5 of 5, the same share).
+_BOX_SHARE = 0.4
+_MAX_QUOTED = 3
+
+
+def _box_size(scale_min: int, scale_max: int) -> int:
+    return max(1, round((scale_max - scale_min + 1) * _BOX_SHARE))
+
+
+def _is_top(kind: str, score: int, scale_min: int, scale_max: int) -> bool:
+    if kind == "nps":
+        return score >= scale_max - 1  # promoters: 9-10 of 10
+    return score > scale_max - _box_size(scale_min, scale_max)
+
+
+def _is_bottom(kind: str, score: int, scale_min: int, scale_max: int) -> bool:
+    return score < scale_min + _box_size(scale_min, scale_max)
+
+
+def _quoted(drivers: list[str]) -> str:
+    return ", ".join(f"'{d}'" for d in drivers[:_MAX_QUOTED])
+
+
+def detect_mismatch(
+    kind: str, score: int, scale_min: int, scale_max: int, analysis: CommentAnalysis
+) -> str | None:
+    """Reason text when the comment's tone contradicts the score, else None.
+
+    kind is "csat", "nps" or "ces"; for all three a higher score is the better answer.
+    """
+    polarity = analysis.polarity
+    if polarity is None or scale_max <= scale_min:
+        return None
+    if polarity <= CLEARLY_NEGATIVE and _is_top(kind, score, scale_min, scale_max):
+        tone = "negative"
+    elif polarity >= CLEARLY_POSITIVE and _is_bottom(kind, score, scale_min, scale_max):
+        tone = "positive"
+    else:
+        return None
+    detail = f"polarity {polarity:+.2f}"
+    if analysis.drivers:
+        detail += ": " + _quoted(analysis.drivers)
+    return f"score {score} of {scale_max} but the comment is {tone} ({detail})"

@@ -1,0 +1,169 @@
+"""Themes: what a comment is about, as normalised keys ("refund", "customer service").
+
+TextBlob's `noun_phrases` needs NLTK corpora we cannot download; its bundled pattern parser
+tags and chunks without them. We take the noun-phrase chunks, keep their nouns, and normalise
+them so one subject gets one key across thousands of comments: lower-case, plural nouns
+singularised (the same `singularize` that `Word.singularize` calls), determiners, pronouns
+and adjectives dropped, and generic heads stripped ("the refund process" -> "refund").
+
+Workspace themes (name -> keywords) are matched case- and plural-insensitively and take
+precedence: an automatic key built from words a workspace theme already matched is dropped.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from functools import cache, lru_cache
+
+from textblob.en.inflect import singularize
+
+from app.analysis.tokens import NUMBER, PUNCT, WORD, Token, normalise, tokenize
+
+_MAX_KEY_WORDS = 3
+# Heads that name the kind of thing, not the subject: "refund process" is about refunds.
+_GENERIC_HEADS = frozenset(
+    """process procedure experience experiences situation issue issues problem problems thing
+    things stuff part side system team department policy time times matter question questions
+    request requests query queries side level option options aspect area""".split()
+)
+# Nouns too vague to be a theme on their own.
+_STOP_NOUNS = frozenset(
+    """thing things stuff lot lots bit time times way ways day days hour hours minute minutes
+    week weeks month months year years today yesterday tomorrow morning afternoon evening night
+    everything anything something nothing everyone anyone someone nobody people person guy guys
+    one ones kind sort type job work end start point fact reason case matter number couple
+    thanks thank hi hello hey lol ok okay please sir madam name yes no issue issues problem
+    problems mess help experience service support question questions""".split()
+)
+_NOUN_TAGS = frozenset({"NN", "NNS"})
+
+
+@lru_cache(maxsize=4096)
+def singular(word: str) -> str:
+    """Singular of a lower-case noun, leaving words like "process" and "status" alone."""
+    if len(word) < 4 or not word.endswith("s") or word.endswith(("ss", "us", "is", "'s")):
+        return word
+    return singularize(word)
+
+
+@cache
+def _parser():
+    from textblob.en import parser
+
+    with warnings.catch_warnings():  # textblob leaves its lexicon file unclosed
+        warnings.simplefilter("ignore", ResourceWarning)
+        parser.find_tags(["warm", "up"])
+        parser.find_chunks([["warm", "JJ"], ["up", "RP"]])
+    return parser
+
+
+def _sentences(tokens: list[Token]) -> list[list[str]]:
+    sentences: list[list[str]] = []
+    current: list[str] = []
+    for tok in tokens:
+        if tok.kind == WORD or tok.kind == NUMBER:
+            current.append(tok.text)
+        elif tok.kind == PUNCT:
+            current.append(tok.low)
+            if tok.low == "." and current:
+                sentences.append(current)
+                current = []
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+def _key(nouns: list[tuple[str, str]]) -> str | None:
+    words = [singular(w.lower()) if tag == "NNS" else w.lower() for w, tag in nouns]
+    words = [w for w in words if w.isalpha() or "-" in w][-_MAX_KEY_WORDS:]
+    while len(words) > 1 and words[-1] in _GENERIC_HEADS:
+        words.pop()
+    while words and words[0] in _STOP_NOUNS:
+        words.pop(0)
+    if not words or (len(words) == 1 and (words[0] in _STOP_NOUNS or len(words[0]) < 3)):
+        return None
+    return " ".join(words)
+
+
+def extract_themes(tokens: list[Token]) -> list[str]:
+    """Automatic theme keys of an English comment's tokens, in order of first mention."""
+    sentences = _sentences(tokens)
+    if not sentences:
+        return []
+    parsed = _parser().parse(sentences, tokenize=False, tags=True, chunks=True, relations=False, lemmata=False)
+    keys: list[str] = []
+    for sentence in parsed.split():
+        chunk: list[tuple[str, str]] = []
+        for word, tag, iob, _ in sentence + [["", "", "O", "O"]]:
+            if iob == "I-NP" and chunk is not None:
+                if tag in _NOUN_TAGS:
+                    chunk.append((word, tag))
+                elif chunk:  # a noun run ends ("refund status page" keeps the last run)
+                    chunk = [] if tag not in ("POS",) else chunk
+                continue
+            if chunk:
+                key = _key(chunk)
+                if key and key not in keys:
+                    keys.append(key)
+            chunk = [(word, tag)] if iob == "B-NP" and tag in _NOUN_TAGS else []
+    return _merge_near_duplicates(keys)
+
+
+def _merge_near_duplicates(keys: list[str]) -> list[str]:
+    """Keep "refund" rather than also "refund request"-like keys that contain it."""
+    kept = []
+    for key in keys:
+        words = set(key.split())
+        if any(set(other.split()) < words for other in keys if other != key):
+            continue
+        kept.append(key)
+    return kept
+
+
+def _normal_words(text: str) -> list[str]:
+    return [singular(t.low) for t in tokenize(normalise(text)) if t.kind in (WORD, NUMBER)]
+
+
+@lru_cache(maxsize=256)
+def _custom_matchers(themes: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, re.Pattern[str]]]:
+    matchers = []
+    for name, keywords in themes:
+        phrases = [" ".join(map(re.escape, _normal_words(k))) for k in keywords]
+        phrases = [p for p in phrases if p]
+        if phrases:
+            matchers.append((name, re.compile(r"(?<= )(?:" + "|".join(phrases) + r")(?= )")))
+    return matchers
+
+
+def _freeze(themes: dict[str, list[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((name, tuple(keywords)) for name, keywords in themes.items())
+
+
+def custom_theme_matches(text: str, themes: dict[str, list[str]]) -> tuple[list[str], set[str]]:
+    """(matched theme names in catalogue order, the normalised words they matched)."""
+    if not text or not themes:
+        return [], set()
+    joined = " " + " ".join(_normal_words(text)) + " "
+    names: list[str] = []
+    used: set[str] = set()
+    for name, regex in _custom_matchers(_freeze(themes)):
+        found = regex.findall(joined)
+        if found:
+            names.append(name)
+            for phrase in found:
+                used.update(phrase.split())
+    return names, used
+
+
+def match_custom_themes(text: str, themes: dict[str, list[str]]) -> list[str]:
+    """Names of workspace themes whose keywords or phrases occur in the text."""
+    return custom_theme_matches(text, themes)[0]
+
+
+def combine_themes(text: str, auto_themes: list[str], custom: dict[str, list[str]] | None) -> list[str]:
+    """Workspace themes first; automatic keys built from words they matched are dropped."""
+    if not custom:
+        return list(auto_themes)
+    names, used = custom_theme_matches(text, custom)
+    rest = [key for key in auto_themes if not used.intersection(key.split())]
+    return names + rest
