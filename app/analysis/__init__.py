@@ -9,6 +9,7 @@ is downloaded at run time (TextBlob's NLTK corpora are never used).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from app.analysis.mismatch import detect_mismatch
@@ -31,9 +32,6 @@ class CommentAnalysis:
     themes: list[str] = field(default_factory=list)  # workspace theme names, then auto keys
 
 
-_EMPTY = CommentAnalysis(None, None, "empty", "en", [], [])
-
-
 def analyze_comment(text: str | None, custom_themes: dict[str, list[str]] | None = None) -> CommentAnalysis:
     """Sentiment, language and themes of one survey comment.
 
@@ -41,7 +39,7 @@ def analyze_comment(text: str | None, custom_themes: dict[str, list[str]] | None
     precedence over automatic theme keys covering the same words.
     """
     if text is None or not text.strip():
-        return _EMPTY
+        return CommentAnalysis(None, None, "empty", "en", [], [])
     normalised = normalise(text)
     tokens = tokenize(normalised)
     sentiment: SupportSentiment = analyze_tokens(normalised, tokens)
@@ -59,7 +57,7 @@ def analyze_comments(
     """Analyse a batch; same results as analyze_comment on each, faster on repeats.
 
     Survey comments repeat a lot ("thanks", "great service"), so each distinct text is
-    analysed once per batch. Results are immutable, so sharing them is safe.
+    analysed once per batch.
     """
     seen: dict[str | None, CommentAnalysis] = {}
     results = []
@@ -67,6 +65,8 @@ def analyze_comments(
         found = seen.get(text)
         if found is None:
             found = seen[text] = analyze_comment(text, custom_themes)
+        else:  # a copy, so a caller editing one result's lists cannot edit another's
+            found = dataclasses.replace(found, drivers=list(found.drivers), themes=list(found.themes))
         results.append(found)
     return results
 

@@ -60,12 +60,21 @@ _COUNT = (
 _PIECE_RE = re.compile(r"\([^)]*\)\??|\S+")
 
 
-def _compile_phrase(pattern: str) -> tuple[str, int, bool]:
-    """Turn one data-file pattern into (regex over ' tok tok ' text, literal tokens, negated)."""
+def _compile_phrase(pattern: str) -> tuple[str, int, bool, frozenset[str] | None]:
+    """Turn one data-file pattern into (regex over ' tok tok ' text, literal tokens, negated,
+    the tokens it can start with or None if it can start anywhere)."""
     from app.analysis.tokens import pattern_tokens  # tokens imports this module
 
     regex, literal, negated = "", 0, False
-    for piece in _PIECE_RE.findall(pattern):
+    first: set[str] | None = None
+    for n, piece in enumerate(_PIECE_RE.findall(pattern)):
+        if n == 0:
+            if piece in ("*", "#") or piece.endswith(")?"):
+                first = None
+            else:
+                body = piece[1:-1] if piece.startswith("(") else piece
+                first = {pattern_tokens(alt)[0] for alt in body.split("|")}
+                first = None if "#" in first else first
         if piece == "*":
             regex += r"(?:\S+ ){0,3}"
             continue
@@ -76,36 +85,47 @@ def _compile_phrase(pattern: str) -> tuple[str, int, bool]:
         optional = piece.endswith("?") and piece.startswith("(")
         body = piece[1:-2] if optional else piece[1:-1] if piece.startswith("(") else piece
         alternatives = []
-        for alt in body.split("|"):
+        # Longest alternative first: alternation takes the first that matches ("# times"
+        # before "#"), not the longest.
+        for alt in sorted(body.split("|"), key=lambda a: -len(a.split())):
             toks = pattern_tokens(alt)
             negated = negated or (not optional and any(t in _NEGATORS_IN_PHRASE for t in toks))
             alternatives.append(" ".join(_COUNT if t == "#" else re.escape(t) for t in toks) + " ")
         group = "(?:" + "|".join(alternatives) + ")"
         regex += group + ("?" if optional else "")
         literal += 0 if optional else 1
-    return regex, literal, negated
+    return regex, literal, negated, frozenset(first) if first is not None else None
 
 
 class PhraseMatcher(NamedTuple):
-    regex: re.Pattern[str]
-    entries: list[Entry]
+    by_first_token: dict[str, re.Pattern[str]]  # entries that can start with that token
+    anywhere: re.Pattern[str] | None  # entries that can start with any token
+    entries: list[Entry]  # group `e<N>` in a regex names entries[N]
 
 
 @cache
 def phrase_matcher() -> PhraseMatcher:
-    """One combined regex for the whole domain lexicon; group `e<N>` names entry N.
+    """The domain lexicon compiled for matching at token starts.
 
     Entries are ordered longest first because regex alternation takes the first
     alternative that matches at a position, not the longest one.
+    Python's re tries alternatives one by one, so one regex over ~150 entries at every token
+    is slow; instead entries are grouped by the token they can start with, and only the
+    group for the token at hand is tried there.
     """
     compiled = []
     for p, s, pattern in _read_rows("support_lexicon.txt"):
-        regex, literal, negated = _compile_phrase(pattern)
-        compiled.append((literal, len(regex), regex, Entry(p, s, pattern, negated)))
+        regex, literal, negated, first = _compile_phrase(pattern)
+        compiled.append((literal, len(regex), regex, first, Entry(p, s, pattern, negated)))
     compiled.sort(key=lambda c: (-c[0], -c[1]))
-    entries = [c[3] for c in compiled]
-    alternation = "|".join(f"(?P<e{i}>{c[2]})" for i, c in enumerate(compiled))
-    return PhraseMatcher(re.compile(r"(?<= )(?:" + alternation + ")"), entries)
+    entries = [c[4] for c in compiled]
+    groups: dict[str | None, list[str]] = {}
+    for i, (_, _, regex, first, _) in enumerate(compiled):
+        for token in first if first is not None else [None]:
+            groups.setdefault(token, []).append(f"(?P<e{i}>{regex})")
+    anywhere = groups.pop(None, [])
+    by_first = {token: re.compile("(?:" + "|".join(alts) + ")") for token, alts in groups.items()}
+    return PhraseMatcher(by_first, re.compile("(?:" + "|".join(anywhere) + ")") if anywhere else None, entries)
 
 
 @cache

@@ -1,8 +1,8 @@
 """SupportAnalyzer: a TextBlob sentiment analyzer tuned for short post-support comments.
 
     TextBlob("fast, but nothing was fixed", analyzer=SupportAnalyzer()).sentiment
-    -> SupportSentiment(polarity=-0.55, subjectivity=0.45, label='negative',
-                        drivers=['nothing was fixed', 'fast'], language='en')
+    -> SupportSentiment(polarity=-0.475, subjectivity=0.45, label='negative',
+                        drivers=['nothing was fixed'], language='en')
 
 How it scores, and why:
 - Words come from TextBlob's own pattern lexicon plus our support-domain lexicon
@@ -21,6 +21,7 @@ Nothing here downloads anything or needs NLTK data.
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from textblob.base import CONTINUOUS, BaseSentimentAnalyzer
@@ -40,7 +41,7 @@ _NEGATORS = frozenset(
      "hardly", "barely", "noone", "cannot"}
 )
 # Words after which a negator does not negate ("not only ... but also").
-_NEGATION_BREAKERS = frozenset({"only", "just", "that"})
+_NEGATION_BREAKERS = frozenset({"only", "just"})
 _BOOSTERS = {
     "very": 1.3, "really": 1.3, "so": 1.3, "extremely": 1.5, "super": 1.4, "incredibly": 1.5,
     "totally": 1.4, "absolutely": 1.5, "completely": 1.4, "truly": 1.3, "highly": 1.4,
@@ -58,6 +59,7 @@ _CONCESSIVE = frozenset({"although", "though", "while", "whilst", "despite"})
 _BEFORE_CONTRAST, _AFTER_CONTRAST = 0.5, 1.5
 _CAPS_EMPHASIS = 1.2
 _MAX_DRIVERS = 5
+_ELONGATED = re.compile(r"(\w)\1\1")
 
 
 class SupportSentiment(NamedTuple):
@@ -122,12 +124,28 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
     joined = " " + " ".join(parts) + " "
     offsets[pos] = len(tokens)
 
-    for m in matcher.regex.finditer(joined):
+    # Leftmost, non-overlapping matches, trying at each token only the entries that can
+    # start with it.
+    by_first, anywhere = matcher.by_first_token, matcher.anywhere
+    char = 1
+    i = 0
+    n = len(tokens)
+    while i < n:
+        regex = by_first.get(tokens[i].low)
+        m = regex.match(joined, char) if regex is not None else None
+        if m is None and anywhere is not None:
+            m = anywhere.match(joined, char)
+        if m is None:
+            char += len(tokens[i].low) + 1
+            i += 1
+            continue
         entry = matcher.entries[int(m.lastgroup[1:])]  # type: ignore[index]
-        start, end = offsets[m.start()], offsets[m.end()]
-        items.append(_Item(start, end, entry.polarity, entry.subjectivity, not entry.negated_inside))
-        for i in range(start, end):
-            covered[i] = True
+        end = offsets[m.end()]
+        items.append(_Item(i, end, entry.polarity, entry.subjectivity, not entry.negated_inside))
+        for k in range(i, end):
+            covered[k] = True
+        char = m.end()
+        i = end
 
     for i, tok in enumerate(tokens):
         if covered[i]:
@@ -137,7 +155,7 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
             if low in _BOOSTERS or low in _NEGATORS:
                 continue
             scores = lexicon.get(low)
-            if scores is None and len(low) > 3:
+            if scores is None and len(low) > 3 and _ELONGATED.search(low):
                 squashed = _squash_elongation(low)
                 scores = lexicon.get(squashed) or lexicon.get(_squash_run_to_one(squashed))
             if scores is not None and scores[0] != 0.0:

@@ -53,7 +53,6 @@ def _parser():
     with warnings.catch_warnings():  # textblob leaves its lexicon file unclosed
         warnings.simplefilter("ignore", ResourceWarning)
         parser.find_tags(["warm", "up"])
-        parser.find_chunks([["warm", "JJ"], ["up", "RP"]])
     return parser
 
 
@@ -86,26 +85,26 @@ def _key(nouns: list[tuple[str, str]]) -> str | None:
 
 
 def extract_themes(tokens: list[Token]) -> list[str]:
-    """Automatic theme keys of an English comment's tokens, in order of first mention."""
-    sentences = _sentences(tokens)
-    if not sentences:
-        return []
-    parsed = _parser().parse(sentences, tokenize=False, tags=True, chunks=True, relations=False, lemmata=False)
+    """Automatic theme keys of an English comment's tokens, in order of first mention.
+
+    The pattern tagger (what TextBlob's PatternTagger runs) tags each sentence; a theme is a
+    run of consecutive nouns, i.e. the head of a noun phrase without its determiner and
+    adjectives. Running pattern's full chunker as well would find the same runs at twice the
+    cost, and analysis throughput matters (see benchmarks/analysis_throughput.py).
+    """
+    tagger = _parser()
     keys: list[str] = []
-    for sentence in parsed.split():
-        chunk: list[tuple[str, str]] = []
-        for word, tag, iob, _ in sentence + [["", "", "O", "O"]]:
-            if iob == "I-NP" and chunk is not None:
-                if tag in _NOUN_TAGS:
-                    chunk.append((word, tag))
-                elif chunk:  # a noun run ends ("refund status page" keeps the last run)
-                    chunk = [] if tag not in ("POS",) else chunk
+    for sentence in _sentences(tokens):
+        run: list[tuple[str, str]] = []
+        for word, tag in tagger.find_tags(sentence) + [["", ""]]:
+            if tag in _NOUN_TAGS:
+                run.append((word, tag))
                 continue
-            if chunk:
-                key = _key(chunk)
+            if run:
+                key = _key(run)
                 if key and key not in keys:
                     keys.append(key)
-            chunk = [(word, tag)] if iob == "B-NP" and tag in _NOUN_TAGS else []
+                run = []
     return _merge_near_duplicates(keys)
 
 
