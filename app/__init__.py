@@ -44,9 +44,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.api.errors import register_error_handlers
     from app.cli import register_cli
+    from app.converters import IdConverter
     from app.hooks import bp as hooks_bp
     from app.survey import bp as survey_bp
 
+    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(api_bp)
     app.register_blueprint(hooks_bp)
     app.register_blueprint(survey_bp)

@@ -10,7 +10,7 @@ bp = Blueprint("hooks", __name__)
 csrf.exempt(bp)  # signed by the sender, not by a browser session
 
 
-@bp.post("/hooks/<int:integration_id>")
+@bp.post("/hooks/<id:integration_id>")
 @limiter.limit(lambda: current_app.config["HOOK_RATE_LIMIT"])
 def receive(integration_id: int):
     """Receive a helpdesk webhook, verified over the raw body."""

@@ -11,7 +11,10 @@ def json_body(schema: Schema, partial: bool = False) -> dict:
     """The request's JSON object validated by `schema` (400 malformed, 415 not JSON, 422 invalid)."""
     if not request.is_json:
         raise APIError(415, "unsupported_media_type", "Send the body as JSON with 'Content-Type: application/json'.")
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser follows: not a body we accept
+        payload = None
     if payload is None:
         raise APIError(400, "invalid_json", "The body is not valid JSON.")
     if not isinstance(payload, dict):

@@ -19,7 +19,7 @@ def create_invite():
     return jsonify(out.dump(invite)), 201
 
 
-@bp.get("/invites/<int:invite_id>")
+@bp.get("/invites/<id:invite_id>")
 def get_invite(invite_id: int):
     """An invite and its delivery history."""
     return jsonify(out.dump(invites.get_invite(current_workspace().id, invite_id)))

@@ -25,13 +25,13 @@ def list_surveys():
     return jsonify({"items": out.dump(surveys.list_surveys(current_workspace().id), many=True)})
 
 
-@bp.get("/surveys/<int:survey_id>")
+@bp.get("/surveys/<id:survey_id>")
 def get_survey(survey_id: int):
     """Get one survey."""
     return jsonify(out.dump(surveys.get_survey(current_workspace().id, survey_id)))
 
 
-@bp.patch("/surveys/<int:survey_id>")
+@bp.patch("/surveys/<id:survey_id>")
 def update_survey(survey_id: int):
     """Change some of a survey's fields."""
     survey = surveys.get_survey(current_workspace().id, survey_id)
@@ -39,7 +39,7 @@ def update_survey(survey_id: int):
     return jsonify(out.dump(surveys.update_survey(survey, data)))
 
 
-@bp.delete("/surveys/<int:survey_id>")
+@bp.delete("/surveys/<id:survey_id>")
 def delete_survey(survey_id: int):
     """Archive a survey: no new invites; its answers stay in history."""
     surveys.archive_survey(surveys.get_survey(current_workspace().id, survey_id))

@@ -17,10 +17,21 @@ from app.schemas.invite import HookInviteSchema
 
 name = "generic"
 SECRET_PREFIX = "whsec_"
+MAX_DELIVERY_ID = 200  # the width of webhook_deliveries.external_id
 
 
 def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def check_secret(secret: str) -> None:
+    """Refuse a caller-chosen secret that could never verify a signature."""
+    try:
+        key = base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("A generic secret is 'whsec_' followed by base64; omit it to get one generated.") from None
+    if len(key) < 16:
+        raise ValueError("The secret must decode to at least 16 bytes.")
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -40,24 +51,28 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: datetime, 
         timestamp = int(stamp)
     except ValueError:
         raise SignatureError("webhook-timestamp is not a unix time.") from None
-    if abs(now.timestamp() - timestamp) > tolerance:
+    # Integer arithmetic: an absurd timestamp must be refused, not overflow a float.
+    if abs(int(now.timestamp()) - timestamp) > tolerance:
         raise SignatureError("webhook-timestamp is too far from now; the delivery may be a replay.")
     try:
         expected = sign(secret, msg_id, timestamp, body)
     except (binascii.Error, ValueError):
         raise SignatureError("The integration secret is malformed.") from None
-    # The header may list several space-separated signatures (during key rotation).
-    if not any(hmac.compare_digest(expected, candidate) for candidate in signatures.split()):
+    # The header may list several space-separated signatures (during key rotation); compared as
+    # bytes because compare_digest refuses non-ASCII text, and the header is the sender's to fill.
+    if not any(hmac.compare_digest(expected.encode(), candidate.encode()) for candidate in signatures.split()):
         raise SignatureError("The signature does not match the body.")
 
 
 def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValidationError({"_body": ["The body is not valid JSON."]}) from None
     if not isinstance(payload, dict):
         raise ValidationError({"_body": ["The body must be a JSON object."]})
+    if len(headers["webhook-id"]) > MAX_DELIVERY_ID:
+        raise ValidationError({"webhook-id": [f"Longer than {MAX_DELIVERY_ID} characters."]})
     data = HookInviteSchema().load(payload)
     data.setdefault("survey_id", survey_id)
     return HookEvent("invite", headers["webhook-id"], data)

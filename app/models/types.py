@@ -7,6 +7,11 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
+# The largest value an INTEGER column holds on Postgres (SQLite's limit is higher): inputs are
+# bounded by it so an absurd number is refused or not found, never a database overflow.
+MAX_INT = 2**31 - 1
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in Python on every backend (SQLite would otherwise drop the zone)."""
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from marshmallow import Schema, ValidationError, fields
-from marshmallow.validate import Length
+from marshmallow import Schema, ValidationError, fields, pre_load
+from marshmallow.validate import Length, Range
+
+from app.models.types import MAX_INT
 
 
 class StrictSchema(Schema):
@@ -12,6 +14,25 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = "raise"
+
+    @pre_load
+    def _refuse_nul(self, data, **kwargs):
+        # PostgreSQL text cannot hold NUL; refusing it here keeps such input a 422, not a 500.
+        if _has_nul(data):
+            raise ValidationError("Text must not contain NUL characters.")
+        return data
+
+
+def _has_nul(value, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 50:
+        return False
+    if isinstance(value, dict):
+        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
 
 
 class AwareDateTime(fields.DateTime):
@@ -24,7 +45,16 @@ class AwareDateTime(fields.DateTime):
             except (OverflowError, OSError, ValueError) as exc:
                 raise ValidationError("Not a valid timestamp.") from exc
         result = super()._deserialize(value, attr, data, **kwargs)
-        return result if result.tzinfo else result.replace(tzinfo=timezone.utc)
+        try:
+            # Stored as UTC: a time that has no UTC equivalent (year 1 at +14:00) is refused here.
+            return (result if result.tzinfo else result.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        except OverflowError as exc:
+            raise ValidationError("Not a valid datetime.") from exc
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 (reads like a field class)
+    """A row id: a positive integer no larger than an INTEGER column holds."""
+    return fields.Integer(validate=Range(min=1, max=MAX_INT), **kwargs)
 
 
 def Text(max_length: int, validate=None, **kwargs) -> fields.String:  # noqa: N802 (reads like a field class)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas.common import AwareDateTime, StrictSchema, Text
+from app.models.types import MAX_INT
+from app.schemas.common import AwareDateTime, Id, StrictSchema, Text
 
 
 class CustomerSchema(StrictSchema):
@@ -31,11 +32,11 @@ class TicketSchema(StrictSchema):
     first_response_at = AwareDateTime(allow_none=True)
     solved_at = AwareDateTime(allow_none=True)
     reopens = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000))
-    handle_seconds = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
+    handle_seconds = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=MAX_INT))
 
 
 class InviteInSchema(StrictSchema):
-    survey_id = fields.Integer(strict=True, required=True)
+    survey_id = Id(strict=True, required=True)
     customer = fields.Nested(CustomerSchema, required=True)
     ticket = fields.Nested(TicketSchema, required=True)
 
@@ -43,7 +44,7 @@ class InviteInSchema(StrictSchema):
 class HookInviteSchema(InviteInSchema):
     """The generic webhook body: our invite shape, the survey defaulting to the integration's."""
 
-    survey_id = fields.Integer(strict=True)
+    survey_id = Id(strict=True)
 
 
 class InviteEventSchema(Schema):

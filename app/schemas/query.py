@@ -5,20 +5,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.schemas.common import AwareDateTime, StrictSchema
+from app.models.types import MAX_INT
+from app.schemas.common import AwareDateTime, Id, StrictSchema
 
 SENTIMENTS = ["negative", "neutral", "positive", "unsupported_language", "empty"]
 
 
 class RangeQuery(StrictSchema):
-    survey_id = fields.Integer()
+    survey_id = Id()
     since = AwareDateTime()
     until = AwareDateTime()
 
 
 class ResponsesQuery(RangeQuery):
-    score_min = fields.Integer()
-    score_max = fields.Integer()
+    score_min = fields.Integer(validate=validate.Range(min=-MAX_INT, max=MAX_INT))
+    score_max = fields.Integer(validate=validate.Range(min=-MAX_INT, max=MAX_INT))
     sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
     theme = fields.String(validate=validate.Length(max=100))
     mismatch = fields.Boolean()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from app.queue import ANALYZE_RESPONSE, enqueue
 log = logging.getLogger(__name__)
 
 MAX_COMMENT = 5000
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class AnswerRefused(Exception):
@@ -39,6 +41,8 @@ class InviteState:
 
 def load_invite_state(token: str) -> InviteState | None:
     """Everything the survey page and widget need about a token, or None if unknown."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        return None  # not one of ours; never let odd bytes reach the database
     invite = db.session.scalar(select(Invite).where(Invite.token == token))
     if invite is None:
         return None
@@ -59,11 +63,12 @@ def validate_answer(survey: Survey, score, comment) -> tuple[int, str | None]:
         value = int(score)
     except (TypeError, ValueError):
         raise AnswerRefused("invalid_score", "Choose a score.") from None
-    if isinstance(score, bool) or not survey.scale_min <= value <= survey.scale_max:
+    if isinstance(score, (bool, float)) or not survey.scale_min <= value <= survey.scale_max:
         raise AnswerRefused("invalid_score", f"Choose a score from {survey.scale_min} to {survey.scale_max}.")
     if comment is not None and not isinstance(comment, str):
         raise AnswerRefused("invalid_comment", "The comment must be text.")
-    comment = (comment or "").strip() or None
+    # NUL bytes are never meaningful in a comment, and PostgreSQL text cannot store them.
+    comment = (comment or "").replace("\x00", "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
         raise AnswerRefused("invalid_comment", f"Keep the comment under {MAX_COMMENT} characters.")
     return value, comment

@@ -32,6 +32,11 @@ def create_integration(workspace_id: int, data: dict) -> tuple[Integration, dict
     if survey is None:
         raise APIError(422, "validation_error", "Unknown survey.", {"survey_id": ["No such survey in this workspace."]})
     provider = get_provider(data["provider"])
+    if data.get("secret") and hasattr(provider, "check_secret"):
+        try:
+            provider.check_secret(data["secret"])
+        except ValueError as exc:
+            raise APIError(422, "validation_error", str(exc), {"secret": [str(exc)]}) from None
     integration = Integration(
         workspace_id=workspace_id,
         survey_id=survey.id,

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import Select, and_, or_, select
 
 from app.errors import APIError
 from app.models import Invite, Response, ResponseTheme
+from app.models.types import MAX_INT
 
 
 def filtered_responses(workspace_id: int, filters: dict) -> Select:
@@ -64,6 +65,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, _, ident = raw.partition("|")
-        return datetime.fromisoformat(stamp), int(ident)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        answered_at = datetime.fromisoformat(stamp)
+        if answered_at.tzinfo is None:  # every cursor we issue carries its zone
+            raise ValueError(stamp)
+        last_id = int(ident)
+        if not 0 < last_id <= MAX_INT:
+            raise ValueError(ident)
+        return answered_at.astimezone(timezone.utc), last_id
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
         raise APIError(400, "invalid_cursor", "The cursor is not one this API returned.", {"cursor": ["Invalid."]}) from None

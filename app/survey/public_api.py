@@ -50,7 +50,10 @@ def public_invite(token: str):
 def public_answer(token: str):
     """Record an answer from the widget."""
     state = _state(token)
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser follows: not a body we accept
+        payload = None
     if not isinstance(payload, dict):
         raise APIError(400, "invalid_json", "Send {\"score\": N, \"comment\": \"...\"} as JSON.")
     unknown = set(payload) - {"score", "comment"}

@@ -110,3 +110,33 @@ def test_the_send_task_run_twice_sends_one_email(pg_app, mailbox):
     mailbox.wait_for(1)
     time.sleep(2)  # give the second task time to (not) send
     assert len(mailbox.messages) == 1
+
+
+def test_input_postgres_cannot_store_is_refused_not_a_500(pg_app):
+    """SQLite accepts what Postgres refuses (NUL bytes, over-long keys); these must stay 4xx here."""
+    make = Factory()
+    ws = make.workspace("Edge Co")
+    survey = make.survey(ws, "csat")
+    integration = make.integration(survey)
+    client = pg_app.test_client()
+    auth = {"Authorization": f"Bearer {ws.key}"}
+
+    nul_name = client.post("/api/v1/invites", headers=auth, json={
+        "survey_id": survey.id, "customer": {"email": "a@example.com", "name": "A\x00B"}, "ticket": {"id": "1"}})
+    assert nul_name.status_code == 422
+    assert client.get("/api/v1/responses?agent=a%00b", headers=auth).status_code == 422
+    assert client.get("/s/abc%00defghijklmnopqrstu").status_code == 404
+
+    body = json.dumps({"customer": {"email": "b@example.com"}, "ticket": {"id": "2"}}).encode()
+    stamp, long_id = int(time.time()), "m" * 300
+    headers = {"webhook-id": long_id, "webhook-timestamp": str(stamp),
+               "webhook-signature": sign(integration.secret, long_id, stamp, body), "Content-Type": "application/json"}
+    assert client.post(f"/hooks/{integration.id}", data=body, headers=headers).status_code == 422
+
+    invite = make.invite(survey)
+    page = client.get(f"/s/{invite.token}")
+    csrf = re.search(rb'name="csrf_token" value="([^"]+)"', page.data).group(1).decode()
+    saved = client.post(f"/s/{invite.token}", data={"csrf_token": csrf, "score": "4", "comment": "fine\x00 thanks"})
+    assert saved.status_code == 200
+    assert db.session.scalar(select(Response.comment).where(Response.invite_id == invite.id)) == "fine thanks"
+    assert db.session.scalar(select(func.count()).select_from(Invite).where(Invite.workspace_id == ws.id)) == 1

@@ -1,0 +1,179 @@
+"""POST /hooks/{id} for the generic provider: Standard Webhooks signatures, dedup, no half-writes."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.integrations.generic import new_secret
+from app.models import Invite, WebhookDelivery
+from tests.api.support import assert_error, outbox, row_counts, signed_headers
+
+
+@pytest.fixture
+def integration(make, workspace):
+    return make.integration(make.survey(workspace, "csat"))
+
+
+def hook_body(**ticket) -> bytes:
+    return json.dumps({
+        "customer": {"email": "Grace@Example.com", "name": "Grace"},
+        "ticket": {"id": "T-42", "channel": "email", "agent": {"id": "a7", "name": "Sam"}, **ticket},
+    }).encode()
+
+
+def test_valid_delivery_is_202_with_one_invite_and_one_email(client, integration):
+    body = hook_body()
+    resp = client.post(f"/hooks/{integration.id}", data=body, headers=signed_headers(integration.secret, body))
+    assert resp.status_code == 202, resp.json
+    assert resp.json["status"] == "accepted"
+    invites = db.session.scalars(select(Invite)).all()
+    assert len(invites) == 1
+    invite = invites[0]
+    assert invite.id == resp.json["invite_id"]
+    assert (invite.survey_id, invite.integration_id) == (integration.survey_id, integration.id)
+    assert (invite.customer_email, invite.ticket_id, invite.agent_name) == ("grace@example.com", "T-42", "Sam")
+    assert invite.status == "sent"
+    files = outbox()
+    assert len(files) == 1
+    assert invite.token in files[0].read_text()
+
+
+def test_replay_of_the_same_webhook_id_is_a_200_duplicate(client, integration):
+    body = hook_body()
+    headers = signed_headers(integration.secret, body, msg_id="msg_replayed")
+    assert client.post(f"/hooks/{integration.id}", data=body, headers=headers).status_code == 202
+    before = row_counts()
+    again = client.post(f"/hooks/{integration.id}", data=body, headers=headers)
+    assert again.status_code == 200
+    assert again.json == {"status": "duplicate"}
+    assert row_counts() == before
+    assert before["invites"] == 1 and before["webhook_deliveries"] == 1
+    assert len(outbox()) == 1
+
+
+def test_a_new_webhook_id_is_a_new_delivery(client, integration):
+    body = hook_body()
+    for msg_id in ("msg_a", "msg_b"):
+        headers = signed_headers(integration.secret, body, msg_id)
+        resp = client.post(f"/hooks/{integration.id}", data=body, headers=headers)
+        assert resp.status_code == 202
+    assert row_counts()["invites"] == 2
+
+
+def test_the_same_webhook_id_on_another_integration_is_not_a_duplicate(client, make, workspace, integration):
+    second = make.integration(make.survey(workspace, "nps"))
+    body = hook_body()
+    for target in (integration, second):
+        resp = client.post(f"/hooks/{target.id}", data=body, headers=signed_headers(target.secret, body, "msg_same"))
+        assert resp.status_code == 202
+
+
+def refused(client, integration, body: bytes, headers: dict, status: int = 401, code: str = "invalid_signature"):
+    before = row_counts()
+    resp = client.post(f"/hooks/{integration.id}", data=body, headers=headers)
+    error = assert_error(resp, status, code)
+    assert row_counts() == before
+    assert outbox() == []
+    return error
+
+
+def test_altered_body_is_401(client, integration):
+    headers = signed_headers(integration.secret, hook_body())
+    refused(client, integration, hook_body(id="T-43"), headers)
+
+
+def test_timestamp_six_minutes_old_is_401(client, integration):
+    body = hook_body()
+    stale = signed_headers(integration.secret, body, timestamp=int(time.time()) - 360)
+    error = refused(client, integration, body, stale)
+    assert "timestamp" in error["message"]
+
+
+def test_timestamp_six_minutes_ahead_is_401(client, integration):
+    body = hook_body()
+    refused(client, integration, body, signed_headers(integration.secret, body, timestamp=int(time.time()) + 360))
+
+
+def test_timestamp_four_minutes_old_is_accepted(client, integration):
+    body = hook_body()
+    headers = signed_headers(integration.secret, body, timestamp=int(time.time()) - 240)
+    assert client.post(f"/hooks/{integration.id}", data=body, headers=headers).status_code == 202
+
+
+@pytest.mark.parametrize("missing", ["webhook-id", "webhook-timestamp", "webhook-signature"])
+def test_missing_headers_are_401(client, integration, missing):
+    body = hook_body()
+    headers = signed_headers(integration.secret, body)
+    del headers[missing]
+    refused(client, integration, body, headers)
+
+
+@pytest.mark.parametrize(
+    "header, value",
+    [
+        ("webhook-timestamp", "yesterday"),
+        ("webhook-timestamp", "9" * 400),
+        ("webhook-signature", "v1,not-base64"),
+        ("webhook-signature", "v1,\u00e9t\u00e9"),
+        ("webhook-signature", "v2,AAAA"),
+    ],
+)
+def test_malformed_headers_are_401_not_500(client, integration, header, value):
+    body = hook_body()
+    headers = signed_headers(integration.secret, body)
+    headers[header] = value
+    refused(client, integration, body, headers)
+
+
+def test_signature_made_with_another_secret_is_401(client, integration):
+    body = hook_body()
+    refused(client, integration, body, signed_headers(new_secret(), body))
+
+
+def test_one_valid_signature_among_several_is_accepted(client, integration):
+    # Key rotation: the header may carry several space-separated signatures.
+    body = hook_body()
+    headers = signed_headers(integration.secret, body)
+    stale = signed_headers(new_secret(), body)["webhook-signature"]
+    headers["webhook-signature"] = f"{stale} {headers['webhook-signature']}"
+    assert client.post(f"/hooks/{integration.id}", data=body, headers=headers).status_code == 202
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"customer": {"email": "a@example.com"}}',  # no ticket
+        b'{"customer": {"email": "a@example.com"}, "ticket": {"id": "T-1"}, "extra": 1}',
+        b'{"survey_id": "1", "customer": {"email": "a@example.com"}, "ticket": {"id": "T-1"}}',
+        b"[1, 2, 3]",
+        b"not json at all",
+        b"[" * 50_000 + b"]" * 50_000,
+    ],
+)
+def test_invalid_body_with_valid_signature_is_422_and_writes_nothing(client, integration, body):
+    refused(client, integration, body, signed_headers(integration.secret, body), 422, "validation_error")
+    assert db.session.scalars(select(WebhookDelivery)).all() == []
+
+
+def test_body_naming_another_workspaces_survey_is_422(client, make, integration):
+    theirs = make.survey(make.workspace("Other"), "csat")
+    body = json.dumps({"survey_id": theirs.id, "customer": {"email": "a@example.com"},
+                       "ticket": {"id": "T-1"}}).encode()
+    refused(client, integration, body, signed_headers(integration.secret, body), 422, "validation_error")
+
+
+def test_unknown_integration_is_404(client, integration):
+    body = hook_body()
+    before = row_counts()
+    for path in (f"/hooks/{integration.id + 100}", "/hooks/99999999999999999999"):
+        assert_error(client.post(path, data=body, headers=signed_headers(integration.secret, body)), 404, "not_found")
+    assert row_counts() == before
+
+
+def test_oversized_webhook_is_413(client, integration):
+    body = hook_body(team="x" * (257 * 1024))
+    refused(client, integration, body, signed_headers(integration.secret, body), 413, "payload_too_large")
