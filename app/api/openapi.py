@@ -12,7 +12,14 @@ from app.schemas.integration import IntegrationInSchema
 from app.schemas.invite import InviteInSchema, InviteOutSchema
 from app.schemas.query import MetricsQuery, ResponseOutSchema, ResponsesQuery
 from app.schemas.survey import SurveyInSchema, SurveyOutSchema
-from app.schemas.theme import CatalogueQuery, ThemeInSchema, ThemeOutSchema, ThemePatchSchema, ThemeReportSchema, ThemesQuery
+from app.schemas.theme import (
+    CatalogueQuery,
+    ThemeInSchema,
+    ThemeOutSchema,
+    ThemePatchSchema,
+    ThemeReportSchema,
+    ThemesQuery,
+)
 
 # endpoint -> (request body schema, query schema, response schema)
 SCHEMAS = {

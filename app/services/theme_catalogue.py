@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.errors import APIError
 from app.extensions import db
@@ -63,11 +64,13 @@ def record_auto_themes(workspace_id: int, keys: list[str]) -> None:
         try:
             with db.session.begin_nested():
                 db.session.add(Theme(**row))
-        except Exception:  # noqa: BLE001  (a concurrent insert won; the key exists either way)
+        except IntegrityError:  # a concurrent insert won; the key exists either way
             log.debug("theme %r already recorded", row["key"])
 
 
-def list_themes(workspace_id: int, source: str | None, limit: int, cursor: str | None) -> tuple[list[Theme], str | None]:
+def list_themes(
+    workspace_id: int, source: str | None, limit: int, cursor: str | None
+) -> tuple[list[Theme], str | None]:
     """The catalogue in id order, `limit` at a time after `cursor` (the last id seen)."""
     query = select(Theme).where(Theme.workspace_id == workspace_id).order_by(Theme.id).limit(limit + 1)
     if source:

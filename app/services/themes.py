@@ -92,7 +92,8 @@ def _survey(workspace_id: int, survey_id: int) -> Survey:
 
 def _add_catalogue(workspace_id: int, items: list[dict]) -> None:
     keys = [item["theme"] for item in items]
-    themes = {t.key: t for t in db.session.scalars(select(Theme).where(Theme.workspace_id == workspace_id, Theme.key.in_(keys)))}
+    query = select(Theme).where(Theme.workspace_id == workspace_id, Theme.key.in_(keys))
+    themes = {theme.key: theme for theme in db.session.scalars(query)}
     for item in items:
         theme = themes.get(item["theme"])
         item["label"] = theme.label if theme else item["theme"]

@@ -57,7 +57,8 @@ def test_older_versions_and_edited_answers_are_analysed_again(make, workspace, a
     assert analyze_batch.apply(args=[[old, edited, current]]).get() == 2
     assert state(old).analysis_version == ANALYSIS_VERSION
     assert state(edited).themes == ["refund"] and state(edited).sentiment_label == "negative"
-    assert db.session.scalars(select(ResponseTheme.theme).where(ResponseTheme.response_id == edited)).all() == ["refund"]
+    rows = db.session.scalars(select(ResponseTheme.theme).where(ResponseTheme.response_id == edited)).all()
+    assert rows == ["refund"]
 
 
 def test_stale_batches_walk_forward_in_batches_and_stay_in_the_workspace(make, workspace, answers):
@@ -81,7 +82,8 @@ def test_backfill_command_reanalyses_in_process_with_a_progress_bar(app, make, w
     assert "Analysed 5 answers in 3 batches." in result.output
     assert all(state(i).analysis_version == ANALYSIS_VERSION for i in ids)
     assert state(theirs).analysis_version is None
-    assert db.session.scalar(select(Theme.source).where(Theme.workspace_id == workspace.id, Theme.key == "refund")) == "auto"
+    recorded = select(Theme.source).where(Theme.workspace_id == workspace.id, Theme.key == "refund")
+    assert db.session.scalar(recorded) == "auto"
 
     result = runner.invoke(args=["analysis", "backfill"])
     assert result.exit_code == 0 and "Analysed 1 answers in 1 batches." in result.output

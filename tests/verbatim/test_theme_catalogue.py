@@ -73,7 +73,8 @@ def test_a_custom_theme_retags_existing_answers_and_wins_over_automatic_keys(cli
 def test_defining_a_custom_theme_with_an_automatic_key_takes_that_theme_over(client, make, workspace, auth, answers):
     answers.post(make.survey(workspace), 1, "The refund process took forever")
     auto = catalogue(client, auth)["refund"]
-    taken = client.post(URL, headers=auth, json={"label": "Refunds", "key": "Refund", "keywords": ["refund", "chargeback"]})
+    body = {"label": "Refunds", "key": "Refund", "keywords": ["refund", "chargeback"]}
+    taken = client.post(URL, headers=auth, json=body)
     assert taken.status_code == 201
     assert taken.json["id"] == auto["id"]
     assert (taken.json["key"], taken.json["source"], taken.json["label"]) == ("refund", "custom", "Refunds")
