@@ -10,6 +10,7 @@ from app.schemas.common import StrictSchema, Text
 from app.schemas.query import ResponsesQuery
 
 _HAS_WORD = re.compile(r"\w")
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 
 
 def _has_word(value: str) -> None:
@@ -78,8 +79,12 @@ class ThemesQuery(ResponsesQuery):
         exclude = ("cursor",)
 
     survey_id = fields.Integer(
-        required=True, error_messages={"required": "Themes are scored per survey: pass survey_id."}
+        required=True, validate=validate.Range(min=1, max=MAX_ID),
+        error_messages={"required": "Themes are scored per survey: pass survey_id."},
     )
+    # Bounded so an absurd number is a 422, never a database overflow.
+    score_min = fields.Integer(validate=validate.Range(min=-1000, max=1000))
+    score_max = fields.Integer(validate=validate.Range(min=-1000, max=1000))
 
 
 class ThemeScoreSchema(Schema):

@@ -84,7 +84,9 @@ def list_themes(
 
 def get_theme(workspace_id: int, theme_id: int) -> Theme:
     """A theme of this workspace, or 404 (another tenant's id looks exactly like a missing one)."""
-    theme = db.session.scalar(select(Theme).where(Theme.id == theme_id, Theme.workspace_id == workspace_id))
+    theme = None
+    if 0 < theme_id < 2**31:  # an id no row can have is simply not found (and never overflows the column)
+        theme = db.session.scalar(select(Theme).where(Theme.id == theme_id, Theme.workspace_id == workspace_id))
     if theme is None:
         raise APIError(404, "not_found", f"No theme {theme_id} in this workspace.")
     return theme

@@ -129,6 +129,7 @@ def test_the_catalogue_is_per_workspace(client, make, auth):
         answer = getattr(client, method)(f"{URL}/{theirs['id']}", headers=auth, json={"label": "Mine"})
         assert answer.status_code == 404 and answer.json["error"]["code"] == "not_found"
     assert catalogue(client, auth) == {}
+    assert client.get(f"{URL}/{10**20}", headers=auth).status_code == 404
     mine = client.post(URL, headers=auth, json={"label": "Billing", "keywords": ["bill"]})
     assert mine.status_code == 201  # the same key in another workspace is no conflict
 

@@ -102,7 +102,8 @@ def test_the_report_needs_a_survey_of_this_workspace(client, make, auth, answers
     mine = client.get(URL, headers=auth, query_string={"survey_id": survey.id}).json
     assert mine["answers"] == 6 and by_theme(mine)["refunds"]["label"] == "Refunds"
     for bad in ({"survey_id": "x"}, {"survey_id": survey.id, "cursor": "abc"}, {"survey_id": survey.id, "limit": 0},
-                {"survey_id": survey.id, "since": "yesterday"}):
+                {"survey_id": survey.id, "since": "yesterday"}, {"survey_id": 10**20},
+                {"survey_id": survey.id, "score_min": 10**20}):
         answer = client.get(URL, headers=auth, query_string=bad)
         assert answer.status_code == 422, bad
     assert client.get(URL, query_string={"survey_id": survey.id}).status_code == 401
