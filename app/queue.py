@@ -11,6 +11,8 @@ from flask import Flask, current_app
 
 SEND_INVITE_EMAIL = "afterword.send_invite_email"
 ANALYZE_RESPONSE = "afterword.analyze_response"
+ANALYZE_BATCH = "afterword.analyze_batch"
+REANALYZE_WORKSPACE = "afterword.reanalyze_workspace"
 SWEEP_DUE_INVITES = "afterword.sweep_due_invites"
 
 

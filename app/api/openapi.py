@@ -12,6 +12,14 @@ from app.schemas.integration import IntegrationInSchema
 from app.schemas.invite import InviteInSchema, InviteOutSchema
 from app.schemas.query import MetricsQuery, ResponseOutSchema, ResponsesQuery
 from app.schemas.survey import SurveyInSchema, SurveyOutSchema
+from app.schemas.theme import (
+    CatalogueQuery,
+    ThemeInSchema,
+    ThemeOutSchema,
+    ThemePatchSchema,
+    ThemeReportSchema,
+    ThemesQuery,
+)
 
 # endpoint -> (request body schema, query schema, response schema)
 SCHEMAS = {
@@ -23,6 +31,11 @@ SCHEMAS = {
     "api.create_integration_view": (IntegrationInSchema, None, None),
     "api.list_responses": (None, ResponsesQuery, ResponseOutSchema),
     "api.get_metrics": (None, MetricsQuery, None),
+    "api.get_themes": (None, ThemesQuery, ThemeReportSchema),
+    "api.list_catalogue": (None, CatalogueQuery, None),
+    "api.create_catalogue_theme": (ThemeInSchema, None, ThemeOutSchema),
+    "api.get_catalogue_theme": (None, None, ThemeOutSchema),
+    "api.update_catalogue_theme": (ThemePatchSchema, None, ThemeOutSchema),
 }
 
 ERROR = {

@@ -1,0 +1,104 @@
+"""The analysis pipeline: batched, idempotent, versioned tasks and `flask analysis backfill`."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from app.analysis import ANALYSIS_VERSION
+from app.extensions import db
+from app.models import Response, ResponseTheme, Theme
+from app.services.analysis import count_stale, stale_batches
+from workers.tasks.analysis import analyze_batch
+
+
+def state(response_id: int) -> Response:
+    response = db.session.get(Response, response_id)
+    db.session.refresh(response)
+    return response
+
+
+def theme_rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(ResponseTheme))
+
+
+def test_a_batch_scores_what_needs_it_and_a_second_run_writes_nothing(make, workspace, answers):
+    survey = make.survey(workspace, "nps")
+    ids = [answers.stored(survey, 10, "Still waiting for my refund, awful"),
+           answers.stored(survey, 9, "Great agent, thanks"),
+           answers.stored(survey, 7)]
+    assert count_stale(workspace.id) == 3
+
+    assert analyze_batch.apply(args=[ids]).get() == 3
+    refund = state(ids[0])
+    assert refund.analysis_version == ANALYSIS_VERSION and refund.analyzed_at >= refund.updated_at
+    assert refund.sentiment_label == "negative" and refund.themes == ["refund"]
+    assert refund.mismatch_reason and refund.mismatch_reason.startswith("score 10 of 10")
+    assert state(ids[2]).sentiment_label == "empty" and state(ids[2]).themes == []
+    stamped, rows = refund.analyzed_at, theme_rows()
+    assert rows == 2
+
+    assert analyze_batch.apply(args=[ids]).get() == 0
+    assert state(ids[0]).analyzed_at == stamped and theme_rows() == rows
+    assert count_stale(workspace.id) == 0
+
+
+def test_older_versions_and_edited_answers_are_analysed_again(make, workspace, answers):
+    survey = make.survey(workspace, "csat")
+    old, edited, current = (answers.stored(survey, 5, text) for text in ("Great agent", "Great agent", "Great agent"))
+    analyze_batch.apply(args=[[old, edited, current]]).get()
+    db.session.execute(update(Response).where(Response.id == old).values(analysis_version=ANALYSIS_VERSION - 1))
+    response = state(edited)
+    response.comment, response.score = "The refund process took forever", 1
+    response.updated_at = response.analyzed_at + timedelta(seconds=1)
+    db.session.commit()
+
+    assert count_stale(workspace.id) == 2
+    assert analyze_batch.apply(args=[[old, edited, current]]).get() == 2
+    assert state(old).analysis_version == ANALYSIS_VERSION
+    assert state(edited).themes == ["refund"] and state(edited).sentiment_label == "negative"
+    rows = db.session.scalars(select(ResponseTheme.theme).where(ResponseTheme.response_id == edited)).all()
+    assert rows == ["refund"]
+
+
+def test_stale_batches_walk_forward_in_batches_and_stay_in_the_workspace(make, workspace, answers):
+    mine = [answers.stored(make.survey(workspace), 4, f"comment {n}") for n in range(5)]
+    other = make.workspace("Other")
+    theirs = answers.stored(make.survey(other), 4, "theirs")
+    assert list(stale_batches(workspace.id, 2)) == [mine[:2], mine[2:4], mine[4:]]
+    assert [i for batch in stale_batches(None, 4) for i in batch] == [*mine, theirs]
+
+
+def test_backfill_command_reanalyses_in_process_with_a_progress_bar(app, make, workspace, answers):
+    survey = make.survey(workspace, "csat")
+    ids = [answers.stored(survey, 1, "The refund process took forever") for _ in range(5)]
+    other = make.workspace("Other")
+    theirs = answers.stored(make.survey(other), 5, "Great agent, thanks")
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["analysis", "backfill", "--workspace", str(workspace.id), "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Analysing 5 answers" in result.output
+    assert "Analysed 5 answers in 3 batches." in result.output
+    assert all(state(i).analysis_version == ANALYSIS_VERSION for i in ids)
+    assert state(theirs).analysis_version is None
+    recorded = select(Theme.source).where(Theme.workspace_id == workspace.id, Theme.key == "refund")
+    assert db.session.scalar(recorded) == "auto"
+
+    result = runner.invoke(args=["analysis", "backfill"])
+    assert result.exit_code == 0 and "Analysed 1 answers in 1 batches." in result.output
+    assert state(theirs).sentiment_label == "positive"
+    result = runner.invoke(args=["analysis", "backfill"])
+    assert result.exit_code == 0 and "Nothing to analyse" in result.output
+
+
+def test_backfill_command_can_enqueue_batches_for_the_workers(app, make, workspace, answers):
+    survey = make.survey(workspace, "nps")
+    ids = [answers.stored(survey, 10, "Absolutely terrible, nobody helped") for _ in range(3)]
+    result = app.test_cli_runner().invoke(args=["analysis", "backfill", "--enqueue", "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Enqueued 3 answers in 2 batches of up to 2." in result.output
+    # Tests run tasks in place, so the enqueued batches have run.
+    assert all(state(i).mismatch_reason for i in ids)
+    bad = app.test_cli_runner().invoke(args=["analysis", "backfill", "--batch-size", "0"])
+    assert bad.exit_code == 2
