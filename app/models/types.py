@@ -38,8 +38,8 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def render_item(type_, obj, autogen_context):
+def render_item(kind: str, obj, autogen_context):
     """Autogenerate writes plain sa.DateTime for our UTC type: migrations never import app code."""
-    if isinstance(type_, UTCDateTime):
+    if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
