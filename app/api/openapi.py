@@ -12,6 +12,7 @@ from app.schemas.integration import IntegrationInSchema
 from app.schemas.invite import InviteInSchema, InviteOutSchema
 from app.schemas.query import MetricsQuery, ResponseOutSchema, ResponsesQuery
 from app.schemas.survey import SurveyInSchema, SurveyOutSchema
+from app.schemas.workspace import WorkspaceInSchema, WorkspaceOutSchema
 
 # endpoint -> (request body schema, query schema, response schema)
 SCHEMAS = {
@@ -23,6 +24,8 @@ SCHEMAS = {
     "api.create_integration_view": (IntegrationInSchema, None, None),
     "api.list_responses": (None, ResponsesQuery, ResponseOutSchema),
     "api.get_metrics": (None, MetricsQuery, None),
+    "api.get_workspace": (None, None, WorkspaceOutSchema),
+    "api.patch_workspace": (WorkspaceInSchema, None, WorkspaceOutSchema),
 }
 
 ERROR = {
@@ -77,7 +80,7 @@ def _operation(rule, path: str) -> dict:
         operation["parameters"].append({"in": "query", "schema": query})
     if body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if rule.rule.startswith("/api/v1") and rule.endpoint not in ("api.openapi",):
+    if rule.rule.startswith("/api/v1") and not rule.rule.startswith("/api/v1/public/") and rule.endpoint != "api.openapi":
         operation["security"] = [{"bearer": []}]
     return operation
 
