@@ -25,8 +25,8 @@ def contrast(a: str, b: str) -> float:
 
 
 def readable_on(colour: str) -> str:
-    """White or near-black, whichever reads better on `colour` (always at least 4.5:1)."""
-    return "#ffffff" if contrast(colour, "#ffffff") >= contrast(colour, "#111111") else "#111111"
+    """White or black, whichever reads better on `colour` (always at least 4.58:1)."""
+    return "#ffffff" if contrast(colour, "#ffffff") >= contrast(colour, "#000000") else "#000000"
 
 
 def branding(workspace: Workspace) -> dict:
