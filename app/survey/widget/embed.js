@@ -86,7 +86,9 @@
     var target = typeof opts.target === "string" ? doc.querySelector(opts.target) : opts.target;
     host = el("afterword-survey", null, {"data-afterword": ""});
     if (!target) host.className = "float";
-    host.dir = opts.dir || doc.documentElement.dir || (doc.body && doc.body.dir) || "ltr";
+    // The host page's direction places the card (bottom right, or bottom left in a right-to-left
+    // page); the survey's language sets the card's own direction; the host's words get dir=auto.
+    host.dir = doc.documentElement.dir || (doc.body && doc.body.dir) || "ltr";
     var brand = survey.branding || {};
     host.style.setProperty("--b", brand.colour || "#2f5bd3");
     host.style.setProperty("--ob", brand.on_colour || "#fff");
@@ -100,7 +102,8 @@
       el("style", root, null, CSS);
     }
     var t = survey.strings;
-    var box = el("div", root, {"class": "aw", role: "region", "aria-label": t.region, lang: survey.locale});
+    var box = el("div", root, {"class": "aw", role: "region", "aria-label": t.region, lang: survey.locale,
+      dir: opts.dir || (/^(ar|he|fa|ur)\b/.test(survey.locale) ? "rtl" : "ltr")});
     var hd = el("div", box, {"class": "hd"});
     if (/^https:\/\//.test(brand.logo_url || "")) {
       var logo = el("img", hd, {alt: "", src: brand.logo_url});
