@@ -51,7 +51,7 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", ERROR)
     for rule in current_app.url_map.iter_rules():
-        if not rule.rule.startswith(("/api/v1", "/hooks", "/s/", "/healthz")) or rule.endpoint == "static":
+        if not rule.rule.startswith(("/api/v1", "/hooks", "/s/", "/healthz", "/embed.js")) or rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         operations = {}
