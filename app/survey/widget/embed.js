@@ -14,8 +14,8 @@
   var base = me ? me.src.replace(/\/embed\.js([?#].*)?$/, "") : "";
   var CSS =
     ":host{all:initial;display:block;z-index:2147483000}" +
-    ":host(.float){position:fixed;inset-block-end:16px;inset-inline-end:16px;width:min(360px,calc(100vw - 16px))}" +
-    "@media(max-width:400px){:host(.float){inset-inline-end:8px;inset-block-end:8px}}" +
+    ":host([data-float]){position:fixed;inset-block-end:16px;inset-inline-end:16px;width:min(360px,calc(100vw - 16px))}" +
+    "@media(max-width:400px){:host([data-float]){inset-inline-end:8px;inset-block-end:8px}}" +
     ".aw{position:relative;box-sizing:border-box;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1c1e21;" +
     "background:#fff;border:1px solid #6b7280;border-radius:12px;padding:16px;box-shadow:0 4px 16px rgba(0,0,0,.18);overflow-wrap:anywhere}" +
     "@media(prefers-reduced-motion:no-preference){.aw{animation:aw-in .2s ease-out}}" +
@@ -85,7 +85,7 @@
     close();
     var target = typeof opts.target === "string" ? doc.querySelector(opts.target) : opts.target;
     host = el("afterword-survey", null, {"data-afterword": ""});
-    if (!target) host.className = "float";
+    if (!target) host.setAttribute("data-float", "");
     // The host page's direction places the card (bottom right, or bottom left in a right-to-left
     // page); the survey's language sets the card's own direction; the host's words get dir=auto.
     host.dir = doc.documentElement.dir || (doc.body && doc.body.dir) || "ltr";
@@ -220,6 +220,8 @@
       if (survey.status === "closed") finish(ui, t.closed, t.closed_text);
       else if (survey.status === "answered") finish(ui, t.thanks, t.locked);
       else form(ui, survey, opts);
+    }).catch(function (e) {
+      if (win.console) console.warn("Afterword:", e);
     });
   }
 
