@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test install clean lint
+.PHONY: run test install clean lint translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) translations
+
+# The .mo files are committed, and rebuilt here so a merge of the .po files never leaves them stale.
+translations: $(STAMP)
+	$(BIN)/pybabel -q compile -d app/translations
 
 run: install
 	$(BIN)/python -m app.serve

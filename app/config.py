@@ -58,8 +58,13 @@ def load_config() -> dict:
         "WTF_CSRF_TIME_LIMIT": 24 * 3600,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down must not turn every public page into a 500: count in memory until it is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "120 per minute"),
         "HOOK_RATE_LIMIT": os.environ.get("HOOK_RATE_LIMIT", "600 per minute"),
+        # embed.js is fetched on every host page view (then cached): a looser limit per address.
+        "EMBED_RATE_LIMIT": os.environ.get("EMBED_RATE_LIMIT", "600 per minute"),
         # Extra Celery settings; a named queue lets several deployments share one Redis.
         "CELERY": {"task_default_queue": os.environ["CELERY_DEFAULT_QUEUE"]} if os.environ.get("CELERY_DEFAULT_QUEUE") else {},
     }

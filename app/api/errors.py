@@ -51,5 +51,21 @@ def register_error_handlers(app: Flask) -> None:
             code = "csrf_failed"
         if _wants_json():
             return error_response(status, code, err.description or err.name)
-        html = render_template("error.html", status=status, title=err.name, message=err.description)
+        title, message = _page_wording(status, code, err)
+        html = render_template("error.html", status=status, title=title, message=message)
         return html, status
+
+
+def _page_wording(status: int, code: str, err: HTTPException) -> tuple[str, str]:
+    """A customer may land on these pages: say it in their language where we can."""
+    from app.i18n import gettext
+
+    if code == "csrf_failed":
+        return gettext("This page has expired"), gettext("Reload the page, then send your answer again.")
+    if status == 404:
+        # Our own 404s (a bad survey link) carry an already translated description.
+        described = err.description if err.description != type(err).description else None
+        return gettext("Page not found"), described or gettext("Check that the whole link was copied.")
+    if status == 429:
+        return gettext("Too many requests"), gettext("Please wait a minute, then try again.")
+    return err.name, err.description

@@ -20,6 +20,7 @@ from app.schemas.theme import (
     ThemeReportSchema,
     ThemesQuery,
 )
+from app.schemas.workspace import WorkspaceInSchema, WorkspaceOutSchema
 
 # endpoint -> (request body schema, query schema, response schema)
 SCHEMAS = {
@@ -36,6 +37,8 @@ SCHEMAS = {
     "api.create_catalogue_theme": (ThemeInSchema, None, ThemeOutSchema),
     "api.get_catalogue_theme": (None, None, ThemeOutSchema),
     "api.update_catalogue_theme": (ThemePatchSchema, None, ThemeOutSchema),
+    "api.get_workspace": (None, None, WorkspaceOutSchema),
+    "api.patch_workspace": (WorkspaceInSchema, None, WorkspaceOutSchema),
 }
 
 ERROR = {
@@ -61,7 +64,7 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", ERROR)
     for rule in current_app.url_map.iter_rules():
-        if not rule.rule.startswith(("/api/v1", "/hooks", "/s/", "/healthz")) or rule.endpoint == "static":
+        if not rule.rule.startswith(("/api/v1", "/hooks", "/s/", "/healthz", "/embed.js")) or rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         operations = {}
@@ -90,7 +93,7 @@ def _operation(rule, path: str) -> dict:
         operation["parameters"].append({"in": "query", "schema": query})
     if body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if rule.rule.startswith("/api/v1") and rule.endpoint not in ("api.openapi",):
+    if rule.rule.startswith("/api/v1") and not rule.rule.startswith("/api/v1/public/") and rule.endpoint != "api.openapi":
         operation["security"] = [{"bearer": []}]
     return operation
 

@@ -21,4 +21,7 @@ class Workspace(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     brand_colour: Mapped[str] = mapped_column(String(7), default="#2f5bd3")
     logo_url: Mapped[str | None] = mapped_column(String(500))
+    # Signs widget payloads ({survey_id, customer, ticket, exp}) on the host's server; kept in clear
+    # because we must compute the same HMAC. Created on first read, replaced by a rotation.
+    embed_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,15 +1,21 @@
 """GET/POST /s/{token}: the survey page. A GET never records anything; only the POST does."""
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy import text
 
 from app.extensions import db, limiter
-from app.i18n import use_locale
+from app.i18n import LANGUAGES, gettext, use_locale
 from app.models import Workspace
-from app.services.answers import AnswerRefused, InviteState, load_invite_state, record_answer
+from app.services import wording
+from app.services.answers import MAX_COMMENT, AnswerRefused, InviteState, load_invite_state, record_answer
+from app.services.branding import branding
 from app.services.kinds import band
 from app.survey.blueprint import bp
+
+# Each language named in itself, so a customer can find theirs whatever the page is in.
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch", "pt": "Português"}
 
 
 def _public_limit() -> str:
@@ -19,27 +25,56 @@ def _public_limit() -> str:
 def _state_or_404(token: str) -> InviteState:
     state = load_invite_state(token) if len(token) <= 64 else None
     if state is None:
-        abort(404, description="This survey link is not valid. Check that the whole link was copied.")
+        abort(404, description=gettext("This survey link is not valid. Check that the whole link was copied."))
     use_locale(state.invite.locale)
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:  # the customer's own pick on the page beats the invite's locale
+        use_locale(chosen)
     return state
 
 
-def _render(state: InviteState, score: int | None, comment: str | None, error: str | None = None, status: int = 200):
+def _page(template: str, state: InviteState, status: int = 200, /, **context):
+    workspace = db.session.get(Workspace, state.invite.workspace_id)
+    return render_template(template, workspace=workspace, brand=branding(workspace), **context), status
+
+
+def _language_links(token: str, score: int | None) -> list[dict]:
+    current = str(get_locale())
+    return [
+        {"code": code, "name": name, "current": code == current,
+         "url": url_for("survey.show", token=token, lang=code, **({"score": score} if score is not None else {}))}
+        for code, name in LANGUAGE_NAMES.items()
+    ]
+
+
+def _refusal_text(state: InviteState, refusal: AnswerRefused) -> str:
+    if refusal.code == "invalid_comment":
+        return gettext("Keep the comment under %(count)s characters.", count=MAX_COMMENT)
+    return gettext("Choose a score from %(low)s to %(high)s.", low=state.survey.scale_min, high=state.survey.scale_max)
+
+
+def _form(state: InviteState, score: int | None, comment: str | None, error: str | None = None, status: int = 200):
     survey = state.survey
-    follow_up = survey.follow_up.get(band(survey.kind, survey.scale_min, survey.scale_max, score) if score is not None else "default")
-    page = render_template(
+    follow_ups = wording.follow_ups(survey)
+    low, high = wording.end_labels(survey)
+    return _page(
         "survey/form.html",
+        state,
+        status,
         state=state,
         survey=survey,
-        workspace=db.session.get(Workspace, state.invite.workspace_id),
+        question=wording.question(survey),
         points=list(range(survey.scale_min, survey.scale_max + 1)),
         selected=score,
         comment=comment or "",
-        follow_up=follow_up or survey.follow_up.get("default"),
-        follow_ups=survey.follow_up,
+        follow_up=follow_ups[band(survey.kind, survey.scale_min, survey.scale_max, score) if score is not None else "default"],
+        follow_ups=follow_ups,
+        low_label=low,
+        high_label=high,
         error=error,
+        languages=_language_links(state.invite.token, score),
+        lang=request.args.get("lang") if request.args.get("lang") in LANGUAGES else None,
     )
-    return page, status
 
 
 @bp.get("/s/<token>")
@@ -47,17 +82,16 @@ def _render(state: InviteState, score: int | None, comment: str | None, error: s
 def show(token: str):
     """The survey page; `?score=N` pre-selects N and commits nothing."""
     state = _state_or_404(token)
-    workspace = db.session.get(Workspace, state.invite.workspace_id)
     if state.expired:
-        return render_template("survey/closed.html", workspace=workspace), 410
+        return _page("survey/closed.html", state, 410)
     if not state.editable:
-        return render_template("survey/thanks.html", workspace=workspace, response=state.response, locked=True)
+        return _page("survey/thanks.html", state, response=state.response, locked=True)
     score = request.args.get("score", type=int)
     if score is not None and not state.survey.scale_min <= score <= state.survey.scale_max:
         score = None
     if score is None and state.response is not None:
         score = state.response.score
-    return _render(state, score, state.response.comment if state.response else None)
+    return _form(state, score, state.response.comment if state.response else None)
 
 
 @bp.post("/s/<token>")
@@ -65,21 +99,21 @@ def show(token: str):
 def confirm(token: str):
     """Record the confirmed answer, then thank the customer."""
     state = _state_or_404(token)
-    workspace = db.session.get(Workspace, state.invite.workspace_id)
     score, comment = request.form.get("score"), request.form.get("comment")
     try:
         response = record_answer(state, score, comment)
     except AnswerRefused as refusal:
         if refusal.code == "expired":
-            return render_template("survey/closed.html", workspace=workspace), 410
+            return _page("survey/closed.html", state, 410)
         if refusal.code == "locked":
-            return render_template("survey/thanks.html", workspace=workspace, response=state.response, locked=True), 409
+            return _page("survey/thanks.html", state, 409, response=state.response, locked=True)
         chosen = request.form.get("score", type=int)
-        return _render(state, chosen, comment, refusal.message, 422)
-    return render_template("survey/thanks.html", workspace=workspace, response=response, locked=False)
+        return _form(state, chosen, comment, _refusal_text(state, refusal), 422)
+    return _page("survey/thanks.html", state, response=response, locked=False)
 
 
 @bp.get("/healthz")
+@limiter.limit(lambda: current_app.config["HOOK_RATE_LIMIT"])
 def healthz():
     """Report whether the database and the broker answer."""
     checks = {"database": _check_database(), "broker": _check_broker()}

@@ -156,7 +156,7 @@ def test_with_csrf_on_a_post_without_token_is_400_and_records_nothing(csrf_app, 
     client = csrf_app.test_client()
     refused = client.post(f"/s/{invite.token}", data={"score": "4"})
     assert refused.status_code == 400
-    assert "CSRF" in refused.get_data(as_text=True)
+    assert "Reload the page" in refused.get_data(as_text=True)  # a customer-facing explanation, translated
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
     # The page's own token is accepted.
     page = client.get(f"/s/{invite.token}").get_data(as_text=True)
