@@ -9,7 +9,6 @@ from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, update
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, detect_mismatch
 from app.extensions import db
 from app.models import Response, ResponseTheme, Survey
-from app.models.types import utcnow
 from app.services.theme_catalogue import custom_catalogue, record_auto_themes
 
 # Answers per task and per commit: large enough that the per-batch costs (queries, catalogue
@@ -61,7 +60,6 @@ def analyze_responses(response_ids: list[int]) -> int:
     by_workspace: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_workspace[row.workspace_id].append(row)
-    now = utcnow()
     updates: list[dict] = []
     theme_rows: list[dict] = []
     for workspace_id, group in by_workspace.items():
@@ -70,7 +68,9 @@ def analyze_responses(response_ids: list[int]) -> int:
         found: set[str] = set()
         for row, result in zip(group, results):
             values = _values(row, surveys[row.survey_id], result)
-            values["analyzed_at"] = now
+            # Stamp the version of the text that was read, not the clock: an edit that commits while
+            # this batch holds the row gets a later updated_at, so its own task still re-scores it.
+            values["analyzed_at"] = row.updated_at
             updates.append(values)
             theme_rows += ({"response_id": row.id, "theme": theme} for theme in values["themes"])
             found.update(values["themes"])
