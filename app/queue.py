@@ -14,6 +14,7 @@ ANALYZE_RESPONSE = "afterword.analyze_response"
 ANALYZE_BATCH = "afterword.analyze_batch"
 REANALYZE_WORKSPACE = "afterword.reanalyze_workspace"
 SWEEP_DUE_INVITES = "afterword.sweep_due_invites"
+SWEEP_STALE_ANALYSIS = "afterword.sweep_stale_analysis"
 
 
 def init_celery(app: Flask) -> Celery:
@@ -42,7 +43,11 @@ def _celery_settings(config) -> dict:
         "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
         "broker_connection_timeout": 2,
         "worker_hijack_root_logger": False,
-        "beat_schedule": {"sweep-due-invites": {"task": SWEEP_DUE_INVITES, "schedule": 30.0}},
+        "beat_schedule": {
+            "sweep-due-invites": {"task": SWEEP_DUE_INVITES, "schedule": 30.0},
+            # Answers whose analysis task was lost (broker down, worker killed) get scored here.
+            "sweep-stale-analysis": {"task": SWEEP_STALE_ANALYSIS, "schedule": 300.0},
+        },
         "timezone": "UTC",
         # The worker imports these; eager mode (tests) imports them on first use.
         "include": ["workers.tasks.delivery", "workers.tasks.analysis"],

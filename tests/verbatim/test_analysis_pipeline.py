@@ -102,3 +102,21 @@ def test_backfill_command_can_enqueue_batches_for_the_workers(app, make, workspa
     assert all(state(i).mismatch_reason for i in ids)
     bad = app.test_cli_runner().invoke(args=["analysis", "backfill", "--batch-size", "0"])
     assert bad.exit_code == 2
+
+
+def test_the_periodic_sweep_scores_answers_whose_task_was_lost(app, make, workspace):
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import Response
+    from app.services.answers import load_invite_state, record_answer
+    from workers.tasks.analysis import sweep_stale_analysis
+
+    invite = make.invite(make.survey(workspace, "csat"))
+    response = record_answer(load_invite_state(invite.token), 1, "Nobody replied for a week.")
+    # As if the analysis task had never run.
+    db.session.execute(update(Response).where(Response.id == response.id).values(analysis_version=None, analyzed_at=None))
+    db.session.commit()
+    assert sweep_stale_analysis() == 1
+    db.session.expire_all()
+    assert db.session.get(Response, response.id).sentiment_label == "negative"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from app.queue import ANALYZE_BATCH, ANALYZE_RESPONSE, REANALYZE_WORKSPACE, enqueue
+from app.queue import ANALYZE_BATCH, ANALYZE_RESPONSE, REANALYZE_WORKSPACE, SWEEP_STALE_ANALYSIS, enqueue
 from app.services.analysis import analyze_responses, stale_batches
 
 
@@ -26,4 +26,21 @@ def reanalyze_workspace(workspace_id: int) -> int:
     for ids in stale_batches(workspace_id):
         enqueue(ANALYZE_BATCH, ids)
         batches += 1
+    return batches
+
+
+# Batches one sweep hands out at most; a large backlog (a new ANALYSIS_VERSION) is better run
+# with `flask --app app analysis backfill`, and the next sweep picks up what is left.
+SWEEP_MAX_BATCHES = 10
+
+
+@shared_task(name=SWEEP_STALE_ANALYSIS)
+def sweep_stale_analysis() -> int:
+    """Enqueue batches of answers never scored or scored before their last edit."""
+    batches = 0
+    for ids in stale_batches():
+        enqueue(ANALYZE_BATCH, ids)
+        batches += 1
+        if batches >= SWEEP_MAX_BATCHES:
+            break
     return batches
