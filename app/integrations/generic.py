@@ -60,4 +60,4 @@ def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
         raise ValidationError({"_body": ["The body must be a JSON object."]})
     data = HookInviteSchema().load(payload)
     data.setdefault("survey_id", survey_id)
-    return HookEvent("invite", headers["webhook-id"], data)
+    return HookEvent("invite", headers["webhook-id"], data, ticket_id=data["ticket"]["id"])

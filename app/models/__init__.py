@@ -3,6 +3,7 @@ from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.response import Response, ResponseTheme
 from app.models.survey import Survey
+from app.models.suppression import Suppression
 from app.models.workspace import Workspace
 
-__all__ = ["Integration", "Invite", "InviteEvent", "Response", "ResponseTheme", "Survey", "WebhookDelivery", "Workspace"]
+__all__ = ["Integration", "Invite", "InviteEvent", "Response", "ResponseTheme", "Survey", "Suppression", "WebhookDelivery", "Workspace"]

@@ -26,3 +26,11 @@ def create_workspace(name: str, timezone: str = "UTC") -> tuple[Workspace, str]:
     db.session.add(workspace)
     db.session.commit()
     return workspace, key
+
+
+def update_workspace(workspace: Workspace, data: dict) -> Workspace:
+    """Change the brand (name, colour, logo) and the workspace-wide fatigue rules."""
+    for name, value in data.items():
+        setattr(workspace, name, value)
+    db.session.commit()
+    return workspace
