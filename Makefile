@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test install clean lint
+.PHONY: run test install clean lint translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -17,10 +17,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: install
+# Compile app/translations/*/LC_MESSAGES/*.po to .mo (build output, not committed).
+translations: install
+	$(BIN)/python -c "from app.i18n import compile_catalogs; compile_catalogs()"
+
+run: install translations
 	$(BIN)/python -m app.serve
 
-test: install
+test: install translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
