@@ -1,9 +1,11 @@
-"""Completing deliveries that carry ids only (Zendesk event webhooks) from the helpdesk's API.
+"""Turning stored webhook deliveries into invites, in a worker.
 
-The delivery is stored at intake (`pending`); a worker fetches the missing facts outside any
-transaction, then makes the invite in one transaction that re-checks the delivery under a row
-lock, so a reopen that arrived meanwhile (which supersedes it) or a second worker wins cleanly.
-Failures that may pass are retried from the database by the periodic sweep.
+Every solve is stored at intake (`pending`) with the parsed invite, or, for senders that carry
+ids only (Zendesk event webhooks), the raw event. Here a worker fetches any missing facts from
+the helpdesk's API outside any transaction, then makes the invite in one transaction that
+re-checks the delivery under a row lock, so a reopen that arrived meanwhile (which supersedes
+it) or a second worker wins cleanly. Failures that may pass are retried from the database by the
+periodic sweep.
 """
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
+from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.integrations import get_provider
 from app.models import Integration, Survey, WebhookDelivery
 from app.models.types import utcnow
+from app.schemas.invite import HookInviteSchema
 from app.services.crypto import decrypt_json
 from app.services.invites import dispatch_if_due
 from app.services.tickets import offer_invite
@@ -33,14 +37,23 @@ def complete_delivery(delivery_id: int) -> str:
     if delivery is None or delivery.status != "pending":
         return "not_pending"
     integration = db.session.get(Integration, delivery.integration_id)
-    survey = db.session.get(Survey, integration.survey_id)
+    survey = db.session.get(Survey, (delivery.payload.get("invite") or {}).get("survey_id") or integration.survey_id)
+    if survey is None or survey.archived:
+        _finish(delivery_id, "failed", "the survey was deleted")
+        return "failed"
     provider = get_provider(integration.provider)
     payload, base_url, credentials = delivery.payload, integration.api_base_url, decrypt_json(integration.api_credentials)
     db.session.commit()  # no transaction stays open during the HTTP calls
-    try:
-        data = provider.fetch_invite(base_url, credentials, payload, survey.id)
-    except provider.FetchError as exc:
-        return _retry_or_fail(delivery_id, str(exc), exc.retry)
+    if "invite" in payload:
+        try:
+            data = HookInviteSchema().load(payload["invite"])
+        except ValidationError as exc:  # parsed once already: only a changed schema gets here
+            return _retry_or_fail(delivery_id, f"invalid invite: {exc.messages}", retry=False)
+    else:
+        try:
+            data = provider.fetch_invite(base_url, credentials, payload, survey.id)
+        except provider.FetchError as exc:
+            return _retry_or_fail(delivery_id, str(exc), exc.retry)
     locked = db.session.scalar(
         select(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending").with_for_update()
     )

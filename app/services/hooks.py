@@ -1,14 +1,17 @@
 """Webhook intake: verify, deduplicate on the delivery id, store, answer fast.
 
-Every decision about one delivery is one transaction: the delivery row (unique per integration
-and external id) commits together with the invite it made or the reopen it recorded, so a replay
-or a racing duplicate is a 200 `duplicate` and never a second invite. The email and any
-helpdesk API calls happen in workers after the commit.
+Intake does as little as it can while the helpdesk waits: verify the signature, parse the body
+(so a bad one is a 4xx now, not a silent failure later), and store the delivery, unique per
+integration and external id, so a replay is a 200 `duplicate`. A worker then makes the invite
+(lifecycle and fatigue rules, in one transaction with the delivery's state; see
+services/enrichment.py) and sends it. Reopens are applied at once, in the request, so a
+reopen can never be overtaken by the solve it undoes.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Mapping
 from urllib.parse import urlparse
 
@@ -24,9 +27,8 @@ from app.models import Integration, Survey, WebhookDelivery
 from app.models.types import utcnow
 from app.queue import COMPLETE_DELIVERY, enqueue
 from app.services.crypto import encrypt_json
-from app.services.invites import dispatch_if_due
 from app.services.links import hook_url
-from app.services.tickets import offer_invite, reopen_ticket, solve_state
+from app.services.tickets import reopen_ticket, solve_state
 
 log = logging.getLogger(__name__)
 
@@ -107,33 +109,19 @@ def receive_hook(integration_id: int, headers: Mapping[str, str], body: bytes, t
         return HookOutcome(200, event.reply or {"status": "ok"})
     if event.action not in ("invite", "reopen", "fetch"):
         return HookOutcome(200, {"status": "ignored"})
-    survey = _live_survey(integration.workspace_id, event.invite.get("survey_id") or integration.survey_id)
+    survey_id = event.invite.get("survey_id") or integration.survey_id
+    if survey_id != integration.survey_id:  # a generic body may name another survey of the workspace
+        _live_survey(integration.workspace_id, survey_id)
     external_id = event.external_id
     if event.key_per_solve:
-        external_id = f"{external_id}#{solve_state(survey.id, event.ticket_id)}"
+        external_id = f"{external_id}#{solve_state(survey_id, event.ticket_id, event.action == 'reopen')}"
     external_id = external_id[:200]
     if event.action == "reopen":
-        return _reopen(integration, survey, event, external_id)
-    if event.action == "fetch":
-        return _store_for_fetch(integration, event, external_id)
-    return _offer(integration, survey, event, external_id)
-
-
-def _offer(integration: Integration, survey: Survey, event: HookEvent, external_id: str) -> HookOutcome:
-    invite, created = offer_invite(survey, event.invite, integration.id)
-    db.session.flush()
-    db.session.add(WebhookDelivery(integration_id=integration.id, external_id=external_id, invite_id=invite.id,
-                                   kind="solve", ticket_id=event.ticket_id, status="done"))
-    try:
-        db.session.commit()
-    except IntegrityError:  # a replay of this delivery, or a racing delivery of the same solve
-        db.session.rollback()
-        return HookOutcome(200, {"status": "duplicate"})
-    if not created:
-        return HookOutcome(200, {"status": "duplicate", "invite_id": invite.id})
-    dispatch_if_due(invite)
-    return HookOutcome(202, {"status": "accepted", "invite_id": invite.id, "invite_status": invite.status,
-                             "reason": invite.reason})
+        return _reopen(integration, _live_survey(integration.workspace_id, survey_id), event, external_id)
+    # A solve is stored as it came and answered at once; a worker makes the invite (and, for
+    # senders that send ids only, first fetches the rest from the helpdesk's API).
+    payload = event.payload if event.action == "fetch" else {"invite": _jsonable(event.invite)}
+    return _store(integration, event, external_id, payload)
 
 
 def _reopen(integration: Integration, survey: Survey, event: HookEvent, external_id: str) -> HookOutcome:
@@ -162,21 +150,32 @@ def _reopen(integration: Integration, survey: Survey, event: HookEvent, external
     return HookOutcome(200, {"status": "reopened", "invite_id": invite.id if invite else None, "cancelled": cancelled})
 
 
-def _store_for_fetch(integration: Integration, event: HookEvent, external_id: str) -> HookOutcome:
+def _store(integration: Integration, event: HookEvent, external_id: str, payload: dict) -> HookOutcome:
     delivery = WebhookDelivery(integration_id=integration.id, external_id=external_id, kind="solve",
-                               ticket_id=event.ticket_id, status="pending", payload=event.payload,
+                               ticket_id=event.ticket_id, status="pending", payload=payload,
                                next_attempt_at=utcnow())
     db.session.add(delivery)
     try:
+        db.session.flush()
+        delivery_id = delivery.id
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return HookOutcome(200, {"status": "duplicate"})
     try:
-        enqueue(COMPLETE_DELIVERY, delivery.id)
+        enqueue(COMPLETE_DELIVERY, delivery_id)
     except Exception:  # stored: the periodic sweep completes it once the broker is back
-        log.warning("could not enqueue delivery %s; the sweep will complete it", delivery.id, exc_info=True)
-    return HookOutcome(202, {"status": "accepted", "delivery_id": delivery.id})
+        log.warning("could not enqueue delivery %s; the sweep will complete it", delivery_id, exc_info=True)
+    return HookOutcome(202, {"status": "accepted", "delivery_id": delivery_id})
+
+
+def _jsonable(value):
+    """The parsed invite as JSON (datetimes as ISO 8601), to be loaded again by the worker."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _live_survey(workspace_id: int, survey_id: int) -> Survey:

@@ -24,14 +24,19 @@ def latest_invite(survey_id: int, ticket_id: str) -> Invite | None:
     return db.session.scalar(query)
 
 
-def solve_state(survey_id: int, ticket_id: str | None) -> int:
-    """A counter that moves on every solve and every reopen of the ticket (0 before the first)."""
+def solve_state(survey_id: int, ticket_id: str | None, reopen: bool) -> int:
+    """A dedupe suffix for senders whose keys can't tell two solves of a ticket apart.
+
+    For a solve: the number of reopens so far, so a replay matches but the solve after a reopen
+    does not. For a reopen: that plus the number of solves, so only a reopen after a new solve
+    counts as new (updates of a ticket still open collapse into one).
+    """
     if not ticket_id:
         return 0
     invites, reopened = db.session.execute(
         select(func.count(), func.count(Invite.reopened_at)).where(Invite.survey_id == survey_id, Invite.ticket_id == ticket_id)
     ).one()
-    return invites + reopened
+    return reopened + (invites if reopen else 0)
 
 
 def offer_invite(survey: Survey, data: dict, integration_id: int | None = None) -> tuple[Invite, bool]:

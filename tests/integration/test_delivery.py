@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from app import create_app
 from app.extensions import db
-from app.models import Invite
+from app.models import Invite, WebhookDelivery
 from app.models.types import utcnow
 from app.queue import SWEEP_DUE_INVITES
 from app.services.delivery import send_invite, send_invites
@@ -117,8 +117,9 @@ def test_a_webhook_accepted_while_redis_is_down_is_sent_once_redis_is_back(pg_ap
         assert answer.status_code == 202, answer.json
         assert elapsed < 5, f"intake waited {elapsed:.1f}s on the dead broker"
         with app.app_context():
-            invite = db.session.get(Invite, answer.json["invite_id"])
-            assert invite.status == "scheduled"
+            delivery = db.session.get(WebhookDelivery, answer.json["delivery_id"])
+            assert delivery.status == "pending" and delivery.payload["invite"]["customer"]["email"] == "marie@example.com"
+            db.session.remove()
         assert mailbox.messages == []
 
         redis.start()
@@ -132,7 +133,8 @@ def test_a_webhook_accepted_while_redis_is_down_is_sent_once_redis_is_back(pg_ap
         time.sleep(1.5)
         assert len(mailbox.messages) == 1
         with app.app_context():
-            assert db.session.get(Invite, answer.json["invite_id"]).status == "sent"
+            delivery = db.session.get(WebhookDelivery, answer.json["delivery_id"])
+            assert delivery.status == "done" and db.session.get(Invite, delivery.invite_id).status == "sent"
             db.session.remove()
             db.engine.dispose()
     finally:
