@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
@@ -66,8 +66,13 @@ def send_invites(invite_ids: list[int]) -> dict[int, str]:
     """Send a batch over the worker's one SMTP connection; each outcome is committed on its own."""
     outcomes: dict[int, str] = {}
     cache: dict[tuple, object] = {}
-    for invite_id in claim_sends(invite_ids):
-        invite = db.session.get(Invite, invite_id)
+    claimed = claim_sends(invite_ids)
+    # One read for the batch; each invite is detached so the per-email commits don't reload it.
+    invites = list(db.session.scalars(select(Invite).where(Invite.id.in_(claimed)).order_by(Invite.id))) if claimed else []
+    for invite in invites:
+        db.session.expunge(invite)
+    for invite in invites:
+        invite_id = invite.id
         survey = _cached(cache, Survey, invite.survey_id)
         workspace = _cached(cache, Workspace, invite.workspace_id)
         outcomes[invite_id] = _send_claimed(invite, survey, workspace)
@@ -86,33 +91,38 @@ def _send_claimed(invite: Invite, survey: Survey, workspace: Workspace) -> str:
         return _finish(invite, "failed", str(exc), str(exc))
     except TemporaryFailure as exc:
         return _defer(invite, str(exc))
-    invite.sent_at = utcnow()
+    sent_at = utcnow()
+    reminder_due = None
     if survey.reminder_after_hours:
-        due = invite.sent_at + timedelta(hours=survey.reminder_after_hours)
-        if invite.expires_at is None or due < invite.expires_at:
-            invite.reminder_due_at = due
-    return _finish(invite, "sent", None, None)
+        reminder_due = sent_at + timedelta(hours=survey.reminder_after_hours)
+        if invite.expires_at is not None and reminder_due >= invite.expires_at:
+            reminder_due = None
+    return _finish(invite, "sent", None, None, sent_at=sent_at, reminder_due_at=reminder_due)
 
 
-def _finish(invite: Invite, status: str, reason: str | None, detail: str | None) -> str:
-    invite.status = status
-    invite.reason = reason
-    invite.events.append(InviteEvent(at=utcnow(), status=status, detail=detail))
+def _finish(invite: Invite, status: str, reason: str | None, detail: str | None, event: str | None = None,
+            **values) -> str:
+    """Record a claimed send's outcome: one UPDATE and one history row, committed together."""
+    now = utcnow()
+    db.session.execute(
+        update(Invite).where(Invite.id == invite.id, Invite.status == "sending")
+        .values(status=status, reason=reason, **values).execution_options(synchronize_session=False)
+    )
+    db.session.add(InviteEvent(invite_id=invite.id, at=now, status=event or status, detail=detail))
     db.session.commit()
-    return status
+    return event or status
 
 
 def _defer(invite: Invite, reason: str) -> str:
     delays = retry_delays()
-    attempts = sum(1 for e in invite.events if e.status == "deferred")
+    attempts = db.session.scalar(
+        select(func.count()).select_from(InviteEvent).where(InviteEvent.invite_id == invite.id, InviteEvent.status == "deferred")
+    )
     if attempts >= len(delays):
         return _finish(invite, "failed", f"gave up after {attempts + 1} attempts: {reason}", reason)
-    invite.status = "scheduled"
-    invite.send_claimed_at = None
-    invite.due_at = utcnow() + delays[attempts]
-    invite.events.append(InviteEvent(at=utcnow(), status="deferred", detail=f"{reason}; retry at {invite.due_at.isoformat()}"))
-    db.session.commit()
-    return "deferred"
+    due = utcnow() + delays[attempts]
+    return _finish(invite, "scheduled", None, f"{reason}; retry at {due.isoformat()}", event="deferred",
+                   send_claimed_at=None, due_at=due)
 
 
 def send_reminder(invite_id: int) -> str:
