@@ -15,16 +15,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP) translations
+install: $(STAMP)
 
 # The .mo files are committed, and rebuilt here so a merge of the .po files never leaves them stale.
 translations: $(STAMP)
-	$(BIN)/pybabel -q compile -d app/translations
+	$(BIN)/python -c "from app.i18n import compile_catalogs; compile_catalogs()"
 
-run: install
+run: install translations
 	$(BIN)/python -m app.serve
 
-test: install
+test: install translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

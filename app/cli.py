@@ -25,6 +25,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(analyze)
     app.cli.add_command(analysis)
+    app.cli.add_command(translations)
+    app.cli.add_command(invites)
 
 
 @click.group(help="Manage workspaces.")
@@ -114,3 +116,47 @@ def _read_comments(file: str):
             yield from (row["comment"] for row in reader if (row["comment"] or "").strip())
         else:
             yield from (line.rstrip("\n") for line in handle if line.strip())
+
+
+@click.group(help="Translation catalogues under app/translations.")
+def translations() -> None:
+    pass
+
+
+@translations.command("compile")
+@click.option("--force", is_flag=True, help="Recompile even if the .mo files are newer.")
+def translations_compile(force: bool) -> None:
+    """Compile the .po catalogues to the .mo files Flask-Babel reads."""
+    from app.i18n import compile_catalogs
+
+    for path in compile_catalogs(force=force):
+        click.echo(f"compiled {path}")
+
+
+@click.group(help="Operate on invites.")
+def invites() -> None:
+    pass
+
+
+@invites.command("stale")
+def invites_stale() -> None:
+    """List invites claimed for sending with no recorded outcome (never resent automatically)."""
+    from app.models import Invite
+
+    rows = db.session.scalars(select(Invite).where(Invite.status == "sending").order_by(Invite.send_claimed_at))
+    for invite in rows:
+        click.echo(f"{invite.id}\t{invite.customer_email}\tclaimed {invite.send_claimed_at.isoformat()}\t{invite.reason or ''}")
+
+
+@invites.command("release")
+@click.argument("invite_id", type=int)
+@click.option("--yes", is_flag=True, help="Confirm you checked the mail server's log: the email did not go out.")
+def invites_release(invite_id: int, yes: bool) -> None:
+    """Put a `sending` invite back in the queue: only after checking it was not delivered."""
+    from app.services.delivery import release_claim
+
+    if not yes:
+        raise click.UsageError("Check the mail server's log first, then pass --yes: a release may send a second email.")
+    if not release_claim(invite_id):
+        raise click.ClickException(f"Invite {invite_id} is not in status 'sending'.")
+    click.echo(f"Invite {invite_id} released; the next sweep sends it.")

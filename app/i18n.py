@@ -47,3 +47,29 @@ def use_locale(locale: str | None) -> None:
 def force_locale_for(locale: str | None):
     with force_locale(locale if locale in LANGUAGES else "en"):
         yield
+
+
+def compile_catalogs(directory: str | None = None, force: bool = False) -> list[str]:
+    """Compile every messages.po under app/translations to .mo where the .mo is missing or older.
+
+    The .mo files are build output (not committed): `make translations`, `make run`, `make test`
+    and the test suite's start all call this, so the source of truth is the .po text alone.
+    """
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = []
+    for po in sorted(Path(directory or ROOT / "app" / "translations").glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if not force and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=po.parent.parent.name)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as handle:
+            write_mo(handle, catalog)
+        tmp.replace(mo)
+        compiled.append(str(mo))
+    return compiled

@@ -15,6 +15,9 @@ ANALYZE_BATCH = "afterword.analyze_batch"
 REANALYZE_WORKSPACE = "afterword.reanalyze_workspace"
 SWEEP_DUE_INVITES = "afterword.sweep_due_invites"
 SWEEP_STALE_ANALYSIS = "afterword.sweep_stale_analysis"
+SEND_INVITE_BATCH = "afterword.send_invite_batch"
+SEND_REMINDER = "afterword.send_reminder"
+COMPLETE_DELIVERY = "afterword.complete_delivery"
 
 
 def init_celery(app: Flask) -> Celery:
@@ -54,7 +57,11 @@ def _celery_settings(config) -> dict:
     }
     if redis_url:
         settings["broker_url"] = redis_url
-        settings["broker_transport_options"] = {"socket_connect_timeout": 2, "socket_timeout": 5}
+        # Short timeouts and no transport-level retries: a publish while Redis is down fails
+        # within about a second (the request still answers 202), and the sweep sends it later.
+        settings["broker_transport_options"] = {
+            "socket_connect_timeout": 1, "socket_timeout": 5,
+        }
     else:
         # No broker installed: a folder under instance/ carries the messages between processes.
         folder = Path(config["BROKER_DIR"])

@@ -18,6 +18,13 @@ from tests.factories import Factory  # noqa: E402
 REQUIRE_SERVICES = os.environ.get("AFTERWORD_REQUIRE_SERVICES") == "1"
 
 
+def pytest_configure(config) -> None:
+    # The .mo catalogues are build output; a plain `pytest` run compiles any that are stale.
+    from app.i18n import compile_catalogs
+
+    compile_catalogs()
+
+
 def service_unavailable(what: str) -> None:
     """Skip a test whose service is missing, except in CI, where that is a failure."""
     if REQUIRE_SERVICES:

@@ -8,8 +8,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
 from app.api.blueprint import bp
-from app.schemas.integration import IntegrationInSchema
-from app.schemas.invite import InviteInSchema, InviteOutSchema
+from app.schemas.integration import IntegrationInSchema, IntegrationUpdateSchema
+from app.schemas.invite import InviteInSchema, InviteOutSchema, InvitesQuery
 from app.schemas.query import MetricsQuery, ResponseOutSchema, ResponsesQuery
 from app.schemas.survey import SurveyInSchema, SurveyOutSchema
 from app.schemas.theme import (
@@ -20,7 +20,7 @@ from app.schemas.theme import (
     ThemeReportSchema,
     ThemesQuery,
 )
-from app.schemas.workspace import WorkspaceInSchema, WorkspaceOutSchema
+from app.schemas.workspace import PageQuery, SuppressionInSchema, SuppressionOutSchema, WorkspaceInSchema, WorkspaceOutSchema
 
 # endpoint -> (request body schema, query schema, response schema)
 SCHEMAS = {
@@ -29,7 +29,13 @@ SCHEMAS = {
     "api.update_survey": (SurveyInSchema, None, SurveyOutSchema),
     "api.create_invite": (InviteInSchema, None, InviteOutSchema),
     "api.get_invite": (None, None, InviteOutSchema),
+    "api.list_invites": (None, InvitesQuery, None),
     "api.create_integration_view": (IntegrationInSchema, None, None),
+    "api.update_integration_view": (IntegrationUpdateSchema, None, None),
+    "api.get_workspace": (None, None, WorkspaceOutSchema),
+    "api.update_workspace_view": (WorkspaceInSchema, None, WorkspaceOutSchema),
+    "api.list_suppressions_view": (None, PageQuery, None),
+    "api.add_suppression": (SuppressionInSchema, None, SuppressionOutSchema),
     "api.list_responses": (None, ResponsesQuery, ResponseOutSchema),
     "api.get_metrics": (None, MetricsQuery, None),
     "api.get_themes": (None, ThemesQuery, ThemeReportSchema),
@@ -37,8 +43,6 @@ SCHEMAS = {
     "api.create_catalogue_theme": (ThemeInSchema, None, ThemeOutSchema),
     "api.get_catalogue_theme": (None, None, ThemeOutSchema),
     "api.update_catalogue_theme": (ThemePatchSchema, None, ThemeOutSchema),
-    "api.get_workspace": (None, None, WorkspaceOutSchema),
-    "api.patch_workspace": (WorkspaceInSchema, None, WorkspaceOutSchema),
 }
 
 ERROR = {
@@ -64,7 +68,7 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", ERROR)
     for rule in current_app.url_map.iter_rules():
-        if not rule.rule.startswith(("/api/v1", "/hooks", "/s/", "/healthz", "/embed.js")) or rule.endpoint == "static":
+        if not rule.rule.startswith(("/api/v1", "/hooks", "/s/", "/u/", "/healthz", "/embed.js")) or rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         operations = {}

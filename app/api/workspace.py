@@ -1,28 +1,60 @@
-"""The key's own workspace: its branding, and the embed secret that signs widget payloads."""
+"""The caller's workspace: brand, fatigue rules, suppression list, and the widget's embed secret."""
 from __future__ import annotations
 
 from flask import jsonify
 
 from app.api.auth import current_workspace
 from app.api.blueprint import bp
-from app.api.body import json_body
-from app.schemas.workspace import WorkspaceInSchema, WorkspaceOutSchema
+from app.api.body import json_body, query_args
+from app.schemas.workspace import (
+    PageQuery,
+    SuppressionInSchema,
+    SuppressionOutSchema,
+    WorkspaceInSchema,
+    WorkspaceOutSchema,
+)
 from app.services.embeds import embed_secret, rotate_embed_secret
+from app.services.suppressions import list_suppressions, remove_suppression, suppress
 from app.services.workspaces import update_workspace
 
 out = WorkspaceOutSchema()
+suppression_out = SuppressionOutSchema()
 
 
 @bp.get("/workspace")
 def get_workspace():
-    """This key's workspace and its branding."""
+    """The workspace's brand and workspace-wide fatigue rules."""
     return jsonify(out.dump(current_workspace()))
 
 
 @bp.patch("/workspace")
-def patch_workspace():
-    """Change the workspace's name, brand colour or logo (shown on the widget and survey pages)."""
+def update_workspace_view():
+    """Change the brand (name, colour, logo URL) or the workspace-wide fatigue rules."""
     return jsonify(out.dump(update_workspace(current_workspace(), json_body(WorkspaceInSchema(), partial=True))))
+
+
+@bp.get("/suppressions")
+def list_suppressions_view():
+    """Addresses never emailed again, newest first, with cursor pagination."""
+    args = query_args(PageQuery())
+    rows = list_suppressions(current_workspace().id, args["limit"], args.get("cursor"))
+    limit = args["limit"]
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return jsonify({"items": suppression_out.dump(rows[:limit], many=True), "next_cursor": next_cursor})
+
+
+@bp.post("/suppressions")
+def add_suppression():
+    """Add an address to the suppression list (its unsent invites are skipped)."""
+    row = suppress(current_workspace().id, json_body(SuppressionInSchema())["email"], "manual")
+    return jsonify(suppression_out.dump(row)), 201
+
+
+@bp.delete("/suppressions/<path:email>")
+def delete_suppression(email: str):
+    """Remove an address from the suppression list."""
+    remove_suppression(current_workspace().id, email)
+    return "", 204
 
 
 @bp.get("/workspace/embed-secret")

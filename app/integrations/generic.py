@@ -75,4 +75,4 @@ def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
         raise ValidationError({"webhook-id": [f"Longer than {MAX_DELIVERY_ID} characters."]})
     data = HookInviteSchema().load(payload)
     data.setdefault("survey_id", survey_id)
-    return HookEvent("invite", headers["webhook-id"], data)
+    return HookEvent("invite", headers["webhook-id"], data, ticket_id=data["ticket"]["id"])

@@ -3,7 +3,11 @@ from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.response import Response, ResponseTheme
 from app.models.survey import Survey
+from app.models.suppression import Suppression
 from app.models.theme import Theme
 from app.models.workspace import Workspace
 
-__all__ = ["Integration", "Invite", "InviteEvent", "Response", "ResponseTheme", "Survey", "Theme", "WebhookDelivery", "Workspace"]
+__all__ = [
+    "Integration", "Invite", "InviteEvent", "Response", "ResponseTheme", "Survey", "Suppression", "Theme",
+    "WebhookDelivery", "Workspace",
+]

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
+
+DELIVERY_STATUSES = ("pending", "done", "failed", "superseded")
 
 
 class Integration(db.Model):
@@ -19,16 +21,37 @@ class Integration(db.Model):
     provider: Mapped[str] = mapped_column(String(32))
     secret: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The helpdesk's own API, for senders whose webhooks carry ids only (Zendesk event webhooks).
+    api_base_url: Mapped[str | None] = mapped_column(String(500))
+    # Fernet token of the JSON credentials, keyed from SECRET_KEY (see services/crypto.py).
+    api_credentials: Mapped[str | None] = mapped_column(Text)
 
 
 class WebhookDelivery(db.Model):
-    """One accepted delivery; the unique key turns a helpdesk's retry into a 200 duplicate."""
+    """One accepted delivery; the unique key turns a helpdesk's retry into a 200 duplicate.
+
+    Deliveries that need more data before they make an invite (`pending`) keep their payload
+    and are retried from the database (`next_attempt_at`) by the periodic sweep.
+    """
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (UniqueConstraint("integration_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("integration_id", "external_id"),
+        CheckConstraint("status IN ('pending', 'done', 'failed', 'superseded')", name="status"),
+        Index("ix_webhook_deliveries_pending", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_ticket", "integration_id", "ticket_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(200))
     invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "solve" or "reopen": what the delivery meant for its ticket.
+    kind: Mapped[str] = mapped_column(String(16), default="solve", server_default="solve")
+    ticket_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)

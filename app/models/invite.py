@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -17,6 +17,10 @@ class Invite(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('scheduled', 'sending', 'sent', 'failed', 'skipped', 'cancelled')", name="status"),
         Index("ix_invites_due", "status", "due_at"),
+        Index("ix_invites_reminder_due", "reminder_due_at"),
+        Index("ix_invites_customer", "workspace_id", "customer_email", "created_at"),
+        # One survey per ticket per solve: a reopen and a new solve make the next number.
+        UniqueConstraint("survey_id", "ticket_id", "solve_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +51,9 @@ class Invite(db.Model):
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopens: Mapped[int | None] = mapped_column(Integer)
     handle_seconds: Mapped[int | None] = mapped_column(Integer)
+    # 1 for the ticket's first solve, 2 after a reopen and a new solve, ...
+    solve_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -55,6 +62,9 @@ class Invite(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the first email is sent; cleared by the worker that claims the reminder.
+    reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     events: Mapped[list[InviteEvent]] = relationship(
         back_populates="invite", order_by="InviteEvent.id", cascade="all, delete-orphan"

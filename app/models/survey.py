@@ -33,6 +33,8 @@ class Survey(db.Model):
     exclude_tags: Mapped[list] = mapped_column(JSON, default=list)
     reminder_after_hours: Mapped[int | None] = mapped_column(Integer)
     expires_after_days: Mapped[int] = mapped_column(Integer, default=14)
+    # At most this many invites of this survey offered per day (the workspace's day); None = no cap.
+    daily_cap: Mapped[int | None] = mapped_column(Integer)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -25,3 +25,10 @@ class Workspace(db.Model):
     # because we must compute the same HMAC. Created on first read, replaced by a rotation.
     embed_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Fatigue rules across every survey of the workspace; each survey may only be stricter.
+    send_delay_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cooldown_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sample_percent: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    exclude_tags: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    daily_cap: Mapped[int | None] = mapped_column(Integer)

@@ -7,7 +7,23 @@ from app.integrations import PROVIDERS
 from app.schemas.common import Id, StrictSchema, Text
 
 
+class ApiCredentialsSchema(StrictSchema):
+    """The helpdesk's API, for senders whose webhooks carry ids only (Zendesk event webhooks)."""
+
+    base_url = fields.Url(schemes={"https", "http"}, require_tld=False, validate=validate.Length(max=500))
+    email = fields.Email(validate=validate.Length(max=320))
+    api_token = Text(200, validate=validate.Length(min=1, max=200))
+    oauth_token = Text(500, validate=validate.Length(min=1, max=500))
+
+
 class IntegrationInSchema(StrictSchema):
     provider = fields.String(required=True, validate=validate.OneOf(sorted(PROVIDERS)))
     survey_id = Id(strict=True, required=True)
     secret = Text(200, validate=validate.Length(min=16, max=200))
+    api = fields.Nested(ApiCredentialsSchema)
+
+
+class IntegrationUpdateSchema(StrictSchema):
+    survey_id = fields.Integer(strict=True)
+    secret = Text(200, validate=validate.Length(min=16, max=200))
+    api = fields.Nested(ApiCredentialsSchema)

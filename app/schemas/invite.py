@@ -47,6 +47,18 @@ class HookInviteSchema(InviteInSchema):
     survey_id = Id(strict=True)
 
 
+class InvitesQuery(StrictSchema):
+    survey_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(["scheduled", "sending", "sent", "failed", "skipped", "cancelled"]))
+    reason = fields.String(validate=validate.Length(max=100))
+    ticket_id = fields.String(validate=validate.Length(max=200))
+    email = fields.String(validate=validate.Length(max=320))
+    since = AwareDateTime()
+    until = AwareDateTime()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.Integer(validate=validate.Range(min=1))
+
+
 class InviteEventSchema(Schema):
     at = fields.DateTime()
     status = fields.String()
@@ -66,6 +78,10 @@ class InviteOutSchema(Schema):
     expires_at = fields.DateTime(allow_none=True)
     answered_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    solve_number = fields.Integer()
+    reopened_at = fields.DateTime(allow_none=True)
+    reminder_due_at = fields.DateTime(allow_none=True)
+    reminder_sent_at = fields.DateTime(allow_none=True)
     customer = fields.Function(
         lambda i: {"email": i.customer_email, "name": i.customer_name, "id": i.customer_id, "segment": i.customer_segment}
     )

@@ -26,6 +26,7 @@ class SurveyInSchema(StrictSchema):
     exclude_tags = fields.List(Text(100), validate=validate.Length(max=100))
     reminder_after_hours = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=24 * 30))
     expires_after_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
+    daily_cap = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
 
     @validates_schema
     def _scale_fits_kind(self, data, partial=False, **kwargs):
@@ -51,5 +52,6 @@ class SurveyOutSchema(Schema):
     exclude_tags = fields.List(fields.String())
     reminder_after_hours = fields.Integer(allow_none=True)
     expires_after_days = fields.Integer()
+    daily_cap = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -1,21 +1,56 @@
-"""Workspace shapes: the branding a workspace may change, and the workspace as the API shows it."""
+"""Workspace settings: the brand shown in emails and the fatigue rules across every survey."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.schemas.common import StrictSchema, Text
 
 
 class WorkspaceInSchema(StrictSchema):
-    name = Text(200, validate=validate.Length(min=1))
+    name = Text(200, validate=validate.Length(min=1, max=200))
+    # Strict hex: the colour lands inside an inline style attribute of every email.
     brand_colour = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Use #rrggbb."))
-    # https only: the logo shows on our pages and inside the host's, both served over https.
     logo_url = fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
+    timezone = fields.String(validate=validate.Length(max=64))
+    send_delay_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=60 * 24 * 30))
+    cooldown_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
+    sample_percent = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    exclude_tags = fields.List(Text(100), validate=validate.Length(max=100))
+    daily_cap = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
+
+    @validates("timezone")
+    def _known_zone(self, value: str, **kwargs) -> None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError("Not a known IANA time zone, e.g. Europe/Paris.") from None
 
 
 class WorkspaceOutSchema(Schema):
     id = fields.Integer()
     name = fields.String()
-    timezone = fields.String()
     brand_colour = fields.String()
     logo_url = fields.String(allow_none=True)
+    timezone = fields.String()
+    send_delay_minutes = fields.Integer()
+    cooldown_days = fields.Integer()
+    sample_percent = fields.Integer()
+    exclude_tags = fields.List(fields.String())
+    daily_cap = fields.Integer(allow_none=True)
+
+
+class SuppressionInSchema(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+
+
+class SuppressionOutSchema(Schema):
+    email = fields.String()
+    reason = fields.String()
+    created_at = fields.DateTime()
+
+
+class PageQuery(StrictSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.Integer(strict=False, validate=validate.Range(min=1))

@@ -3,7 +3,7 @@
 Format: ``<payload>.<signature>``, both base64url without padding; the payload is a JSON object and
 the signature is HMAC-SHA256 over the payload text with the workspace's embed secret. The browser
 carries it but cannot forge or alter it. The invite it stands for is created on first display, by
-the same `build_invite` as email invites, and its token is derived from the signed content, so
+the same `offer_invite` as email invites (one per ticket solve, fatigue rules), and its token is derived from the signed content, so
 showing the widget again for the same customer and ticket finds the same invite.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
 from app.models.types import utcnow
 from app.schemas.invite import InviteInSchema
-from app.services.invites import build_invite
+from app.services.tickets import offer_invite
 
 SECRET_PREFIX = "awe_"
 MAX_SIGNED_LENGTH = 8192
@@ -128,7 +128,9 @@ def open_signed_invite(signed) -> Invite:
     existing = db.session.scalar(select(Invite).where(Invite.token == token))
     if existing is not None:
         return existing
-    invite = build_invite(survey, data)
+    invite, created = offer_invite(survey, data)
+    if not created:
+        return invite  # this solve of the ticket already has an invite (emailed or shown)
     invite.token = token
     if invite.status == "scheduled":
         # Shown now, in the host's page: nothing is left for the mail worker to send.

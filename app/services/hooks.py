@@ -1,21 +1,36 @@
-"""Webhook intake: verify, deduplicate on the delivery id, store the invite, answer fast."""
+"""Webhook intake: verify, deduplicate on the delivery id, store, answer fast.
+
+Intake does as little as it can while the helpdesk waits: verify the signature, parse the body
+(so a bad one is a 4xx now, not a silent failure later), and store the delivery, unique per
+integration and external id, so a replay is a 200 `duplicate`. A worker then makes the invite
+(lifecycle and fatigue rules, in one transaction with the delivery's state; see
+services/enrichment.py) and sends it. Reopens are applied at once, in the request, so a
+reopen can never be overtaken by the solve it undoes.
+"""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Mapping
+from urllib.parse import urlparse
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import APIError
 from app.extensions import db
 from app.integrations import PROVIDERS, get_provider
-from app.integrations.base import SignatureError
+from app.integrations.base import HookEvent, SignatureError
 from app.models import Integration, Survey, WebhookDelivery
 from app.models.types import utcnow
-from app.services.invites import build_invite, dispatch_if_due
+from app.queue import COMPLETE_DELIVERY, enqueue
+from app.services.crypto import encrypt_json
 from app.services.links import hook_url
+from app.services.tickets import reopen_ticket, solve_state
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,11 +41,7 @@ class HookOutcome:
 
 def create_integration(workspace_id: int, data: dict) -> tuple[Integration, dict]:
     """Connect a helpdesk to a survey; returns the integration and what its admin needs."""
-    survey = db.session.scalar(
-        select(Survey).where(Survey.id == data["survey_id"], Survey.workspace_id == workspace_id, Survey.archived.is_(False))
-    )
-    if survey is None:
-        raise APIError(422, "validation_error", "Unknown survey.", {"survey_id": ["No such survey in this workspace."]})
+    survey = _live_survey(workspace_id, data["survey_id"])
     provider = get_provider(data["provider"])
     if data.get("secret") and hasattr(provider, "check_secret"):
         try:
@@ -43,16 +54,44 @@ def create_integration(workspace_id: int, data: dict) -> tuple[Integration, dict
         provider=provider.name,
         secret=data.get("secret") or provider.new_secret(),
     )
+    _set_api(integration, data)
     db.session.add(integration)
     db.session.commit()
-    template = getattr(provider, "body_template", None)
-    return integration, {
+    return integration, integration_view(integration)
+
+
+def update_integration(workspace_id: int, integration_id: int, data: dict) -> dict:
+    """Change an integration's secret (e.g. to the helpdesk's own), survey or API credentials."""
+    integration = get_integration(workspace_id, integration_id)
+    if "survey_id" in data:
+        integration.survey_id = _live_survey(workspace_id, data["survey_id"]).id
+    if data.get("secret"):
+        integration.secret = data["secret"]
+    _set_api(integration, data)
+    db.session.commit()
+    return integration_view(integration)
+
+
+def get_integration(workspace_id: int, integration_id: int) -> Integration:
+    integration = db.session.scalar(
+        select(Integration).where(Integration.id == integration_id, Integration.workspace_id == workspace_id)
+    )
+    if integration is None:
+        raise APIError(404, "not_found", f"No integration {integration_id} in this workspace.")
+    return integration
+
+
+def integration_view(integration: Integration) -> dict:
+    template = getattr(get_provider(integration.provider), "body_template", None)
+    return {
         "id": integration.id,
         "provider": integration.provider,
-        "survey_id": survey.id,
+        "survey_id": integration.survey_id,
         "url": hook_url(integration.id),
         "secret": integration.secret,
         "body_template": template() if template else None,
+        "api_base_url": integration.api_base_url,
+        "api_credentials_set": integration.api_credentials is not None,
     }
 
 
@@ -69,27 +108,101 @@ def receive_hook(integration_id: int, headers: Mapping[str, str], body: bytes, t
     try:
         event = provider.parse(headers, body, integration.survey_id)
     except ValidationError as exc:
-        raise APIError(422, "validation_error", "The webhook body has invalid fields.", exc.messages) from None
+        fields = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
+        raise APIError(422, "validation_error", "The webhook body has invalid fields.", fields) from None
     if event.action == "ping":
         return HookOutcome(200, event.reply or {"status": "ok"})
-    if event.action != "invite":
+    if event.action not in ("invite", "reopen", "fetch"):
         return HookOutcome(200, {"status": "ignored"})
-    survey = db.session.scalar(
-        select(Survey).where(
-            Survey.id == event.invite["survey_id"],
-            Survey.workspace_id == integration.workspace_id,
-            Survey.archived.is_(False),
-        )
+    survey_id = event.invite.get("survey_id") or integration.survey_id
+    if survey_id != integration.survey_id:  # a generic body may name another survey of the workspace
+        _live_survey(integration.workspace_id, survey_id)
+    external_id = event.external_id
+    if event.key_per_solve:
+        external_id = f"{external_id}#{solve_state(survey_id, event.ticket_id, event.action == 'reopen')}"
+    external_id = external_id[:200]
+    if event.action == "reopen":
+        return _reopen(integration, _live_survey(integration.workspace_id, survey_id), event, external_id)
+    # A solve is stored as it came and answered at once; a worker makes the invite (and, for
+    # senders that send ids only, first fetches the rest from the helpdesk's API).
+    payload = event.payload if event.action == "fetch" else {"invite": _jsonable(event.invite)}
+    return _store(integration, event, external_id, payload)
+
+
+def _reopen(integration: Integration, survey: Survey, event: HookEvent, external_id: str) -> HookOutcome:
+    db.session.add(WebhookDelivery(integration_id=integration.id, external_id=external_id, kind="reopen",
+                                   ticket_id=event.ticket_id, status="done"))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return HookOutcome(200, {"status": "duplicate"})
+    # A solve still waiting for the helpdesk's API is superseded: the ticket is open again.
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.integration_id == integration.id, WebhookDelivery.ticket_id == event.ticket_id,
+               WebhookDelivery.status == "pending")
+        .values(status="superseded", error="the ticket was reopened")
+        .execution_options(synchronize_session=False)
     )
-    if survey is None:
-        raise APIError(422, "validation_error", "Unknown survey.", {"survey_id": ["No such survey in this workspace."]})
-    invite = build_invite(survey, event.invite, integration.id)
-    db.session.flush()
-    db.session.add(WebhookDelivery(integration_id=integration.id, external_id=event.external_id, invite_id=invite.id))
+    invite = reopen_ticket(survey.id, event.ticket_id)
+    cancelled = invite is not None and invite.status == "cancelled" and invite.reason == "reopened"
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return HookOutcome(200, {"status": "duplicate"})
-    dispatch_if_due(invite)
-    return HookOutcome(202, {"status": "accepted", "invite_id": invite.id})
+    return HookOutcome(200, {"status": "reopened", "invite_id": invite.id if invite else None, "cancelled": cancelled})
+
+
+def _store(integration: Integration, event: HookEvent, external_id: str, payload: dict) -> HookOutcome:
+    delivery = WebhookDelivery(integration_id=integration.id, external_id=external_id, kind="solve",
+                               ticket_id=event.ticket_id, status="pending", payload=payload,
+                               next_attempt_at=utcnow())
+    db.session.add(delivery)
+    try:
+        db.session.flush()
+        delivery_id = delivery.id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return HookOutcome(200, {"status": "duplicate"})
+    try:
+        enqueue(COMPLETE_DELIVERY, delivery_id)
+    except Exception:  # stored: the periodic sweep completes it once the broker is back
+        log.warning("could not enqueue delivery %s; the sweep will complete it", delivery_id, exc_info=True)
+    return HookOutcome(202, {"status": "accepted", "delivery_id": delivery_id})
+
+
+def _jsonable(value):
+    """The parsed invite as JSON (datetimes as ISO 8601), to be loaded again by the worker."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _live_survey(workspace_id: int, survey_id: int) -> Survey:
+    survey = db.session.scalar(
+        select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id, Survey.archived.is_(False))
+    )
+    if survey is None:
+        raise APIError(422, "validation_error", "Unknown survey.", {"survey_id": ["No such survey in this workspace."]})
+    return survey
+
+
+def _set_api(integration: Integration, data: dict) -> None:
+    api = data.get("api")
+    if not api:
+        return
+    url = api.get("base_url")
+    if url:
+        parts = urlparse(url)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise APIError(422, "validation_error", "The API URL must use https.", {"api": {"base_url": ["Use https://."]}})
+        integration.api_base_url = url.rstrip("/")
+    credentials = {k: api[k] for k in ("email", "api_token", "oauth_token") if api.get(k)}
+    if credentials:
+        integration.api_credentials = encrypt_json(credentials)

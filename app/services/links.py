@@ -15,3 +15,7 @@ def survey_url(token: str, score: int | None = None) -> str:
 
 def hook_url(integration_id: int) -> str:
     return public_url(f"/hooks/{integration_id}")
+
+
+def unsubscribe_url(token: str) -> str:
+    return public_url(f"/u/{token}")

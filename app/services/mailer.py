@@ -1,13 +1,23 @@
-"""Putting a message on the wire: SMTP when SMTP_URL is set, else an .eml file in the outbox."""
+"""Putting a message on the wire: SMTP when SMTP_URL is set, else an .eml file in the outbox.
+
+Each worker process (thread) holds one SMTP connection and reuses it across messages: a batch
+of invites costs one TCP and TLS handshake and one login, not one per email. A connection idle
+for a while is checked with NOOP before reuse, and renewed after MAX_PER_CONNECTION messages.
+"""
 from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
+import time
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from flask import current_app
+
+MAX_PER_CONNECTION = 100
+CHECK_AFTER_IDLE_SECONDS = 10.0
 
 
 class TemporaryFailure(Exception):
@@ -18,6 +28,16 @@ class PermanentFailure(Exception):
     """The server refused the message for good (5xx); retrying would not help."""
 
 
+class _Held(threading.local):
+    smtp: smtplib.SMTP | None = None
+    url: str | None = None
+    used_at: float = 0.0
+    sent: int = 0
+
+
+_held = _Held()
+
+
 def send_message(msg: EmailMessage) -> None:
     """Deliver one message, classifying any failure as temporary or permanent."""
     url = current_app.config.get("SMTP_URL")
@@ -25,16 +45,47 @@ def send_message(msg: EmailMessage) -> None:
         _write_to_outbox(msg)
         return
     try:
-        with _connect(url) as smtp:
-            # send_message applies the SMTP policy (CRLF line endings) that strict servers demand.
-            smtp.send_message(msg)
+        smtp = _connection(url)
+        # send_message applies the SMTP policy (CRLF line endings) that strict servers demand.
+        smtp.send_message(msg)
+        _held.used_at = time.monotonic()
+        _held.sent += 1
     except smtplib.SMTPRecipientsRefused as exc:
         code, reason = next(iter(exc.recipients.values()))
-        _raise_for(code, reason)
+        _raise_for(code, reason)  # the server reset the transaction: the connection stays usable
     except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code == 421 or exc.smtp_code < 400:
+            close_connection()  # 421: the server is closing the channel
         _raise_for(exc.smtp_code, exc.smtp_error)
     except (OSError, smtplib.SMTPException) as exc:
+        close_connection()
         raise TemporaryFailure(str(exc) or exc.__class__.__name__) from exc
+
+
+def close_connection() -> None:
+    """Drop this process's held connection (politely if it still answers)."""
+    smtp, _held.smtp, _held.url, _held.sent = _held.smtp, None, None, 0
+    if smtp is not None:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+
+
+def _connection(url: str) -> smtplib.SMTP:
+    if _held.smtp is not None and (_held.url != url or _held.sent >= MAX_PER_CONNECTION):
+        close_connection()
+    if _held.smtp is not None and time.monotonic() - _held.used_at > CHECK_AFTER_IDLE_SECONDS:
+        try:
+            code, _ = _held.smtp.noop()
+        except (OSError, smtplib.SMTPException):
+            code = 0
+        if code != 250:
+            close_connection()
+    if _held.smtp is None:
+        _held.smtp, _held.url, _held.sent = _connect(url), url, 0
+        _held.used_at = time.monotonic()
+    return _held.smtp
 
 
 def _raise_for(code: int, reason: bytes | str) -> None:

@@ -29,7 +29,7 @@ def create_workspace(name: str, timezone: str = "UTC") -> tuple[Workspace, str]:
 
 
 def update_workspace(workspace: Workspace, data: dict) -> Workspace:
-    """Apply validated branding changes (name, brand_colour, logo_url)."""
+    """Change the brand (name, colour, logo) and the workspace-wide fatigue rules."""
     for name, value in data.items():
         setattr(workspace, name, value)
     db.session.commit()

@@ -33,7 +33,8 @@ def test_valid_delivery_is_202_with_one_invite_and_one_email(client, integration
     invites = db.session.scalars(select(Invite)).all()
     assert len(invites) == 1
     invite = invites[0]
-    assert invite.id == resp.json["invite_id"]
+    delivery = db.session.get(WebhookDelivery, resp.json["delivery_id"])
+    assert delivery.invite_id == invite.id
     assert (invite.survey_id, invite.integration_id) == (integration.survey_id, integration.id)
     assert (invite.customer_email, invite.ticket_id, invite.agent_name) == ("grace@example.com", "T-42", "Sam")
     assert invite.status == "sent"
@@ -55,13 +56,15 @@ def test_replay_of_the_same_webhook_id_is_a_200_duplicate(client, integration):
     assert len(outbox()) == 1
 
 
-def test_a_new_webhook_id_is_a_new_delivery(client, integration):
+def test_a_new_webhook_id_is_a_new_delivery_but_the_same_solve_is_one_invite(client, integration):
     body = hook_body()
     for msg_id in ("msg_a", "msg_b"):
         headers = signed_headers(integration.secret, body, msg_id)
         resp = client.post(f"/hooks/{integration.id}", data=body, headers=headers)
         assert resp.status_code == 202
-    assert row_counts()["invites"] == 2
+    # Issue 3: one survey per ticket per solve, however many deliveries announce it.
+    assert row_counts()["webhook_deliveries"] == 2
+    assert row_counts()["invites"] == 1
 
 
 def test_the_same_webhook_id_on_another_integration_is_not_a_duplicate(client, make, workspace, integration):

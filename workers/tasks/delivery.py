@@ -1,10 +1,28 @@
-"""Sending invites."""
+"""Sending invites and reminders, completing stored deliveries, and the periodic sweep."""
 from __future__ import annotations
 
 from celery import shared_task
 
-from app.queue import SEND_INVITE_EMAIL, SWEEP_DUE_INVITES, enqueue
-from app.services.delivery import due_invite_ids, send_invite
+from app.queue import (
+    COMPLETE_DELIVERY,
+    SEND_INVITE_BATCH,
+    SEND_INVITE_EMAIL,
+    SEND_REMINDER,
+    SWEEP_DUE_INVITES,
+    enqueue,
+)
+from app.services.delivery import (
+    due_invite_ids,
+    due_reminder_ids,
+    expire_unsent,
+    mark_stale_claims,
+    send_invite,
+    send_invites,
+    send_reminder,
+)
+from app.services.enrichment import complete_delivery, due_delivery_ids
+
+BATCH_SIZE = 50
 
 
 @shared_task(name=SEND_INVITE_EMAIL, acks_late=True)
@@ -13,10 +31,36 @@ def send_invite_email(invite_id: int) -> str:
     return send_invite(invite_id)
 
 
+@shared_task(name=SEND_INVITE_BATCH, acks_late=True)
+def send_invite_batch(invite_ids: list[int]) -> int:
+    """Send due invites over one held SMTP connection; claims make a second run send nothing."""
+    return sum(1 for outcome in send_invites(invite_ids).values() if outcome == "sent")
+
+
+@shared_task(name=SEND_REMINDER, acks_late=True)
+def send_reminder_email(invite_id: int) -> str:
+    """Send an invite's one reminder; the claim clears its due time, so it never goes twice."""
+    return send_reminder(invite_id)
+
+
+@shared_task(name=COMPLETE_DELIVERY, acks_late=True)
+def complete_webhook_delivery(delivery_id: int) -> str:
+    """Fetch what a stored delivery lacks from the helpdesk's API and make its invite."""
+    return complete_delivery(delivery_id)
+
+
 @shared_task(name=SWEEP_DUE_INVITES)
 def sweep_due_invites() -> int:
-    """Enqueue every due, unsent invite: delays, retries, and anything the broker missed."""
+    """Enqueue all due work from the database: sends, retries, reminders, stored deliveries."""
+    expire_unsent()
+    mark_stale_claims()
     ids = due_invite_ids()
-    for invite_id in ids:
-        enqueue(SEND_INVITE_EMAIL, invite_id)
-    return len(ids)
+    for start in range(0, len(ids), BATCH_SIZE):
+        enqueue(SEND_INVITE_BATCH, ids[start:start + BATCH_SIZE])
+    reminders = due_reminder_ids()
+    for invite_id in reminders:
+        enqueue(SEND_REMINDER, invite_id)
+    deliveries = due_delivery_ids()
+    for delivery_id in deliveries:
+        enqueue(COMPLETE_DELIVERY, delivery_id)
+    return len(ids) + len(reminders) + len(deliveries)

@@ -1,0 +1,69 @@
+"""The suppression list: addresses a workspace never emails again."""
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import APIError
+from app.extensions import db
+from app.models import Invite, InviteEvent, Suppression
+from app.models.types import utcnow
+
+
+def suppress(workspace_id: int, email: str, reason: str) -> Suppression:
+    """Add an address (idempotent) and stop its unsent invites and pending reminders, in one transaction."""
+    email = email.strip().lower()
+    existing = _find(workspace_id, email)
+    if existing is not None:
+        return existing
+    now = utcnow()
+    row = Suppression(workspace_id=workspace_id, email=email, reason=reason, created_at=now)
+    db.session.add(row)
+    waiting = db.session.scalars(
+        select(Invite).where(Invite.workspace_id == workspace_id, Invite.customer_email == email,
+                             (Invite.status == "scheduled") | Invite.reminder_due_at.is_not(None))
+    )
+    for invite in waiting:
+        invite.reminder_due_at = None
+        if invite.status == "scheduled":
+            invite.status, invite.reason = "skipped", "suppressed"
+            invite.events.append(InviteEvent(at=now, status="skipped", detail=f"suppressed: {reason}"))
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent unsubscribe got there first
+        db.session.rollback()
+        return _find(workspace_id, email)
+    return row
+
+
+def unsubscribe(token: str) -> Invite | None:
+    """One-click unsubscribe from an email's link: suppress the invite's address."""
+    invite = db.session.scalar(select(Invite).where(Invite.token == token)) if len(token) <= 64 else None
+    if invite is None or not invite.customer_email:
+        return None
+    suppress(invite.workspace_id, invite.customer_email, "unsubscribed")
+    return invite
+
+
+def is_unsubscribed(invite: Invite) -> bool:
+    return _find(invite.workspace_id, invite.customer_email or "") is not None
+
+
+def list_suppressions(workspace_id: int, limit: int, before_id: int | None) -> list[Suppression]:
+    query = select(Suppression).where(Suppression.workspace_id == workspace_id)
+    if before_id is not None:
+        query = query.where(Suppression.id < before_id)
+    return list(db.session.scalars(query.order_by(Suppression.id.desc()).limit(limit + 1)))
+
+
+def remove_suppression(workspace_id: int, email: str) -> None:
+    result = db.session.execute(
+        delete(Suppression).where(Suppression.workspace_id == workspace_id, Suppression.email == email.strip().lower())
+    )
+    db.session.commit()
+    if result.rowcount == 0:
+        raise APIError(404, "not_found", "That address is not on the suppression list.")
+
+
+def _find(workspace_id: int, email: str) -> Suppression | None:
+    return db.session.scalar(select(Suppression).where(Suppression.workspace_id == workspace_id, Suppression.email == email))

@@ -1,0 +1,116 @@
+"""Emails per second through the worker path, against a raw smtplib loop on one connection.
+
+    .venv/bin/python benchmarks/email/run.py [--emails 500]
+
+Both send to the same aiosmtpd sink (its own process, loopback). The baseline sends one
+rendered invite email N times over one smtplib connection. The worker path is the product's:
+N due invites in Postgres, one periodic sweep, a real `celery worker -P solo` (one process, one
+held SMTP connection) claiming each invite, rendering it in its language and recording the
+outcome, timed from the sweep until the last invite is `sent`. Target: at least 70 %.
+"""
+from __future__ import annotations
+
+import argparse
+import email.policy
+import os
+import smtplib
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.common import BIN, REDIS_URL, ROOT, free_port, scratch_database, stop, wait_port  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--emails", type=int, default=500)
+    parser.add_argument("--max-seconds", type=float, default=120)
+    args = parser.parse_args()
+
+    smtp_port = free_port()
+    sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}",
+                             "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    queue = f"afterword-bench-{uuid.uuid4().hex[:8]}"
+    instance = Path("/tmp") / queue
+    worker = None
+    try:
+        wait_port(smtp_port)
+        with scratch_database() as url:
+            env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-secret", "CELERY_DEFAULT_QUEUE": queue,
+                   "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "AFTERWORD_INSTANCE": str(instance),
+                   "PUBLIC_URL": "https://surveys.example.com"}
+            os.environ.update(env)
+            from flask_migrate import upgrade
+            from sqlalchemy import func, insert, select
+
+            from app import create_app
+            from app.extensions import db
+            from app.models import Invite
+            from app.models.types import utcnow
+            from app.queue import SWEEP_DUE_INVITES
+            from app.services.emails import build_invite_email
+            from app.services.tickets import new_token
+            from tests.factories import Factory
+
+            app = create_app()
+            with app.app_context():
+                upgrade()
+                make = Factory()
+                survey = make.survey(make.workspace("Bench"), "csat", send_delay_minutes=60)
+                now = utcnow()
+                rows = [{"workspace_id": survey.workspace_id, "survey_id": survey.id, "token": new_token(),
+                         "status": "scheduled", "locale": ("en", "es", "fr", "de", "pt")[i % 5], "tags": [],
+                         "customer_email": f"c{i}@example.com", "customer_name": f"Customer {i}", "ticket_id": f"T-{i}",
+                         "agent_name": "Sam", "created_at": now, "due_at": now, "solve_number": 1} for i in range(args.emails)]
+                db.session.execute(insert(Invite), rows)
+                db.session.commit()
+                sample = db.session.scalars(select(Invite).limit(1)).one()
+                message = build_invite_email(sample, survey, make.workspace("Bench 2").row)
+                raw_bytes = message.as_bytes(policy=email.policy.SMTP)  # what send_message puts on the wire
+
+                # Baseline: raw smtplib, one connection, the same kind of message.
+                started = time.perf_counter()
+                with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
+                    for i in range(args.emails):
+                        smtp.sendmail("surveys@afterword.localhost", [f"c{i}@example.com"], raw_bytes)
+                raw_rate = args.emails / (time.perf_counter() - started)
+
+                worker_cmd = [str(BIN / "celery"), "-A", "workers", "worker", "-P", "solo", "-Q", queue,
+                              "-n", f"{queue}@localhost", "--without-mingle", "--without-gossip", "-l", "warning"]
+                log = (instance / "worker.log")
+                instance.mkdir(parents=True, exist_ok=True)
+                worker = subprocess.Popen(worker_cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"),
+                                          stderr=subprocess.STDOUT)
+                time.sleep(4)  # let it connect and start consuming; not part of the timing
+                started = time.perf_counter()
+                app.extensions["celery"].send_task(SWEEP_DUE_INVITES)
+                deadline = time.monotonic() + args.max_seconds
+                sent = 0
+                while sent < args.emails and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    sent = db.session.scalar(select(func.count()).select_from(Invite).where(Invite.status == "sent"))
+                    db.session.commit()
+                worker_rate = sent / (time.perf_counter() - started)
+                db.session.remove()
+                db.engine.dispose()
+            import redis
+
+            redis.Redis.from_url(REDIS_URL).delete(queue)
+    finally:
+        if worker:
+            stop(worker)
+        stop(sink)
+
+    print(f"{args.emails} invite emails ({len(raw_bytes)} bytes each) to one aiosmtpd sink on loopback")
+    print(f"  raw smtplib, one connection      {raw_rate:8.1f} emails/s")
+    print(f"  sweep + celery worker (solo)     {worker_rate:8.1f} emails/s  ({sent} sent)")
+    print(f"  ratio: {worker_rate / raw_rate:.0%} of the raw loop (target >= 70 %)")
+    return 0 if sent == args.emails else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
