@@ -16,7 +16,7 @@ from typing import Any, Mapping, Protocol
 
 from marshmallow import ValidationError
 
-from app.schemas.invite import HookInviteSchema
+from app.schemas.invite import hook_invite_schema
 
 ACTIONS = ("invite", "reopen", "fetch", "ignored", "ping")
 
@@ -171,7 +171,7 @@ def invite_data(survey_id: int, customer: dict, ticket: dict) -> dict:
         return out
 
     customer, ticket = clean(customer), clean(ticket)
-    data = HookInviteSchema().load({"customer": customer, "ticket": ticket})
+    data = hook_invite_schema().load({"customer": customer, "ticket": ticket})
     data.setdefault("survey_id", survey_id)
     return data
 

@@ -13,7 +13,7 @@ from typing import Mapping
 from marshmallow import ValidationError
 
 from app.integrations.base import HookEvent, SignatureError
-from app.schemas.invite import HookInviteSchema
+from app.schemas.invite import hook_invite_schema
 
 name = "generic"
 SECRET_PREFIX = "whsec_"
@@ -73,6 +73,6 @@ def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
         raise ValidationError({"_body": ["The body must be a JSON object."]})
     if len(headers["webhook-id"]) > MAX_DELIVERY_ID:
         raise ValidationError({"webhook-id": [f"Longer than {MAX_DELIVERY_ID} characters."]})
-    data = HookInviteSchema().load(payload)
+    data = hook_invite_schema().load(payload)
     data.setdefault("survey_id", survey_id)
     return HookEvent("invite", headers["webhook-id"], data, ticket_id=data["ticket"]["id"])

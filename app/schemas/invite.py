@@ -1,6 +1,8 @@
 """Invite shapes: the customer and ticket a trigger carries, and the invite as the API shows it."""
 from __future__ import annotations
 
+from functools import cache
+
 from marshmallow import Schema, fields, validate
 
 from app.models.types import MAX_INT
@@ -45,6 +47,13 @@ class HookInviteSchema(InviteInSchema):
     """The generic webhook body: our invite shape, the survey defaulting to the integration's."""
 
     survey_id = Id(strict=True)
+
+
+@cache
+def hook_invite_schema() -> HookInviteSchema:
+    """One shared instance for every webhook: building the four nested schemas costs more than a
+    load, and a marshmallow 4 schema keeps no state between loads."""
+    return HookInviteSchema()
 
 
 class InvitesQuery(StrictSchema):

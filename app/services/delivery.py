@@ -15,20 +15,22 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, text, update
 
 from app.extensions import db
-from app.models import Invite, InviteEvent, Survey, Workspace
+from app.models import Invite, InviteEvent, Suppression, Survey, Workspace
 from app.models.types import utcnow
-from app.services.emails import build_invite_email
+from app.services.emails import InviteEmailTemplate
 from app.services.fatigue import is_suppressed
-from app.services.mailer import PermanentFailure, TemporaryFailure, send_message
+from app.services.mailer import PermanentFailure, TemporaryFailure, send_email
 
 log = logging.getLogger(__name__)
 
 # Temporary failures are retried after these waits; after the last one the invite fails.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 STALE_CLAIM_MINUTES = 15
+# Outcomes of a batch are committed this many at a time (see _Outcomes): a sweep batch is 50.
+OUTCOME_GROUP = 50
 
 
 def retry_delays() -> tuple[timedelta, ...]:
@@ -63,20 +65,32 @@ def send_invite(invite_id: int) -> str:
 
 
 def send_invites(invite_ids: list[int]) -> dict[int, str]:
-    """Send a batch over the worker's one SMTP connection; each outcome is committed on its own."""
+    """Send a batch over the worker's one SMTP connection; outcomes are committed in groups."""
     outcomes: dict[int, str] = {}
     cache: dict[tuple, object] = {}
     claimed = claim_sends(invite_ids)
-    # One read for the batch. The per-email commits must not expire and reload it, so expiry on
+    if not claimed:
+        return outcomes
+    # One read for the batch. The outcome commits must not expire and reload it, so expiry on
     # commit is off meanwhile (outcomes are written by UPDATE, never through these objects).
-    invites = list(db.session.scalars(select(Invite).where(Invite.id.in_(claimed)).order_by(Invite.id))) if claimed else []
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    invites = list(db.session.scalars(select(Invite).where(Invite.id.in_(claimed)).order_by(Invite.id)))
     try:
-        for invite in invites:
-            survey = _cached(cache, Survey, invite.survey_id)
-            workspace = _cached(cache, Workspace, invite.workspace_id)
-            outcomes[invite.id] = _send_claimed(invite, survey, workspace)
+        suppressed = _suppressed(invites)
+        db.session.commit()  # no transaction left open while we talk to the mail server
+        pending = _Outcomes()
+        try:
+            for invite in invites:
+                survey = _cached(cache, Survey, invite.survey_id)
+                workspace = _cached(cache, Workspace, invite.workspace_id)
+                outcomes[invite.id] = _send_claimed(invite, survey, workspace, suppressed, cache, pending)
+                if len(pending) >= OUTCOME_GROUP:
+                    pending.write()
+        finally:
+            # Also on the way out of an exception: what was sent is recorded. Should this write
+            # fail, those invites stay `sending`, which is never resent (see the module docstring).
+            pending.write()
     finally:
         session.expire_on_commit = expire_on_commit
         for invite in invites:
@@ -84,50 +98,97 @@ def send_invites(invite_ids: list[int]) -> dict[int, str]:
     return outcomes
 
 
-def _send_claimed(invite: Invite, survey: Survey, workspace: Workspace) -> str:
+def _suppressed(invites: list[Invite]) -> set[tuple[int, str]]:
+    """(workspace, address) pairs of the batch on a suppression list: one read for the batch.
+
+    Read just before the batch's first email (a batch takes well under a second), instead of
+    once per email."""
+    emails = {invite.customer_email.lower() for invite in invites}
+    workspaces = {invite.workspace_id for invite in invites}
+    rows = db.session.execute(
+        select(Suppression.workspace_id, Suppression.email)
+        .where(Suppression.workspace_id.in_(workspaces), Suppression.email.in_(emails))
+    )
+    return {(workspace_id, address) for workspace_id, address in rows}
+
+
+def _send_claimed(invite: Invite, survey: Survey, workspace: Workspace, suppressed: set[tuple[int, str]],
+                  cache: dict, pending: "_Outcomes") -> str:
     now = utcnow()
     if invite.expires_at and invite.expires_at <= now:
-        return _finish(invite, "cancelled", "expired", "expired before it could be sent")
-    if is_suppressed(invite.workspace_id, invite.customer_email):
-        return _finish(invite, "skipped", "suppressed", f"{invite.customer_email} unsubscribed before the send")
+        return pending.add(invite, "cancelled", "expired", "expired before it could be sent")
+    if (invite.workspace_id, invite.customer_email.lower()) in suppressed:
+        return pending.add(invite, "skipped", "suppressed", f"{invite.customer_email} unsubscribed before the send")
     try:
-        send_message(build_invite_email(invite, survey, workspace))
+        send_email(InviteEmailTemplate.for_invite(invite, survey, workspace, cache=cache).render(invite))
     except PermanentFailure as exc:
-        return _finish(invite, "failed", str(exc), str(exc))
+        return pending.add(invite, "failed", str(exc), str(exc))
     except TemporaryFailure as exc:
-        return _defer(invite, str(exc))
+        return _defer(invite, str(exc), pending)
     sent_at = utcnow()
     reminder_due = None
     if survey.reminder_after_hours:
         reminder_due = sent_at + timedelta(hours=survey.reminder_after_hours)
         if invite.expires_at is not None and reminder_due >= invite.expires_at:
             reminder_due = None
-    return _finish(invite, "sent", None, None, sent_at=sent_at, reminder_due_at=reminder_due)
+    return pending.add(invite, "sent", None, None, sent_at=sent_at, reminder_due_at=reminder_due)
 
 
-def _finish(invite: Invite, status: str, reason: str | None, detail: str | None, event: str | None = None,
+class _Outcomes:
+    """Outcomes of claimed sends, written in groups: per group one UPDATE per kind of outcome
+    (executemany, one round trip) and one INSERT of their history rows, in one transaction.
+
+    Grouping is safe because the claim, not the outcome, stops a second send: until its group is
+    written an invite is `sending`, exactly as if the worker had died after sending it.
+    """
+
+    def __init__(self) -> None:
+        self.updates: dict[tuple[str, ...], list[dict]] = {}
+        self.events: list[dict] = []
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def add(self, invite: Invite, status: str, reason: str | None, detail: str | None, event: str | None = None,
             **values) -> str:
-    """Record a claimed send's outcome: one UPDATE and one history row, committed together."""
-    now = utcnow()
-    db.session.execute(
-        update(Invite).where(Invite.id == invite.id, Invite.status == "sending")
-        .values(status=status, reason=reason, **values).execution_options(synchronize_session=False)
-    )
-    db.session.add(InviteEvent(invite_id=invite.id, at=now, status=event or status, detail=detail))
-    db.session.commit()
-    return event or status
+        values.update(status=status, reason=reason)
+        # Bind names differ from the column names, which SQLAlchemy keeps for itself in SET.
+        self.updates.setdefault(tuple(sorted(values)), []).append(
+            {"invite_id": invite.id, **{f"new_{c}": v for c, v in values.items()}})
+        self.events.append({"invite_id": invite.id, "at": utcnow(), "status": event or status, "detail": detail})
+        return event or status
+
+    def write(self) -> None:
+        if not self.events:
+            return
+        invites = Invite.__table__
+        if db.session.get_bind().dialect.name == "postgresql":
+            # No wait for the WAL flush: losing these rows in a database crash is the same as
+            # losing them to a dead worker (the invites stay `sending`, never resent). The claim
+            # they follow was committed synchronously; it is what prevents a second email.
+            db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        for columns, rows in self.updates.items():
+            stmt = (
+                update(invites)
+                .where(invites.c.id == bindparam("invite_id"), invites.c.status == "sending")
+                .values({c: bindparam(f"new_{c}", type_=invites.c[c].type) for c in columns})
+            )
+            db.session.execute(stmt, rows)
+        db.session.execute(insert(InviteEvent.__table__), self.events)
+        db.session.commit()
+        self.updates, self.events = {}, []
 
 
-def _defer(invite: Invite, reason: str) -> str:
+def _defer(invite: Invite, reason: str, pending: _Outcomes) -> str:
     delays = retry_delays()
     attempts = db.session.scalar(
         select(func.count()).select_from(InviteEvent).where(InviteEvent.invite_id == invite.id, InviteEvent.status == "deferred")
     )
     if attempts >= len(delays):
-        return _finish(invite, "failed", f"gave up after {attempts + 1} attempts: {reason}", reason)
+        return pending.add(invite, "failed", f"gave up after {attempts + 1} attempts: {reason}", reason)
     due = utcnow() + delays[attempts]
-    return _finish(invite, "scheduled", None, f"{reason}; retry at {due.isoformat()}", event="deferred",
-                   send_claimed_at=None, due_at=due)
+    return pending.add(invite, "scheduled", None, f"{reason}; retry at {due.isoformat()}", event="deferred",
+                       send_claimed_at=None, due_at=due)
 
 
 def send_reminder(invite_id: int) -> str:
@@ -149,7 +210,7 @@ def send_reminder(invite_id: int) -> str:
         return _note(invite, "reminder_skipped", "suppressed")
     survey, workspace = db.session.get(Survey, invite.survey_id), db.session.get(Workspace, invite.workspace_id)
     try:
-        send_message(build_invite_email(invite, survey, workspace, reminder=True))
+        send_email(InviteEmailTemplate.for_invite(invite, survey, workspace, reminder=True).render(invite))
     except PermanentFailure as exc:
         return _note(invite, "reminder_failed", str(exc))
     except TemporaryFailure as exc:

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.integrations import get_provider
 from app.models import Integration, Survey, WebhookDelivery
 from app.models.types import utcnow
-from app.schemas.invite import HookInviteSchema
+from app.schemas.invite import hook_invite_schema
 from app.services.crypto import decrypt_json
 from app.services.invites import dispatch_if_due
 from app.services.tickets import offer_invite
@@ -46,7 +46,7 @@ def complete_delivery(delivery_id: int) -> str:
     db.session.commit()  # no transaction stays open during the HTTP calls
     if "invite" in payload:
         try:
-            data = HookInviteSchema().load(payload["invite"])
+            data = hook_invite_schema().load(payload["invite"])
         except ValidationError as exc:  # parsed once already: only a changed schema gets here
             return _retry_or_fail(delivery_id, f"invalid invite: {exc.messages}", retry=False)
     else:

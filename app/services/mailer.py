@@ -10,11 +10,12 @@ import smtplib
 import ssl
 import threading
 import time
-from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from flask import current_app
+
+from app.services.emails import OutgoingEmail
 
 MAX_PER_CONNECTION = 100
 CHECK_AFTER_IDLE_SECONDS = 10.0
@@ -38,16 +39,17 @@ class _Held(threading.local):
 _held = _Held()
 
 
-def send_message(msg: EmailMessage) -> None:
+def send_email(mail: OutgoingEmail) -> None:
     """Deliver one message, classifying any failure as temporary or permanent."""
     url = current_app.config.get("SMTP_URL")
     if not url:
-        _write_to_outbox(msg)
+        _write_to_outbox(mail)
         return
     try:
         smtp = _connection(url)
-        # send_message applies the SMTP policy (CRLF line endings) that strict servers demand.
-        smtp.send_message(msg)
+        # The bytes already have the CRLF line endings strict servers demand; smtplib dot-stuffs.
+        options = () if mail.recipient.isascii() else ("SMTPUTF8",)
+        smtp.sendmail(mail.sender, [mail.recipient], mail.data, mail_options=options)
         _held.used_at = time.monotonic()
         _held.sent += 1
     except smtplib.SMTPRecipientsRefused as exc:
@@ -112,11 +114,11 @@ def _connect(url: str) -> smtplib.SMTP:
     return smtp
 
 
-def _write_to_outbox(msg: EmailMessage) -> None:
+def _write_to_outbox(mail: OutgoingEmail) -> None:
     outbox = Path(current_app.config["OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    message_id = msg["Message-ID"].strip("<>").split("@")[0]
+    message_id = mail.message_id.strip("<>").split("@")[0]
     path = outbox / f"{message_id}.eml"
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(msg.as_bytes())
+    tmp.write_bytes(mail.data)
     tmp.replace(path)  # atomic: a reader never sees half a file

@@ -1,12 +1,15 @@
 """Delivery on real services: Redis down during intake, SMTP 421/550, one connection per batch."""
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import uuid
 from email import message_from_bytes
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -16,7 +19,7 @@ from app.extensions import db
 from app.models import Invite, WebhookDelivery
 from app.models.types import utcnow
 from app.queue import SWEEP_DUE_INVITES
-from app.services.delivery import send_invite, send_invites
+from app.services.delivery import due_invite_ids, send_invite, send_invites
 from app.services.mailer import close_connection
 from tests.conftest import service_unavailable
 from tests.factories import Factory
@@ -187,5 +190,79 @@ def test_a_4xx_then_success_sends_once_and_a_batch_uses_one_connection(pg_app, p
         assert len(handler.accepted) == 6
         statuses = db.session.scalars(select(Invite.status).where(Invite.id.in_(ids))).all()
         assert statuses == ["sent"] * 6
+        db.session.remove()
+        db.engine.dispose()
+
+
+_SEND_BATCH = """
+import sys
+from app import create_app
+from app.services.delivery import send_invites
+app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sys.argv[1], "SMTP_URL": sys.argv[2],
+                  "PUBLIC_URL": "http://afterword.test", "RATELIMIT_ENABLED": False})
+with app.app_context():
+    send_invites([int(i) for i in sys.argv[3:]])
+"""
+
+
+def test_a_worker_killed_before_its_grouped_outcomes_are_written_never_sends_twice(pg_app, postgres_url,
+                                                                                 scripted_smtp):
+    # The third email hangs in DATA: the worker has sent two whose outcomes are still unwritten.
+    handler, url = scripted_smtp([])
+    stuck = threading.Event()
+    accept = handler.handle_DATA
+
+    async def handle_data(server, session, envelope):
+        if len(handler.accepted) == 2:
+            stuck.set()
+            await asyncio.sleep(60)
+        return await accept(server, session, envelope)
+
+    handler.handle_DATA = handle_data
+    app = app_with(postgres_url, SMTP_URL=url, CELERY={"task_always_eager": True})
+    with app.app_context():
+        make = Factory()
+        survey = make.survey(make.workspace("Killed Co"), "csat", send_delay_minutes=5)
+        ids = [make.invite(survey).id for _ in range(5)]
+        db.session.execute(update(Invite).where(Invite.id.in_(ids)).values(due_at=utcnow()))
+        db.session.commit()
+        worker = subprocess.Popen([sys.executable, "-c", _SEND_BATCH, postgres_url, url, *map(str, ids)],
+                                  cwd=Path(__file__).resolve().parents[2])
+        try:
+            assert stuck.wait(60), "the worker never reached the third email"
+        finally:
+            worker.kill()  # SIGKILL: no finally blocks, no outcome write
+            worker.wait(timeout=10)
+        assert len(handler.accepted) == 2
+        statuses = db.session.scalars(select(Invite.status).where(Invite.id.in_(ids))).all()
+        assert statuses == ["sending"] * 5  # claimed, outcomes lost with the worker
+        db.session.commit()
+        close_connection()
+        assert send_invites(ids) == {}  # nothing claimable: the two sent are not sent again
+        assert due_invite_ids() == []
+        time.sleep(0.5)
+        assert len(handler.accepted) == 2
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_outcomes_of_a_batch_are_all_recorded(pg_app, postgres_url, scripted_smtp):
+    handler, url = scripted_smtp(["550 5.1.1 Mailbox unavailable"])
+    app = app_with(postgres_url, SMTP_URL=url, CELERY={"task_always_eager": True})
+    with app.app_context():
+        make = Factory()
+        survey = make.survey(make.workspace("Grouped Co"), "csat", send_delay_minutes=5, reminder_after_hours=24)
+        ids = [make.invite(survey).id for _ in range(60)]  # more than one group
+        db.session.execute(update(Invite).where(Invite.id.in_(ids)).values(due_at=utcnow()))
+        db.session.commit()
+        close_connection()
+        outcomes = send_invites(ids)
+        assert sorted(outcomes.values()) == ["failed"] + ["sent"] * 59
+        invites = db.session.scalars(select(Invite).where(Invite.id.in_(ids)).order_by(Invite.id)).all()
+        assert invites[0].status == "failed" and invites[0].reason == "550 5.1.1 Mailbox unavailable"
+        for invite in invites[1:]:
+            assert invite.status == "sent" and invite.sent_at is not None and invite.reminder_due_at > invite.sent_at
+            assert [e.status for e in invite.events][-1] == "sent"
+        assert len(handler.accepted) == 59
         db.session.remove()
         db.engine.dispose()

@@ -1,0 +1,68 @@
+"""The invite email built from one template per (survey, language, kind): each copy is its own."""
+from __future__ import annotations
+
+import email
+import email.header
+import email.policy
+
+import pytest
+
+from app.models import Workspace
+from app.extensions import db
+from app.services.emails import InviteEmailTemplate
+
+
+def parsed(data: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def parts(msg) -> tuple[str, str]:
+    text = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_content()
+    html = next(p for p in msg.walk() if p.get_content_type() == "text/html").get_content()
+    return text, html
+
+
+@pytest.fixture
+def survey(make, workspace):
+    return make.survey(workspace, "csat")
+
+
+def test_one_template_makes_each_invites_own_message(app, make, survey):
+    first, second = make.invite(survey), make.invite(survey)
+    cache: dict = {}
+    ws = db.session.get(Workspace, survey.workspace_id)
+    mails = [InviteEmailTemplate.for_invite(i, survey, ws, cache=cache).render(i) for i in (first, second)]
+    assert len(cache) == 1  # same survey, language and kind: rendered once
+    for invite, other, mail in ((first, second, mails[0]), (second, first, mails[1])):
+        msg = parsed(mail.data)
+        text, html = parts(msg)
+        assert invite.token in text and invite.token in html and other.token not in text + html
+        assert msg["X-Afterword-Invite"] == str(invite.id) and msg["Message-ID"] == mail.message_id
+        assert msg["List-Unsubscribe"] == f"<http://afterword.test/u/{invite.token}>"
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert msg["To"].addresses[0].addr_spec == invite.customer_email == mail.recipient
+        assert f"Hi {invite.customer_name}," in text and f"#{invite.ticket_id}" in text
+        assert f"http://afterword.test/s/{invite.token}?score=5" in html
+        assert b"\r\n" in mail.data and b"\n" not in mail.data.replace(b"\r\n", b"")  # CRLF only, for SMTP
+
+
+def test_names_are_escaped_in_html_and_encoded_in_headers(app, make, survey):
+    invite = make.invite(survey)
+    invite.customer_name, invite.locale, invite.ticket_id = 'Zoë "<b>Ärger</b>" & Co', "es", "A<1>"
+    ws = db.session.get(Workspace, survey.workspace_id)
+    mail = InviteEmailTemplate.for_invite(invite, survey, ws).render(invite)
+    assert mail.data.isascii()  # encoded words and quoted-printable: no 8-bit data on the wire
+    msg = parsed(mail.data)
+    text, html = parts(msg)
+    assert msg["To"].addresses[0].display_name == 'Zoë "<b>Ärger</b>" & Co'
+    assert str(msg["Subject"]).startswith("¿Qué tal lo hicimos?")
+    assert "Zoë &#34;&lt;b&gt;Ärger&lt;/b&gt;&#34; &amp; Co" in html and "<b>" not in html
+    assert "A&lt;1&gt;" in html and "A<1>" in text and 'Zoë "<b>Ärger</b>" & Co' in text
+
+
+def test_an_invite_without_name_or_ticket_gets_the_plain_greeting(app, make, survey):
+    invite = make.invite(survey)
+    invite.customer_name, invite.ticket_id = None, None
+    ws = db.session.get(Workspace, survey.workspace_id)
+    text, html = parts(parsed(InviteEmailTemplate.for_invite(invite, survey, ws).render(invite).data))
+    assert text.startswith("Hi,") and "#" not in text and "\ue000" not in text + html
