@@ -8,6 +8,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
 from app.api.blueprint import bp
+from app.schemas.insights import AnnotationInSchema, AnnotationsQuery, DriversQuery, WorkspacePatchSchema
 from app.schemas.integration import IntegrationInSchema
 from app.schemas.invite import InviteInSchema, InviteOutSchema
 from app.schemas.query import MetricsQuery, ResponseOutSchema, ResponsesQuery
@@ -23,6 +24,11 @@ SCHEMAS = {
     "api.create_integration_view": (IntegrationInSchema, None, None),
     "api.list_responses": (None, ResponsesQuery, ResponseOutSchema),
     "api.get_metrics": (None, MetricsQuery, None),
+    "api.get_drivers": (None, DriversQuery, None),
+    "api.create_annotation": (AnnotationInSchema, None, None),
+    "api.list_annotations": (None, AnnotationsQuery, None),
+    "api.patch_workspace": (WorkspacePatchSchema, None, None),
+    "api.export_metrics": (None, MetricsQuery, None),
 }
 
 ERROR = {
