@@ -11,7 +11,7 @@ One row counts the answers given (by score) and the invites delivered/answered o
 (in the workspace's time zone) for one survey, at one *grain*: a bitmask of the dimensions the
 row is specific to (agent 1, team 2, channel 4, priority 8, segment 16, tag 32). Each answer
 lands in grains 0 (everything), 1, 2, 4, 8, 16 (one dimension each), 31 (all five, for filter
-combinations) and 32 once per distinct tag. Dimensions a row is not specific to hold ''.
+combinations), and 32 (tag alone) and 63 (all six) once per distinct tag. Dimensions a row is not specific to hold ''.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from sqlalchemy import (
     DDL,
     Date,
     Float,
-    ForeignKey,
     Index,
     Integer,
     PrimaryKeyConstraint,
@@ -36,7 +35,8 @@ from app.models.invite import Invite
 
 DIMENSIONS = ("agent", "team", "channel", "priority", "segment", "tag")
 GRAIN_BITS = {"agent": 1, "team": 2, "channel": 4, "priority": 8, "segment": 16, "tag": 32}
-FULL_GRAIN = 31  # agent, team, channel, priority and segment together (tags have their own grain)
+FULL_GRAIN = 31  # agent, team, channel, priority and segment together
+TAGGED_FULL_GRAIN = 63  # the same, once per distinct tag
 SCORE_SLOTS = 11  # scores 0..10 cover every scale a survey may use
 
 
@@ -49,10 +49,13 @@ class MetricRollup(db.Model):
         ),
     )
 
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # No foreign keys: each would cost a lookup per row on every upsert and in every rebuild.
+    # Surveys are archived, not deleted; should answers cascade away, the triggers zero their rows
+    # and a rebuild drops them.
+    workspace_id: Mapped[int] = mapped_column(Integer)
     grain: Mapped[int] = mapped_column(SmallInteger)
     day: Mapped[date] = mapped_column(Date)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    survey_id: Mapped[int] = mapped_column(Integer)
     agent: Mapped[str] = mapped_column(String(320), default="")
     team: Mapped[str] = mapped_column(String(200), default="")
     channel: Mapped[str] = mapped_column(String(50), default="")
@@ -129,8 +132,9 @@ BEGIN
             COALESCE(p_polarity, 0), (p_polarity IS NOT NULL)::int, p_delivered, p_answered
         FROM (
             SELECT unnest(ARRAY[0, 1, 2, 4, 8, 16, 31]) AS grain, ''::text AS tag
-            UNION ALL
-            SELECT DISTINCT 32, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value)
+            UNION
+            SELECT g, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value),
+                unnest(ARRAY[32, 63]) AS g
         ) AS g
         ON CONFLICT ({keys}) DO UPDATE SET
             label = COALESCE(EXCLUDED.label, r.label),
@@ -140,8 +144,7 @@ BEGIN
             delivered = r.delivered + EXCLUDED.delivered,
             answered = r.answered + EXCLUDED.answered;
     ELSE
-        -- Only ever subtract from rows that exist: during a cascading delete the parent rows
-        -- (and their rollups) may already be gone, and inserting would break the foreign keys.
+        -- Only ever subtract from rows that exist (a removal never creates a row).
         UPDATE metric_rollups AS r SET
             {score_updates},
             polarity_sum = r.polarity_sum + v.polarity_sum,
@@ -161,8 +164,9 @@ BEGIN
                 p_sign * p_delivered AS delivered, p_sign * p_answered AS answered
             FROM (
                 SELECT unnest(ARRAY[0, 1, 2, 4, 8, 16, 31]) AS grain, ''::text AS tag
-                UNION ALL
-                SELECT DISTINCT 32, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value)
+                UNION
+                SELECT g, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value),
+                    unnest(ARRAY[32, 63]) AS g
             ) AS g
         ) AS v
         WHERE r.workspace_id = p_workspace AND r.grain = v.grain AND r.day = p_day AND r.survey_id = p_survey
@@ -284,11 +288,14 @@ BEGIN
     IF zone IS NULL THEN
         RETURN;
     END IF;
-    CREATE TEMPORARY TABLE afterword_rollup_answers ON COMMIT DROP AS
-        SELECT r.survey_id, (r.answered_at AT TIME ZONE zone)::date AS day, r.score, r.polarity, i.tags, {dims}
-        FROM responses r JOIN invites i ON i.id = r.invite_id WHERE r.workspace_id = p_workspace;
-    CREATE TEMPORARY TABLE afterword_rollup_sent ON COMMIT DROP AS
-        SELECT i.survey_id, (i.sent_at AT TIME ZONE zone)::date AS day, (i.answered_at IS NOT NULL)::int AS answered,
+    -- Answers (by the day answered) and deliveries (by the day sent) as one set of facts, so each
+    -- grain is written by one INSERT with no conflicts to resolve.
+    CREATE TEMPORARY TABLE afterword_rollup_facts ON COMMIT DROP AS
+        SELECT r.survey_id, (r.answered_at AT TIME ZONE zone)::date AS day, r.score, r.polarity,
+            0 AS delivered, 0 AS answered, i.tags, {dims}
+        FROM responses r JOIN invites i ON i.id = r.invite_id WHERE r.workspace_id = p_workspace
+        UNION ALL
+        SELECT i.survey_id, (i.sent_at AT TIME ZONE zone)::date, NULL, NULL, 1, (i.answered_at IS NOT NULL)::int,
             i.tags, {dims}
         FROM invites i WHERE i.workspace_id = p_workspace AND i.sent_at IS NOT NULL;
 
@@ -296,36 +303,20 @@ BEGIN
     SELECT p_workspace, {grain_of}, day, survey_id, COALESCE(agent, ''), COALESCE(team, ''), COALESCE(channel, ''),
         COALESCE(priority, ''), COALESCE(segment, ''), '',
         CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) END,
-        {score_sums}, COALESCE(sum(polarity), 0), count(polarity), 0, 0
-    FROM afterword_rollup_answers
+        {score_sums}, COALESCE(sum(polarity), 0), count(polarity), sum(delivered), sum(answered)
+    FROM afterword_rollup_facts
     GROUP BY survey_id, day, {grouping_sets};
 
     INSERT INTO metric_rollups ({keys}, label, {scores}, polarity_sum, polarity_n, delivered, answered)
-    SELECT p_workspace, 32, day, survey_id, '', '', '', '', '', tag, NULL,
-        {score_sums}, COALESCE(sum(polarity), 0), count(polarity), 0, 0
-    FROM (SELECT DISTINCT ON (a.ctid, t.value) a.*, t.value AS tag
-          FROM afterword_rollup_answers a, json_array_elements_text(a.tags) AS t(value)) AS tagged
-    GROUP BY survey_id, day, tag;
-
-    INSERT INTO metric_rollups AS r ({keys}, label, {scores}, polarity_sum, polarity_n, delivered, answered)
-    SELECT p_workspace, {grain_of}, day, survey_id, COALESCE(agent, ''), COALESCE(team, ''), COALESCE(channel, ''),
-        COALESCE(priority, ''), COALESCE(segment, ''), '',
+    SELECT p_workspace, 32 + {grain_of}, day, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
+        COALESCE(channel, ''), COALESCE(priority, ''), COALESCE(segment, ''), tag,
         CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) END,
-        {zeros}, 0, 0, count(*), sum(answered)
-    FROM afterword_rollup_sent
-    GROUP BY survey_id, day, {grouping_sets}
-    ON CONFLICT ({keys}) DO UPDATE SET delivered = EXCLUDED.delivered, answered = EXCLUDED.answered,
-        label = COALESCE(r.label, EXCLUDED.label);
+        {score_sums}, COALESCE(sum(polarity), 0), count(polarity), sum(delivered), sum(answered)
+    FROM (SELECT DISTINCT ON (f.ctid, t.value) f.*, t.value AS tag
+          FROM afterword_rollup_facts f, json_array_elements_text(f.tags) AS t(value)) AS tagged
+    GROUP BY survey_id, day, tag, GROUPING SETS ((), (agent, team, channel, priority, segment));
 
-    INSERT INTO metric_rollups AS r ({keys}, label, {scores}, polarity_sum, polarity_n, delivered, answered)
-    SELECT p_workspace, 32, day, survey_id, '', '', '', '', '', tag, NULL, {zeros}, 0, 0, count(*), sum(answered)
-    FROM (SELECT DISTINCT ON (s.ctid, t.value) s.*, t.value AS tag
-          FROM afterword_rollup_sent s, json_array_elements_text(s.tags) AS t(value)) AS tagged
-    GROUP BY survey_id, day, tag
-    ON CONFLICT ({keys}) DO UPDATE SET delivered = EXCLUDED.delivered, answered = EXCLUDED.answered;
-
-    DROP TABLE afterword_rollup_answers;
-    DROP TABLE afterword_rollup_sent;
+    DROP TABLE afterword_rollup_facts;
 END
 $fn$;
 

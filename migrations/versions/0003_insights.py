@@ -64,8 +64,6 @@ def upgrade():
     sa.Column('polarity_n', sa.Integer(), nullable=False),
     sa.Column('delivered', sa.Integer(), nullable=False),
     sa.Column('answered', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_metric_rollups_survey_id_surveys'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_metric_rollups_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', 'grain', 'day', 'survey_id', 'agent', 'team', 'channel', 'priority', 'segment', 'tag', name='pk_metric_rollups')
     )
     with op.batch_alter_table('invites', schema=None) as batch_op:
@@ -117,8 +115,9 @@ BEGIN
             COALESCE(p_polarity, 0), (p_polarity IS NOT NULL)::int, p_delivered, p_answered
         FROM (
             SELECT unnest(ARRAY[0, 1, 2, 4, 8, 16, 31]) AS grain, ''::text AS tag
-            UNION ALL
-            SELECT DISTINCT 32, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value)
+            UNION
+            SELECT g, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value),
+                unnest(ARRAY[32, 63]) AS g
         ) AS g
         ON CONFLICT (workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag) DO UPDATE SET
             label = COALESCE(EXCLUDED.label, r.label),
@@ -128,8 +127,7 @@ BEGIN
             delivered = r.delivered + EXCLUDED.delivered,
             answered = r.answered + EXCLUDED.answered;
     ELSE
-        -- Only ever subtract from rows that exist: during a cascading delete the parent rows
-        -- (and their rollups) may already be gone, and inserting would break the foreign keys.
+        -- Only ever subtract from rows that exist (a removal never creates a row).
         UPDATE metric_rollups AS r SET
             s0 = r.s0 + v.s0, s1 = r.s1 + v.s1, s2 = r.s2 + v.s2, s3 = r.s3 + v.s3, s4 = r.s4 + v.s4, s5 = r.s5 + v.s5, s6 = r.s6 + v.s6, s7 = r.s7 + v.s7, s8 = r.s8 + v.s8, s9 = r.s9 + v.s9, s10 = r.s10 + v.s10,
             polarity_sum = r.polarity_sum + v.polarity_sum,
@@ -149,8 +147,9 @@ BEGIN
                 p_sign * p_delivered AS delivered, p_sign * p_answered AS answered
             FROM (
                 SELECT unnest(ARRAY[0, 1, 2, 4, 8, 16, 31]) AS grain, ''::text AS tag
-                UNION ALL
-                SELECT DISTINCT 32, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value)
+                UNION
+                SELECT g, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value),
+                    unnest(ARRAY[32, 63]) AS g
             ) AS g
         ) AS v
         WHERE r.workspace_id = p_workspace AND r.grain = v.grain AND r.day = p_day AND r.survey_id = p_survey
@@ -272,11 +271,14 @@ BEGIN
     IF zone IS NULL THEN
         RETURN;
     END IF;
-    CREATE TEMPORARY TABLE afterword_rollup_answers ON COMMIT DROP AS
-        SELECT r.survey_id, (r.answered_at AT TIME ZONE zone)::date AS day, r.score, r.polarity, i.tags, COALESCE(NULLIF(i.agent_id, ''), NULLIF(i.agent_email, ''), NULLIF(i.agent_name, ''), '') AS agent, i.agent_name AS agent_name, COALESCE(i.team, '') AS team, COALESCE(i.channel, '') AS channel, COALESCE(i.priority, '') AS priority, COALESCE(i.customer_segment, '') AS segment
-        FROM responses r JOIN invites i ON i.id = r.invite_id WHERE r.workspace_id = p_workspace;
-    CREATE TEMPORARY TABLE afterword_rollup_sent ON COMMIT DROP AS
-        SELECT i.survey_id, (i.sent_at AT TIME ZONE zone)::date AS day, (i.answered_at IS NOT NULL)::int AS answered,
+    -- Answers (by the day answered) and deliveries (by the day sent) as one set of facts, so each
+    -- grain is written by one INSERT with no conflicts to resolve.
+    CREATE TEMPORARY TABLE afterword_rollup_facts ON COMMIT DROP AS
+        SELECT r.survey_id, (r.answered_at AT TIME ZONE zone)::date AS day, r.score, r.polarity,
+            0 AS delivered, 0 AS answered, i.tags, COALESCE(NULLIF(i.agent_id, ''), NULLIF(i.agent_email, ''), NULLIF(i.agent_name, ''), '') AS agent, i.agent_name AS agent_name, COALESCE(i.team, '') AS team, COALESCE(i.channel, '') AS channel, COALESCE(i.priority, '') AS priority, COALESCE(i.customer_segment, '') AS segment
+        FROM responses r JOIN invites i ON i.id = r.invite_id WHERE r.workspace_id = p_workspace
+        UNION ALL
+        SELECT i.survey_id, (i.sent_at AT TIME ZONE zone)::date, NULL, NULL, 1, (i.answered_at IS NOT NULL)::int,
             i.tags, COALESCE(NULLIF(i.agent_id, ''), NULLIF(i.agent_email, ''), NULLIF(i.agent_name, ''), '') AS agent, i.agent_name AS agent_name, COALESCE(i.team, '') AS team, COALESCE(i.channel, '') AS channel, COALESCE(i.priority, '') AS priority, COALESCE(i.customer_segment, '') AS segment
         FROM invites i WHERE i.workspace_id = p_workspace AND i.sent_at IS NOT NULL;
 
@@ -284,36 +286,20 @@ BEGIN
     SELECT p_workspace, (CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END + CASE WHEN GROUPING(channel) = 0 THEN 4 ELSE 0 END + CASE WHEN GROUPING(priority) = 0 THEN 8 ELSE 0 END + CASE WHEN GROUPING(segment) = 0 THEN 16 ELSE 0 END), day, survey_id, COALESCE(agent, ''), COALESCE(team, ''), COALESCE(channel, ''),
         COALESCE(priority, ''), COALESCE(segment, ''), '',
         CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) END,
-        count(*) FILTER (WHERE score = 0), count(*) FILTER (WHERE score = 1), count(*) FILTER (WHERE score = 2), count(*) FILTER (WHERE score = 3), count(*) FILTER (WHERE score = 4), count(*) FILTER (WHERE score = 5), count(*) FILTER (WHERE score = 6), count(*) FILTER (WHERE score = 7), count(*) FILTER (WHERE score = 8), count(*) FILTER (WHERE score = 9), count(*) FILTER (WHERE score = 10), COALESCE(sum(polarity), 0), count(polarity), 0, 0
-    FROM afterword_rollup_answers
+        count(*) FILTER (WHERE score = 0), count(*) FILTER (WHERE score = 1), count(*) FILTER (WHERE score = 2), count(*) FILTER (WHERE score = 3), count(*) FILTER (WHERE score = 4), count(*) FILTER (WHERE score = 5), count(*) FILTER (WHERE score = 6), count(*) FILTER (WHERE score = 7), count(*) FILTER (WHERE score = 8), count(*) FILTER (WHERE score = 9), count(*) FILTER (WHERE score = 10), COALESCE(sum(polarity), 0), count(polarity), sum(delivered), sum(answered)
+    FROM afterword_rollup_facts
     GROUP BY survey_id, day, GROUPING SETS ((), (agent), (team), (channel), (priority), (segment), (agent, team, channel, priority, segment));
 
     INSERT INTO metric_rollups (workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag, label, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, polarity_sum, polarity_n, delivered, answered)
-    SELECT p_workspace, 32, day, survey_id, '', '', '', '', '', tag, NULL,
-        count(*) FILTER (WHERE score = 0), count(*) FILTER (WHERE score = 1), count(*) FILTER (WHERE score = 2), count(*) FILTER (WHERE score = 3), count(*) FILTER (WHERE score = 4), count(*) FILTER (WHERE score = 5), count(*) FILTER (WHERE score = 6), count(*) FILTER (WHERE score = 7), count(*) FILTER (WHERE score = 8), count(*) FILTER (WHERE score = 9), count(*) FILTER (WHERE score = 10), COALESCE(sum(polarity), 0), count(polarity), 0, 0
-    FROM (SELECT DISTINCT ON (a.ctid, t.value) a.*, t.value AS tag
-          FROM afterword_rollup_answers a, json_array_elements_text(a.tags) AS t(value)) AS tagged
-    GROUP BY survey_id, day, tag;
-
-    INSERT INTO metric_rollups AS r (workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag, label, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, polarity_sum, polarity_n, delivered, answered)
-    SELECT p_workspace, (CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END + CASE WHEN GROUPING(channel) = 0 THEN 4 ELSE 0 END + CASE WHEN GROUPING(priority) = 0 THEN 8 ELSE 0 END + CASE WHEN GROUPING(segment) = 0 THEN 16 ELSE 0 END), day, survey_id, COALESCE(agent, ''), COALESCE(team, ''), COALESCE(channel, ''),
-        COALESCE(priority, ''), COALESCE(segment, ''), '',
+    SELECT p_workspace, 32 + (CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END + CASE WHEN GROUPING(channel) = 0 THEN 4 ELSE 0 END + CASE WHEN GROUPING(priority) = 0 THEN 8 ELSE 0 END + CASE WHEN GROUPING(segment) = 0 THEN 16 ELSE 0 END), day, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
+        COALESCE(channel, ''), COALESCE(priority, ''), COALESCE(segment, ''), tag,
         CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) END,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*), sum(answered)
-    FROM afterword_rollup_sent
-    GROUP BY survey_id, day, GROUPING SETS ((), (agent), (team), (channel), (priority), (segment), (agent, team, channel, priority, segment))
-    ON CONFLICT (workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag) DO UPDATE SET delivered = EXCLUDED.delivered, answered = EXCLUDED.answered,
-        label = COALESCE(r.label, EXCLUDED.label);
+        count(*) FILTER (WHERE score = 0), count(*) FILTER (WHERE score = 1), count(*) FILTER (WHERE score = 2), count(*) FILTER (WHERE score = 3), count(*) FILTER (WHERE score = 4), count(*) FILTER (WHERE score = 5), count(*) FILTER (WHERE score = 6), count(*) FILTER (WHERE score = 7), count(*) FILTER (WHERE score = 8), count(*) FILTER (WHERE score = 9), count(*) FILTER (WHERE score = 10), COALESCE(sum(polarity), 0), count(polarity), sum(delivered), sum(answered)
+    FROM (SELECT DISTINCT ON (f.ctid, t.value) f.*, t.value AS tag
+          FROM afterword_rollup_facts f, json_array_elements_text(f.tags) AS t(value)) AS tagged
+    GROUP BY survey_id, day, tag, GROUPING SETS ((), (agent, team, channel, priority, segment));
 
-    INSERT INTO metric_rollups AS r (workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag, label, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, polarity_sum, polarity_n, delivered, answered)
-    SELECT p_workspace, 32, day, survey_id, '', '', '', '', '', tag, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*), sum(answered)
-    FROM (SELECT DISTINCT ON (s.ctid, t.value) s.*, t.value AS tag
-          FROM afterword_rollup_sent s, json_array_elements_text(s.tags) AS t(value)) AS tagged
-    GROUP BY survey_id, day, tag
-    ON CONFLICT (workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag) DO UPDATE SET delivered = EXCLUDED.delivered, answered = EXCLUDED.answered;
-
-    DROP TABLE afterword_rollup_answers;
-    DROP TABLE afterword_rollup_sent;
+    DROP TABLE afterword_rollup_facts;
 END
 $fn$;
 

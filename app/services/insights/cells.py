@@ -3,8 +3,7 @@
 Two sources give the same cells. `raw` aggregates the responses and invites tables; `rollup`
 reads metric_rollups (PostgreSQL, kept by triggers) for the local days wholly inside the range
 and the raw tables for the partial days at its edges. `fetch` picks the rollup whenever it can
-answer: the workspace's own time zone, and at most one dimension among the filters and the
-grouping (or any mix of agent, team, channel, priority and segment, from the full grain).
+answer: the workspace's own time zone (any mix of filters and grouping has a grain).
 """
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app.extensions import db
 from app.models import Invite, MetricRollup, Response
-from app.models.rollup import FULL_GRAIN, GRAIN_BITS, SCORE_SLOTS
+from app.models.rollup import FULL_GRAIN, GRAIN_BITS, SCORE_SLOTS, TAGGED_FULL_GRAIN
 from app.services.insights.periods import midnight, offset_segments, whole_days
 
 FILTER_DIMENSIONS = ("agent", "team", "channel", "priority", "segment", "tag")
@@ -73,7 +72,7 @@ class Scope:
             return 0
         if len(dims) == 1:
             return GRAIN_BITS[dims.pop()]
-        return None if "tag" in dims else FULL_GRAIN
+        return TAGGED_FULL_GRAIN if "tag" in dims else FULL_GRAIN
 
 
 def fetch(scope: Scope, since: datetime, until: datetime, by_day: bool, by_group: bool) -> Cells:
