@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from app.cli_import import import_group
 from app.extensions import db
 from app.models import Survey, Workspace
 from app.services.surveys import create_survey
@@ -23,6 +24,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(workspace)
     app.cli.add_command(demo)
     app.cli.add_command(analyze)
+    app.cli.add_command(import_group)
 
 
 @click.group(help="Manage workspaces.")

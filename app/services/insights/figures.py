@@ -81,8 +81,10 @@ def score(kind: str, tally: Tally) -> dict:
 
 
 def scores(cells: dict[int, Cell], scales: dict[int, SurveyScale]) -> dict:
+    """Every kind the surveys in scope ask, each with its score (n = 0 and no value when empty)."""
     found = tallies(cells, scales)
-    return {kind: score(kind, found[kind]) for kind in KIND_ORDER if kind in found}
+    kinds = {scale.kind for scale in scales.values()}
+    return {kind: score(kind, found.get(kind, Tally())) for kind in KIND_ORDER if kind in kinds}
 
 
 def change(kind: str, current: Tally, previous: Tally) -> dict:
