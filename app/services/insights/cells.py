@@ -65,9 +65,13 @@ class Scope:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.zone_name)
 
-    def grain(self) -> int | None:
-        """The rollup grain that can answer this scope, or None if only the raw rows can."""
-        dims = set(self.filters) | ({self.group_by} if self.group_by else set())
+    def grain(self, by_group: bool = True) -> int:
+        """The rollup grain holding this scope's filters (and grouping, when grouped).
+
+        Totals never read a tag grain unless filtered by tag: an answer with two tags has a
+        row under each.
+        """
+        dims = set(self.filters) | ({self.group_by} if self.group_by and by_group else set())
         if not dims:
             return 0
         if len(dims) == 1:
@@ -79,7 +83,7 @@ def fetch(scope: Scope, since: datetime, until: datetime, by_day: bool, by_group
     """The cells for [since, until): from the rollup where it can answer, else from the raw rows."""
     out: Cells = defaultdict(Cell)
     by_group = by_group and scope.group_by is not None
-    days = whole_days(since, until, scope.zone) if scope.use_rollups and scope.grain() is not None else None
+    days = whole_days(since, until, scope.zone) if scope.use_rollups else None
     if days is None:
         _merge(out, raw_cells(scope, since, until, by_day, by_group))
         return out
@@ -235,7 +239,7 @@ def rollup_cells(scope: Scope, d1: date, d2: date, by_day: bool, by_group: bool)
     query = (
         select(*keys, *sums, func.sum(r.polarity_sum), func.sum(r.polarity_n), func.sum(r.delivered),
                func.sum(r.answered), func.max(r.label))
-        .where(r.workspace_id == scope.workspace_id, r.grain == scope.grain(), r.day >= d1, r.day < d2)
+        .where(r.workspace_id == scope.workspace_id, r.grain == scope.grain(by_group), r.day >= d1, r.day < d2)
         .group_by(*keys)
     )
     if scope.survey_id is not None:

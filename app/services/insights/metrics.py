@@ -62,7 +62,7 @@ def metrics(workspace: Workspace, args: dict) -> dict:
         "sentiment": figures.sentiment(overall),
         "series": _series(workspace.id, scope, since, until, interval, by_day, scales),
         "groups": _groups(grouped, scales),
-        "source": "rollup" if scope.use_rollups and scope.grain() is not None else "raw",
+        "source": "rollup" if scope.use_rollups else "raw",
     }
 
 
@@ -174,7 +174,7 @@ def _groups(grouped, scales) -> list[dict]:
         overall = figures.total(cells.values())
         out.append({
             "key": key or None,
-            "label": overall.label,
+            "label": overall.label or None,
             "n": overall.n,
             "scores": figures.scores(cells, scales),
             "response_rate": figures.response_rate(overall),
