@@ -284,3 +284,10 @@ def test_the_migration_carries_the_models_trigger_sql():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.ROLLUP_SQL == ROLLUP_SQL and module.DROP_ROLLUP_SQL == DROP_ROLLUP_SQL
+
+
+def test_the_openapi_document_lists_the_insight_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in ("/api/v1/metrics", "/api/v1/drivers", "/api/v1/annotations", "/api/v1/annotations/{annotation_id}",
+                 "/api/v1/workspace", "/api/v1/export/responses.csv", "/api/v1/export/metrics.csv"):
+        assert path in paths
