@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.cli_analysis import analysis
+from app.cli_import import import_group
 from app.extensions import db
 from app.models import Survey, Workspace
 from app.services.surveys import create_survey
@@ -27,6 +28,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(analysis)
     app.cli.add_command(translations)
     app.cli.add_command(invites)
+    app.cli.add_command(import_group)
 
 
 @click.group(help="Manage workspaces.")

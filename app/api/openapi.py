@@ -8,6 +8,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
 from app.api.blueprint import bp
+from app.schemas.insights import AnnotationInSchema, AnnotationsQuery, DriversQuery
 from app.schemas.integration import IntegrationInSchema, IntegrationUpdateSchema
 from app.schemas.invite import InviteInSchema, InviteOutSchema, InvitesQuery
 from app.schemas.query import MetricsQuery, ResponseOutSchema, ResponsesQuery
@@ -43,6 +44,10 @@ SCHEMAS = {
     "api.create_catalogue_theme": (ThemeInSchema, None, ThemeOutSchema),
     "api.get_catalogue_theme": (None, None, ThemeOutSchema),
     "api.update_catalogue_theme": (ThemePatchSchema, None, ThemeOutSchema),
+    "api.get_drivers": (None, DriversQuery, None),
+    "api.create_annotation": (AnnotationInSchema, None, None),
+    "api.list_annotations": (None, AnnotationsQuery, None),
+    "api.export_metrics": (None, MetricsQuery, None),
 }
 
 ERROR = {

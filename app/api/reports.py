@@ -9,7 +9,7 @@ from app.api.body import query_args
 from app.extensions import db
 from app.schemas.invite import ticket_view
 from app.schemas.query import MetricsQuery, ResponseOutSchema, ResponsesQuery
-from app.services.metrics import metrics
+from app.services.insights.metrics import metrics
 from app.services.responses import encode_cursor, filtered_responses, page
 
 response_out = ResponseOutSchema()
@@ -35,6 +35,6 @@ def list_responses():
 
 @bp.get("/metrics")
 def get_metrics():
-    """CSAT, NPS and CES with n and 95 % intervals for a date range."""
+    """CSAT, NPS and CES with n and 95 % intervals, series, groups and change, for a date range."""
     args = query_args(MetricsQuery())
-    return jsonify(metrics(current_workspace().id, args))
+    return jsonify(metrics(current_workspace(), args))

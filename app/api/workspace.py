@@ -14,6 +14,7 @@ from app.schemas.workspace import (
     WorkspaceOutSchema,
 )
 from app.services.embeds import embed_secret, rotate_embed_secret
+from app.services.insights.settings import load_settings
 from app.services.suppressions import list_suppressions, remove_suppression, suppress
 from app.services.workspaces import update_workspace
 
@@ -21,16 +22,22 @@ out = WorkspaceOutSchema()
 suppression_out = SuppressionOutSchema()
 
 
+def workspace_view(workspace) -> dict:
+    """The workspace's own fields with its effective reporting settings (defaults filled in)."""
+    return {**out.dump(workspace), **load_settings(workspace.id)}
+
+
 @bp.get("/workspace")
 def get_workspace():
-    """The workspace's brand and workspace-wide fatigue rules."""
-    return jsonify(out.dump(current_workspace()))
+    """The workspace's brand, fatigue rules, time zone, score thresholds, targets and SLA targets."""
+    return jsonify(workspace_view(current_workspace()))
 
 
 @bp.patch("/workspace")
 def update_workspace_view():
-    """Change the brand (name, colour, logo URL) or the workspace-wide fatigue rules."""
-    return jsonify(out.dump(update_workspace(current_workspace(), json_body(WorkspaceInSchema(), partial=True))))
+    """Change the brand, fatigue rules, time zone, thresholds, targets or SLA targets."""
+    workspace = update_workspace(current_workspace(), json_body(WorkspaceInSchema(), partial=True))
+    return jsonify(workspace_view(workspace))
 
 
 @bp.get("/suppressions")

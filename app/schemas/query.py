@@ -32,6 +32,13 @@ class ResponsesQuery(RangeQuery):
 
 class MetricsQuery(RangeQuery):
     interval = fields.String(validate=validate.OneOf(["day", "week", "month"]))
+    # Filters (combine freely); `agent` matches the agent key groups show: id, else email, else name.
+    agent = fields.String(validate=validate.Length(max=320))
+    team = fields.String(validate=validate.Length(max=200))
+    channel = fields.String(validate=validate.Length(max=50))
+    priority = fields.String(validate=validate.Length(max=50))
+    segment = fields.String(validate=validate.Length(max=100))
+    tag = fields.String(validate=validate.Length(max=100))
     group_by = fields.String(validate=validate.OneOf(["agent", "team", "channel", "priority", "segment", "tag"]))
     tz = fields.String()
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.schemas.common import StrictSchema, Text
+from app.schemas.insights import SlaSchema, TargetsSchema, ThresholdsSchema
 
 
 class WorkspaceInSchema(StrictSchema):
@@ -19,6 +20,10 @@ class WorkspaceInSchema(StrictSchema):
     sample_percent = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
     exclude_tags = fields.List(Text(100), validate=validate.Length(max=100))
     daily_cap = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
+    # Reporting settings (docs/insights.md): what counts as good, targets beside scores, SLA targets.
+    thresholds = fields.Nested(ThresholdsSchema)
+    targets = fields.Nested(TargetsSchema)
+    sla = fields.Nested(SlaSchema)
 
     @validates("timezone")
     def _known_zone(self, value: str, **kwargs) -> None:

@@ -20,10 +20,15 @@ BANDS = {
 }
 
 
-def score_summary(kind: str, scale_min: int, scale_max: int, distribution: dict[int, int]) -> dict:
-    """The headline score of one kind with n, its 95 % interval and the formula in words."""
+def score_summary(
+    kind: str, scale_min: int, scale_max: int, distribution: dict[int, int], good_at: int | None = None
+) -> dict:
+    """The headline score of one kind with n, its 95 % interval and the formula in words.
+
+    `good_at` is the workspace's own threshold for a good answer, if it set one.
+    """
     n = sum(distribution.values())
-    good_at = good_threshold(kind, scale_min, scale_max)
+    good_at = good_threshold(kind, scale_min, scale_max) if good_at is None else good_at
     good = sum(c for s, c in distribution.items() if s >= good_at)
     result: dict = {
         "kind": kind,

@@ -6,6 +6,7 @@ import secrets
 
 from app.extensions import db
 from app.models import Workspace
+from app.services.insights.settings import SETTING_KEYS, save_settings
 
 KEY_PREFIX = "aw_"
 
@@ -29,8 +30,14 @@ def create_workspace(name: str, timezone: str = "UTC") -> tuple[Workspace, str]:
 
 
 def update_workspace(workspace: Workspace, data: dict) -> Workspace:
-    """Change the brand (name, colour, logo) and the workspace-wide fatigue rules."""
+    """Change the brand, the workspace-wide fatigue rules and the reporting settings, in one commit.
+
+    A time-zone change regroups the metric rollups by the new local days (a PostgreSQL trigger,
+    in this same transaction).
+    """
+    settings = {key: data.pop(key) for key in SETTING_KEYS if key in data}
     for name, value in data.items():
         setattr(workspace, name, value)
+    save_settings(workspace.id, settings)
     db.session.commit()
     return workspace

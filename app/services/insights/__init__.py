@@ -1,0 +1,1 @@
+"""Insights: KPIs by period and segment with intervals, ticket drivers, the event log, exports."""

@@ -1,0 +1,92 @@
+"""CSV exports: one row per answer (streamed), and the metrics view as rows."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from app.extensions import db
+from app.services.responses import filtered_responses
+
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection") gets a leading quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+RESPONSE_COLUMNS = [
+    "response_id", "survey_id", "invite_id", "score", "comment", "answered_at", "updated_at",
+    "sentiment_label", "polarity", "subjectivity", "language", "themes", "mismatch", "mismatch_reason",
+    "customer_email", "customer_name", "customer_id", "customer_segment",
+    "ticket_id", "agent_id", "agent_name", "agent_email", "team", "channel", "priority", "tags",
+    "ticket_created_at", "first_response_at", "solved_at", "reopens", "handle_seconds",
+    "first_response_seconds", "resolution_seconds",
+]
+
+
+def safe_cell(value) -> str | int | float:
+    """A value as a CSV cell: text that would start a formula is neutralised; numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return value
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_lines(header: list[str], rows: Iterable[list], flush_every: int = 500) -> Iterator[str]:
+    """CSV text in chunks, so a large export streams instead of building in memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for i, row in enumerate(rows, 1):
+        writer.writerow([safe_cell(v) for v in row])
+        if i % flush_every == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def response_rows(workspace_id: int, filters: dict) -> Iterator[list]:
+    """One list per answer matching the /responses filters, newest first, read in batches."""
+    query = filtered_responses(workspace_id, filters).execution_options(yield_per=1000)
+    for response, invite in db.session.execute(query):
+        created = invite.ticket_created_at
+        frt = (invite.first_response_at - created).total_seconds() if created and invite.first_response_at else None
+        resolution = (invite.solved_at - created).total_seconds() if created and invite.solved_at else None
+        yield [
+            response.id, response.survey_id, response.invite_id, response.score, response.comment,
+            response.answered_at, response.updated_at, response.sentiment_label, response.polarity,
+            response.subjectivity, response.language, ";".join(response.themes or []),
+            response.mismatch_reason is not None, response.mismatch_reason,
+            invite.customer_email, invite.customer_name, invite.customer_id, invite.customer_segment,
+            invite.ticket_id, invite.agent_id, invite.agent_name, invite.agent_email, invite.team, invite.channel,
+            invite.priority, ";".join(invite.tags or []), invite.ticket_created_at, invite.first_response_at,
+            invite.solved_at, invite.reopens, invite.handle_seconds, frt, resolution,
+        ]
+
+
+METRICS_COLUMNS = ["section", "period", "key", "label", "kind", "n", "value", "ci_low", "ci_high", "low_sample",
+                   "delivered", "answered", "response_rate", "mean_polarity", "annotations"]
+
+
+def metrics_rows(view: dict) -> Iterator[list]:
+    """The metrics view flattened: totals, then one row per period and kind, then per group and kind."""
+    for summary in view["scores"]:
+        rate = view["response_rate"]
+        yield ["total", "", "", "", summary["kind"], summary["n"], summary["value"], summary["ci_low"],
+               summary["ci_high"], summary["low_sample"], rate["delivered"], rate["answered"], rate["value"],
+               view["sentiment"]["mean_polarity"], ""]
+    for item in view["series"]:
+        notes = "; ".join(a["label"] for a in item["annotations"])
+        yield from _score_rows("series", item["period"], "", "", item, notes)
+    for item in view["groups"]:
+        yield from _score_rows("group", "", item["key"], item["label"], item, "")
+
+
+def _score_rows(section: str, period: str, key, label, item: dict, notes: str) -> Iterator[list]:
+    rate, polarity = item["response_rate"], item["sentiment"]["mean_polarity"]
+    scores = item["scores"] or {"": {"n": 0, "value": None, "ci_low": None, "ci_high": None, "low_sample": True}}
+    for kind, s in scores.items():
+        yield [section, period, key, label, kind, s["n"], s["value"], s["ci_low"], s["ci_high"], s["low_sample"],
+               rate["delivered"], rate["answered"], rate["value"], polarity, notes]
