@@ -5,6 +5,7 @@ import logging
 
 from celery import shared_task
 
+from app.extensions import db
 from app.queue import (
     COMPLETE_DELIVERIES,
     COMPLETE_DELIVERY,
@@ -14,7 +15,6 @@ from app.queue import (
     SWEEP_DUE_INVITES,
     enqueue,
 )
-from app.extensions import db
 from app.services.delivery import (
     due_invite_ids,
     due_reminder_ids,
