@@ -10,6 +10,20 @@ bp = Blueprint("hooks", __name__)
 csrf.exempt(bp)  # signed by the sender, not by a browser session
 
 
+@bp.after_request
+def _skip_rate_limit_headers(response):
+    """No X-RateLimit-* headers on accepted webhooks; a 429 still says when to retry.
+
+    Filling them costs two Redis round trips per request (the window's count and its expiry)
+    on top of the one that counts the hit, and no helpdesk reads them on a success. Blueprint
+    after_request functions run before the app's, so clearing the request's current limit here
+    makes Flask-Limiter's header step skip. The limit itself is still counted and enforced.
+    """
+    if response.status_code != 429:
+        limiter.context.view_rate_limit = None
+    return response
+
+
 @bp.post("/hooks/<id:integration_id>")
 @limiter.limit(lambda: current_app.config["HOOK_RATE_LIMIT"])
 def receive(integration_id: int):

@@ -4,10 +4,13 @@ Services name tasks rather than import them, so imports keep going one way (work
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from celery import Celery, Task
 from flask import Flask, current_app
+
+from app.publisher import BatchPublisher
 
 SEND_INVITE_EMAIL = "afterword.send_invite_email"
 ANALYZE_RESPONSE = "afterword.analyze_response"
@@ -18,6 +21,9 @@ SWEEP_STALE_ANALYSIS = "afterword.sweep_stale_analysis"
 SEND_INVITE_BATCH = "afterword.send_invite_batch"
 SEND_REMINDER = "afterword.send_reminder"
 COMPLETE_DELIVERY = "afterword.complete_delivery"
+COMPLETE_DELIVERIES = "afterword.complete_deliveries"
+
+log = logging.getLogger(__name__)
 
 
 def init_celery(app: Flask) -> Celery:
@@ -33,6 +39,9 @@ def init_celery(app: Flask) -> Celery:
     celery.conf.update(app.config.get("CELERY", {}))
     celery.set_default()
     app.extensions["celery"] = celery
+    # Intake hands stored deliveries to this write-behind publisher (see app/publisher.py).
+    app.extensions["delivery_publisher"] = BatchPublisher(
+        lambda ids: celery.send_task(COMPLETE_DELIVERIES, args=[ids]))
     return celery
 
 
@@ -87,3 +96,19 @@ def enqueue(task_name: str, *args) -> None:
         celery.tasks[task_name].apply(args=args, throw=True)
     else:
         celery.send_task(task_name, args=args)
+
+
+def complete_delivery_later(delivery_id: int) -> None:
+    """Have a worker complete a committed delivery: batched in the background, or in place when eager.
+
+    Never raises for a broker outage and never waits on the broker: a lost message leaves the
+    delivery pending, and the periodic sweep completes it.
+    """
+    celery: Celery = current_app.extensions["celery"]
+    if celery.conf.task_always_eager:  # tests: deterministic, done before the response
+        try:
+            enqueue(COMPLETE_DELIVERY, delivery_id)
+        except Exception:  # stored: the periodic sweep completes it
+            log.warning("could not complete delivery %s; the sweep will", delivery_id, exc_info=True)
+    else:
+        current_app.extensions["delivery_publisher"].submit(delivery_id)

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Invite, Response
 from app.services.branding import contrast, readable_on
 from app.services.embeds import sign_payload
+from tests.api.support import signed_headers
 from tests.conftest import unit_config
 
 
@@ -328,5 +329,27 @@ def test_every_public_endpoint_is_rate_limited(tmp_path, make):
         limited = client.get(f"/api/v1/public/invites/{invite.token}")
         assert_error(limited, 429, "rate_limited")
         assert limited.headers["Access-Control-Allow-Origin"] == "*"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_webhooks_skip_the_rate_limit_headers_but_a_429_says_when_to_retry(tmp_path, make):
+    config = {**unit_config(tmp_path), "RATELIMIT_ENABLED": True, "PUBLIC_RATE_LIMIT": "5 per minute",
+              "HOOK_RATE_LIMIT": "2 per minute"}
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        ws = make.workspace()
+        invite = make.invite(make.survey(ws))
+        integration = make.integration(make.survey(ws, "csat"))
+        client = app.test_client()
+        public = client.get(f"/api/v1/public/invites/{invite.token}")
+        assert public.headers["X-RateLimit-Limit"] == "5" and public.headers["X-RateLimit-Remaining"] == "4"
+        body = b'{"customer": {"email": "a@example.com"}, "ticket": {"id": "T-1"}}'
+        answers = [client.post(f"/hooks/{integration.id}", data=body,
+                               headers=signed_headers(integration.secret, body, msg_id=f"m{i}")) for i in range(3)]
+        assert [a.status_code for a in answers] == [202, 202, 429]
+        assert not any(h.startswith("X-RateLimit") for a in answers[:2] for h in a.headers.keys())
+        assert 0 < int(answers[2].headers["Retry-After"]) <= 60
         db.session.remove()
         db.engine.dispose()

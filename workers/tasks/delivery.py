@@ -1,9 +1,13 @@
 """Sending invites and reminders, completing stored deliveries, and the periodic sweep."""
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
+from app.extensions import db
 from app.queue import (
+    COMPLETE_DELIVERIES,
     COMPLETE_DELIVERY,
     SEND_INVITE_BATCH,
     SEND_INVITE_EMAIL,
@@ -23,6 +27,7 @@ from app.services.delivery import (
 from app.services.enrichment import complete_delivery, due_delivery_ids
 
 BATCH_SIZE = 50
+log = logging.getLogger(__name__)
 
 
 @shared_task(name=SEND_INVITE_EMAIL, acks_late=True)
@@ -47,6 +52,24 @@ def send_reminder_email(invite_id: int) -> str:
 def complete_webhook_delivery(delivery_id: int) -> str:
     """Fetch what a stored delivery lacks from the helpdesk's API and make its invite."""
     return complete_delivery(delivery_id)
+
+
+@shared_task(name=COMPLETE_DELIVERIES, acks_late=True)
+def complete_webhook_deliveries(delivery_ids: list[int]) -> dict[str, int]:
+    """Complete a batch of stored deliveries (as intake's write-behind publisher sends them).
+
+    One failing delivery does not hold up the others: it stays pending and the sweep retries it.
+    """
+    outcomes: dict[str, int] = {}
+    for delivery_id in delivery_ids:
+        try:
+            outcome = complete_delivery(delivery_id)
+        except Exception:
+            db.session.rollback()
+            log.exception("completing delivery %s failed; the sweep will retry it", delivery_id)
+            outcome = "error"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 @shared_task(name=SWEEP_DUE_INVITES)
