@@ -57,6 +57,8 @@ CATALOGUES = [
      "c": ["the the", "the"], "d": ["!!!", "", "  "], "e": ["Log-in", "log in", "login"]},
     {"plural": ["Refunds", "BOXES", "wait times", "status", "process", "glasses"], "numbers": ["10/10", "2 weeks"],
      "apostrophe": ["didn't", "customer's", "don't reply"], "accents": ["Café", "naïve"]},
+    # Matches never overlap: after "money back", "back office" cannot start at "back".
+    {"o": ["money back", "back office", "office chair"], "p": ["support"]},
 ]
 
 TEXTS = [
@@ -68,6 +70,7 @@ TEXTS = [
     "I didn't get a reply, they don't reply, customer's complaint", "Café was naïve, cafe CAFÉS",
     "boxes box glasses glass status statuses processes process", "El reembolso nunca llegó, pizza",
     "Pizza,burger;food:bill(invoice)", "no reply no  reply no-reply", "It took forever... took   forever",
+    "money back office chair", "money back office support", "back office", "The money back office team",
     "❤️ great service 👍 :)", "see https://example.com/refund or mail refund@example.com",
 ]
 
@@ -76,7 +79,7 @@ def _random_texts(n=300, seed=4):
     rng = random.Random(seed)
     vocab = ("refund refunds money back invoice invoices charged twice wait time times service team was "
              "customer the log in login status statuses box boxes slow no reply took forever pizza food "
-             "didn't don't reply customer's 10/10 2 weeks café , . ! ? ; - :) 😡").split()
+             "didn't don't reply customer's 10/10 2 weeks café office chair support , . ! ? ; - :) 😡").split()
     return [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 14))) for _ in range(n)]
 
 
