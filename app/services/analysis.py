@@ -56,7 +56,8 @@ def analyze_responses(response_ids: list[int]) -> int:
     if not rows:
         db.session.rollback()  # release the row locks
         return 0
-    surveys = {s.id: s for s in db.session.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in rows})))}
+    survey_columns = select(Survey.id, Survey.kind, Survey.scale_min, Survey.scale_max)
+    surveys = {s.id: s for s in db.session.execute(survey_columns.where(Survey.id.in_({r.survey_id for r in rows})))}
     by_workspace: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_workspace[row.workspace_id].append(row)
@@ -109,7 +110,7 @@ def stale_batches(workspace_id: int | None = None, batch_size: int = BATCH_SIZE)
         last_id = ids[-1]
 
 
-def _values(row: Row, survey: Survey, result: CommentAnalysis) -> dict:
+def _values(row: Row, survey: Row, result: CommentAnalysis) -> dict:
     """The analysis columns of one answer, as an UPDATE's parameters."""
     return {
         "row_id": row.id,
