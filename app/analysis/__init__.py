@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 
 from app.analysis.mismatch import detect_mismatch
 from app.analysis.sentiment import SupportAnalyzer, SupportSentiment, analyze_tokens
-from app.analysis.themes import combine_themes, extract_themes, match_custom_themes
+from app.analysis.themes import (
+    CustomThemeMatcher,
+    combine_matched,
+    combine_themes,
+    compile_custom_themes,
+    extract_themes,
+    match_custom_themes,
+    token_words,
+)
 from app.analysis.tokens import normalise, tokenize
 
 # Bump whenever scoring or theme extraction changes, so stored results get re-run by the
@@ -38,13 +46,19 @@ def analyze_comment(text: str | None, custom_themes: dict[str, list[str]] | None
     custom_themes (workspace theme name -> keywords/phrases) are matched first and take
     precedence over automatic theme keys covering the same words.
     """
+    return _analyze(text, compile_custom_themes(custom_themes))
+
+
+def _analyze(text: str | None, matcher: CustomThemeMatcher | None) -> CommentAnalysis:
     if text is None or not text.strip():
         return CommentAnalysis(None, None, "empty", "en", [], [])
     normalised = normalise(text)
     tokens = tokenize(normalised)
     sentiment: SupportSentiment = analyze_tokens(normalised, tokens)
-    auto = extract_themes(tokens) if sentiment.language == "en" else []
-    themes = combine_themes(normalised, auto, custom_themes)
+    themes = extract_themes(tokens) if sentiment.language == "en" else []
+    if matcher is not None:
+        # The same tokens the sentiment read: custom themes do not tokenise the comment again.
+        themes = combine_matched(themes, *matcher.match(token_words(tokens)))
     return CommentAnalysis(
         sentiment.polarity, sentiment.subjectivity, sentiment.label, sentiment.language,
         sentiment.drivers, themes,
@@ -57,14 +71,15 @@ def analyze_comments(
     """Analyse a batch; same results as analyze_comment on each, faster on repeats.
 
     Survey comments repeat a lot ("thanks", "great service"), so each distinct text is
-    analysed once per batch.
+    analysed once per batch; the custom themes are compiled once per catalogue.
     """
+    matcher = compile_custom_themes(custom_themes)
     seen: dict[str | None, CommentAnalysis] = {}
     results = []
     for text in texts:
         found = seen.get(text)
         if found is None:
-            found = seen[text] = analyze_comment(text, custom_themes)
+            found = seen[text] = _analyze(text, matcher)
         else:  # a copy, so a caller editing one result's lists cannot edit another's
             found = dataclasses.replace(found, drivers=list(found.drivers), themes=list(found.themes))
         results.append(found)

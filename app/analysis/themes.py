@@ -11,7 +11,6 @@ precedence: an automatic key built from words a workspace theme already matched 
 """
 from __future__ import annotations
 
-import re
 import warnings
 from functools import cache, lru_cache
 
@@ -120,38 +119,85 @@ def _merge_near_duplicates(keys: list[str]) -> list[str]:
 
 
 def _normal_words(text: str) -> list[str]:
-    return [singular(t.low) for t in tokenize(normalise(text)) if t.kind in (WORD, NUMBER)]
+    return token_words(tokenize(normalise(text)))
+
+
+def token_words(tokens: list[Token]) -> list[str]:
+    """The words custom themes are matched on: word and number tokens, lower case, singular."""
+    return [singular(t.low) for t in tokens if t.kind == WORD or t.kind == NUMBER]
+
+
+class CustomThemeMatcher:
+    """A workspace catalogue compiled once: each theme's keywords and phrases as word tuples.
+
+    A keyword or phrase matches a run of whole normalised words (case- and plural-insensitive),
+    scanning left to right without overlaps, a theme's terms tried in catalogue order at each
+    word — what a regex alternation of the terms over the space-joined words finds.
+    """
+
+    __slots__ = ("themes", "first_words")
+
+    def __init__(self, themes: dict[str, list[str]]):
+        compiled = []
+        for name, keywords in themes.items():
+            by_first: dict[str, list[tuple[str, ...]]] = {}
+            for keyword in keywords:
+                words = tuple(_normal_words(keyword))
+                if words:
+                    by_first.setdefault(words[0], []).append(words)
+            if by_first:
+                compiled.append((name, by_first))
+        self.themes: tuple[tuple[str, dict[str, list[tuple[str, ...]]]], ...] = tuple(compiled)
+        self.first_words = frozenset(word for _, by_first in compiled for word in by_first)
+
+    def match(self, words: list[str]) -> tuple[list[str], set[str]]:
+        """(matched theme names in catalogue order, the normalised words they matched)."""
+        names: list[str] = []
+        used: set[str] = set()
+        if self.first_words.isdisjoint(words):
+            return names, used
+        n = len(words)
+        for name, by_first in self.themes:
+            if by_first.keys().isdisjoint(words):
+                continue
+            matched = False
+            i = 0
+            while i < n:
+                for terms in by_first.get(words[i], ()):
+                    k = len(terms)
+                    if k == 1 or tuple(words[i : i + k]) == terms:
+                        matched = True
+                        used.update(terms)
+                        i += k
+                        break
+                else:
+                    i += 1
+            if matched:
+                names.append(name)
+        return names, used
 
 
 @lru_cache(maxsize=256)
-def _custom_matchers(themes: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, re.Pattern[str]]]:
-    matchers = []
-    for name, keywords in themes:
-        phrases = [" ".join(map(re.escape, _normal_words(k))) for k in keywords]
-        phrases = [p for p in phrases if p]
-        if phrases:
-            matchers.append((name, re.compile(r"(?<= )(?:" + "|".join(phrases) + r")(?= )")))
-    return matchers
+def _compiled(themes: tuple[tuple[str, tuple[str, ...]], ...]) -> CustomThemeMatcher:
+    return CustomThemeMatcher(dict(themes))
 
 
 def _freeze(themes: dict[str, list[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((name, tuple(keywords)) for name, keywords in themes.items())
 
 
+def compile_custom_themes(themes: dict[str, list[str]] | None) -> CustomThemeMatcher | None:
+    """The catalogue's matcher, compiled once per catalogue content (None for no themes)."""
+    if not themes:
+        return None
+    return _compiled(_freeze(themes))
+
+
 def custom_theme_matches(text: str, themes: dict[str, list[str]]) -> tuple[list[str], set[str]]:
     """(matched theme names in catalogue order, the normalised words they matched)."""
     if not text or not themes:
         return [], set()
-    joined = " " + " ".join(_normal_words(text)) + " "
-    names: list[str] = []
-    used: set[str] = set()
-    for name, regex in _custom_matchers(_freeze(themes)):
-        found = regex.findall(joined)
-        if found:
-            names.append(name)
-            for phrase in found:
-                used.update(phrase.split())
-    return names, used
+    return compile_custom_themes(themes).match(_normal_words(text))
 
 
 def match_custom_themes(text: str, themes: dict[str, list[str]]) -> list[str]:
@@ -163,6 +209,11 @@ def combine_themes(text: str, auto_themes: list[str], custom: dict[str, list[str
     """Workspace themes first; automatic keys built from words they matched are dropped."""
     if not custom:
         return list(auto_themes)
-    names, used = custom_theme_matches(text, custom)
-    rest = [key for key in auto_themes if not used.intersection(key.split())]
-    return names + rest
+    return combine_matched(auto_themes, *custom_theme_matches(text, custom))
+
+
+def combine_matched(auto_themes: list[str], names: list[str], used: set[str]) -> list[str]:
+    """combine_themes once the custom themes are matched: their names, then the other keys."""
+    if not used:
+        return names + auto_themes
+    return names + [key for key in auto_themes if used.isdisjoint(key.split())]

@@ -1,10 +1,11 @@
 """Scoring stored answers with the pure analysis package, idempotently and versioned."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 
-from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, text, update
 
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, detect_mismatch
 from app.extensions import db
@@ -56,7 +57,8 @@ def analyze_responses(response_ids: list[int]) -> int:
     if not rows:
         db.session.rollback()  # release the row locks
         return 0
-    surveys = {s.id: s for s in db.session.scalars(select(Survey).where(Survey.id.in_({r.survey_id for r in rows})))}
+    survey_columns = select(Survey.id, Survey.kind, Survey.scale_min, Survey.scale_max)
+    surveys = {s.id: s for s in db.session.execute(survey_columns.where(Survey.id.in_({r.survey_id for r in rows})))}
     by_workspace: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_workspace[row.workspace_id].append(row)
@@ -75,13 +77,52 @@ def analyze_responses(response_ids: list[int]) -> int:
             theme_rows += ({"response_id": row.id, "theme": theme} for theme in values["themes"])
             found.update(values["themes"])
         record_auto_themes(workspace_id, [key for key in found if key not in catalogue])
-    responses, response_themes = Response.__table__, ResponseTheme.__table__
-    db.session.execute(update(responses).where(responses.c.id == bindparam("row_id")), updates)
+    response_themes = ResponseTheme.__table__
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        _update_postgres(updates)
+    else:
+        responses = Response.__table__
+        db.session.execute(update(responses).where(responses.c.id == bindparam("row_id")), updates)
     db.session.execute(delete(response_themes).where(response_themes.c.response_id.in_([r.id for r in rows])))
-    if theme_rows:
+    if theme_rows and postgres:
+        db.session.execute(_INSERT_THEMES_PG, {"response_id": [t["response_id"] for t in theme_rows],
+                                               "theme": [t["theme"] for t in theme_rows]})
+    elif theme_rows:
         db.session.execute(insert(response_themes), theme_rows)
     db.session.commit()
     return len(rows)
+
+
+# On PostgreSQL a batch's rows go as one statement over arrays (unnest), not as an executemany of
+# one UPDATE per answer: the driver's per-statement work was a third of the worker's CPU time.
+# The rollup triggers are FOR EACH ROW, so they see the same row updates either way.
+_UPDATE_PG = text("""
+UPDATE responses AS r
+SET polarity = v.polarity, subjectivity = v.subjectivity, sentiment_label = v.sentiment_label,
+    language = v.language, themes = v.themes, mismatch_reason = v.mismatch_reason,
+    analysis_version = v.analysis_version, analyzed_at = v.analyzed_at
+FROM unnest(CAST(:row_id AS integer[]), CAST(:polarity AS double precision[]),
+            CAST(:subjectivity AS double precision[]), CAST(:sentiment_label AS text[]),
+            CAST(:language AS text[]), CAST(:themes AS json[]), CAST(:mismatch_reason AS text[]),
+            CAST(:analysis_version AS integer[]), CAST(:analyzed_at AS timestamptz[]))
+    AS v(row_id, polarity, subjectivity, sentiment_label, language, themes, mismatch_reason,
+         analysis_version, analyzed_at)
+WHERE r.id = v.row_id
+""")
+_INSERT_THEMES_PG = text("""
+INSERT INTO response_themes (response_id, theme)
+SELECT * FROM unnest(CAST(:response_id AS integer[]), CAST(:theme AS text[]))
+""")
+_UPDATE_COLUMNS = ("row_id", "polarity", "subjectivity", "sentiment_label", "language", "themes",
+                   "mismatch_reason", "analysis_version", "analyzed_at")
+
+
+def _update_postgres(updates: list[dict]) -> None:
+    params = {name: [values[name] for values in updates] for name in _UPDATE_COLUMNS}
+    # What the JSON column's bind processor would send; UTCDateTime's aware datetimes go as they are.
+    params["themes"] = [json.dumps(themes) for themes in params["themes"]]
+    db.session.execute(_UPDATE_PG, params)
 
 
 def count_stale(workspace_id: int | None = None) -> int:
@@ -109,7 +150,7 @@ def stale_batches(workspace_id: int | None = None, batch_size: int = BATCH_SIZE)
         last_id = ids[-1]
 
 
-def _values(row: Row, survey: Survey, result: CommentAnalysis) -> dict:
+def _values(row: Row, survey: Row, result: CommentAnalysis) -> dict:
     """The analysis columns of one answer, as an UPDATE's parameters."""
     return {
         "row_id": row.id,
