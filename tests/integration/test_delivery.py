@@ -24,7 +24,7 @@ from app.services.mailer import close_connection
 from tests.conftest import service_unavailable
 from tests.factories import Factory
 from tests.helpdesks import fixture, helpscout_headers
-from tests.integration.services import Worker, free_port, port_open
+from tests.integration.services import Mailbox, Worker, free_port, port_open, start_smtp
 
 pytestmark = pytest.mark.integration
 
@@ -99,7 +99,11 @@ def app_with(postgres_url: str, **config):
                        "RATELIMIT_ENABLED": False, **config})
 
 
-def test_a_webhook_accepted_while_redis_is_down_is_sent_once_redis_is_back(pg_app, postgres_url, mailbox, tmp_path):
+def test_a_webhook_accepted_while_redis_is_down_is_sent_once_redis_is_back(pg_app, postgres_url, tmp_path):
+    # Its own SMTP server: a late email from an earlier test must not land in this one's box.
+    mailbox = Mailbox()
+    smtp = start_smtp(mailbox)
+    mailbox.smtp_url = f"smtp://127.0.0.1:{smtp.port}"
     redis = OwnRedis()
     queue = f"afterword-it-down-{uuid.uuid4().hex[:8]}"
     app = app_with(postgres_url, REDIS_URL=redis.url, SMTP_URL=mailbox.smtp_url, CELERY={"task_default_queue": queue},
@@ -148,6 +152,7 @@ def test_a_webhook_accepted_while_redis_is_down_is_sent_once_redis_is_back(pg_ap
             worker.stop()
         if redis.proc.poll() is None:
             redis.stop()
+        smtp.stop()
 
 
 def test_smtp_421_is_retried_and_550_fails_with_the_servers_reason(pg_app, postgres_url, scripted_smtp):
