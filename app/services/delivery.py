@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, insert, select, text, update
@@ -136,7 +137,8 @@ def _send_claimed(invite: Invite, survey: Survey, workspace: Workspace, suppress
 
 class _Outcomes:
     """Outcomes of claimed sends, written in groups: per group one UPDATE per kind of outcome
-    (executemany, one round trip) and one INSERT of their history rows, in one transaction.
+    and one INSERT of their history rows, in one transaction. On PostgreSQL each is a single
+    statement over arrays (unnest); elsewhere an executemany.
 
     Grouping is safe because the claim, not the outcome, stops a second send: until its group is
     written an invite is `sending`, exactly as if the worker had died after sending it.
@@ -161,22 +163,55 @@ class _Outcomes:
     def write(self) -> None:
         if not self.events:
             return
-        invites = Invite.__table__
         if db.session.get_bind().dialect.name == "postgresql":
             # No wait for the WAL flush: losing these rows in a database crash is the same as
             # losing them to a dead worker (the invites stay `sending`, never resent). The claim
             # they follow was committed synchronously; it is what prevents a second email.
             db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        for columns, rows in self.updates.items():
-            stmt = (
-                update(invites)
-                .where(invites.c.id == bindparam("invite_id"), invites.c.status == "sending")
-                .values({c: bindparam(f"new_{c}", type_=invites.c[c].type) for c in columns})
-            )
-            db.session.execute(stmt, rows)
-        db.session.execute(insert(InviteEvent.__table__), self.events)
+            for columns, rows in self.updates.items():
+                names = ("invite_id", *(f"new_{c}" for c in columns))
+                db.session.execute(_update_postgres(columns), _as_arrays(rows, names))
+            db.session.execute(_INSERT_EVENTS_PG, _as_arrays(self.events, ("invite_id", "at", "status", "detail")))
+        else:
+            invites = Invite.__table__
+            for columns, rows in self.updates.items():
+                stmt = (
+                    update(invites)
+                    .where(invites.c.id == bindparam("invite_id"), invites.c.status == "sending")
+                    .values({c: bindparam(f"new_{c}", type_=invites.c[c].type) for c in columns})
+                )
+                db.session.execute(stmt, rows)
+            db.session.execute(insert(InviteEvent.__table__), self.events)
         db.session.commit()
         self.updates, self.events = {}, []
+
+
+# On PostgreSQL a group's outcomes go as one statement per kind over arrays, not an executemany
+# of one UPDATE per invite: the per-statement work (driver and server) was ~6 ms per batch of 50,
+# a tenth of the batch's time next to a local mail server. Values are the columns' bound types
+# (aware datetimes, str, None); the casts give every array its type, even one of only NULLs.
+_PG_TYPES = {"status": "text", "reason": "text", "sent_at": "timestamptz", "reminder_due_at": "timestamptz",
+             "send_claimed_at": "timestamptz", "due_at": "timestamptz"}
+_INSERT_EVENTS_PG = text("""
+INSERT INTO invite_events (invite_id, at, status, detail)
+SELECT * FROM unnest(CAST(:invite_id AS integer[]), CAST(:at AS timestamptz[]), CAST(:status AS text[]),
+                     CAST(:detail AS text[]))
+""")
+
+
+@lru_cache(maxsize=None)
+def _update_postgres(columns: tuple[str, ...]):
+    """UPDATE of the `sending` invites among the given ids, setting `columns` from parallel arrays."""
+    arrays = ", ".join(f"CAST(:new_{c} AS {_PG_TYPES[c]}[])" for c in columns)
+    return text(
+        f"UPDATE invites AS i SET {', '.join(f'{c} = v.{c}' for c in columns)} "
+        f"FROM unnest(CAST(:invite_id AS integer[]), {arrays}) AS v(invite_id, {', '.join(columns)}) "
+        "WHERE i.id = v.invite_id AND i.status = 'sending'"
+    )
+
+
+def _as_arrays(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
+    return {name: [row[name] for row in rows] for name in names}
 
 
 def _defer(invite: Invite, reason: str, pending: _Outcomes) -> str:
