@@ -85,7 +85,7 @@ def send_invites(invite_ids: list[int]) -> dict[int, str]:
             for invite in invites:
                 survey = _cached(cache, Survey, invite.survey_id)
                 workspace = _cached(cache, Workspace, invite.workspace_id)
-                outcomes[invite.id] = _send_claimed(invite, survey, workspace, suppressed, cache, pending)
+                outcomes[invite.id] = _send_claimed(invite, survey, workspace, suppressed, pending)
                 if len(pending) >= OUTCOME_GROUP:
                     pending.write()
         finally:
@@ -114,14 +114,14 @@ def _suppressed(invites: list[Invite]) -> set[tuple[int, str]]:
 
 
 def _send_claimed(invite: Invite, survey: Survey, workspace: Workspace, suppressed: set[tuple[int, str]],
-                  cache: dict, pending: "_Outcomes") -> str:
+                  pending: "_Outcomes") -> str:
     now = utcnow()
     if invite.expires_at and invite.expires_at <= now:
         return pending.add(invite, "cancelled", "expired", "expired before it could be sent")
     if (invite.workspace_id, invite.customer_email.lower()) in suppressed:
         return pending.add(invite, "skipped", "suppressed", f"{invite.customer_email} unsubscribed before the send")
     try:
-        send_email(InviteEmailTemplate.for_invite(invite, survey, workspace, cache=cache).render(invite))
+        send_email(InviteEmailTemplate.for_invite(invite, survey, workspace).render(invite))
     except PermanentFailure as exc:
         return pending.add(invite, "failed", str(exc), str(exc))
     except TemporaryFailure as exc:
@@ -330,7 +330,7 @@ def expire_unsent(limit: int = 500) -> int:
 
 
 def _cached(cache: dict, model, key: int):
-    """Surveys and workspaces read once per batch."""
+    """Surveys and workspaces read once per batch (their email templates are kept longer, see emails.py)."""
     if (model, key) not in cache:
         cache[(model, key)] = db.session.get(model, key)
     return cache[(model, key)]
