@@ -50,18 +50,30 @@ def claim_send(invite_id: int) -> bool:
 
 def claim_sends(invite_ids: list[int]) -> list[int]:
     """Claim every due, unclaimed invite among `invite_ids` in one committed UPDATE."""
+    return sorted(invite.id for invite in _claim(invite_ids))
+
+
+def _claim(invite_ids: list[int]) -> list[Invite]:
+    """The claim, returning the claimed rows themselves: the batch needs no second read."""
     if not invite_ids:
         return []
     now = utcnow()
-    rows = db.session.execute(
-        update(Invite)
-        .where(Invite.id.in_(invite_ids), Invite.status == "scheduled", Invite.due_at <= now)
-        .values(status="sending", send_claimed_at=now)
-        .returning(Invite.id)
-        .execution_options(synchronize_session=False)
-    ).scalars().all()
-    db.session.commit()
-    return sorted(rows)
+    session = db.session()
+    # The committed claim must not expire the rows it returned (outcomes are written by UPDATE,
+    # never through these objects; send_invites expires them when it is done).
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        invites = list(db.session.scalars(
+            update(Invite)
+            .where(Invite.id.in_(invite_ids), Invite.status == "scheduled", Invite.due_at <= now)
+            .values(status="sending", send_claimed_at=now)
+            .returning(Invite)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ))
+        db.session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
+    return sorted(invites, key=lambda invite: invite.id)
 
 
 def send_invite(invite_id: int) -> str:
@@ -72,14 +84,13 @@ def send_invite(invite_id: int) -> str:
 def send_invites(invite_ids: list[int]) -> dict[int, str]:
     """Send a batch over the worker's one SMTP connection; outcomes are committed in groups."""
     outcomes: dict[int, str] = {}
-    claimed = claim_sends(invite_ids)
-    if not claimed:
+    invites = _claim(invite_ids)
+    if not invites:
         return outcomes
-    # One read for the batch. The outcome commits must not expire and reload it, so expiry on
-    # commit is off meanwhile (outcomes are written by UPDATE, never through these objects).
+    # The commits below must not expire and reload the claimed rows, so expiry on commit is off
+    # meanwhile (outcomes are written by UPDATE, never through these objects).
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
-    invites = list(db.session.scalars(select(Invite).where(Invite.id.in_(claimed)).order_by(Invite.id)))
     try:
         surveys = _by_id(Survey, {invite.survey_id for invite in invites})
         workspaces = _by_id(Workspace, {invite.workspace_id for invite in invites})
