@@ -50,29 +50,23 @@ def claim_send(invite_id: int) -> bool:
 
 def claim_sends(invite_ids: list[int]) -> list[int]:
     """Claim every due, unclaimed invite among `invite_ids` in one committed UPDATE."""
-    return sorted(invite.id for invite in _claim(invite_ids))
+    claimed = sorted(invite.id for invite in _claim(invite_ids))
+    db.session.commit()
+    return claimed
 
 
 def _claim(invite_ids: list[int]) -> list[Invite]:
-    """The claim, returning the claimed rows themselves: the batch needs no second read."""
+    """The claim's UPDATE, returning the claimed rows themselves; the caller commits it."""
     if not invite_ids:
         return []
     now = utcnow()
-    session = db.session()
-    # The committed claim must not expire the rows it returned (outcomes are written by UPDATE,
-    # never through these objects; send_invites expires them when it is done).
-    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        invites = list(db.session.scalars(
-            update(Invite)
-            .where(Invite.id.in_(invite_ids), Invite.status == "scheduled", Invite.due_at <= now)
-            .values(status="sending", send_claimed_at=now)
-            .returning(Invite)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        ))
-        db.session.commit()
-    finally:
-        session.expire_on_commit = expire_on_commit
+    invites = db.session.scalars(
+        update(Invite)
+        .where(Invite.id.in_(invite_ids), Invite.status == "scheduled", Invite.due_at <= now)
+        .values(status="sending", send_claimed_at=now)
+        .returning(Invite)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
     return sorted(invites, key=lambda invite: invite.id)
 
 
@@ -84,14 +78,18 @@ def send_invite(invite_id: int) -> str:
 def send_invites(invite_ids: list[int]) -> dict[int, str]:
     """Send a batch over the worker's one SMTP connection; outcomes are committed in groups."""
     outcomes: dict[int, str] = {}
-    invites = _claim(invite_ids)
-    if not invites:
-        return outcomes
     # The commits below must not expire and reload the claimed rows, so expiry on commit is off
     # meanwhile (outcomes are written by UPDATE, never through these objects).
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    invites: list[Invite] = []
     try:
+        invites = _claim(invite_ids)
+        if not invites:
+            db.session.commit()
+            return outcomes
+        # Read in the claim's transaction, so claim and reads cost one commit. The claim is
+        # committed, synchronously, before the first email, as the module docstring requires.
         surveys = _by_id(Survey, {invite.survey_id for invite in invites})
         workspaces = _by_id(Workspace, {invite.workspace_id for invite in invites})
         suppressed = _suppressed(invites)
