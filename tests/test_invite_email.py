@@ -66,3 +66,36 @@ def test_an_invite_without_name_or_ticket_gets_the_plain_greeting(app, make, sur
     ws = db.session.get(Workspace, survey.workspace_id)
     text, html = parts(parsed(InviteEmailTemplate.for_invite(invite, survey, ws).render(invite).data))
     assert text.startswith("Hi,") and "#" not in text and "\ue000" not in text + html
+
+
+def test_a_worker_keeps_templates_across_batches_until_the_survey_or_branding_changes(app, make, survey):
+    ws = db.session.get(Workspace, survey.workspace_id)
+    first, second = make.invite(survey), make.invite(survey)
+    template = InviteEmailTemplate.for_invite(first, survey, ws)
+    assert InviteEmailTemplate.for_invite(second, survey, ws) is template  # no batch cache given: the app's
+
+    survey.question = "Was the answer what you needed?"
+    db.session.commit()  # bumps updated_at
+    text, _ = parts(parsed(InviteEmailTemplate.for_invite(first, survey, ws).render(first).data))
+    assert "Was the answer what you needed?" in text
+
+    ws.brand_colour, ws.logo_url = "#c0ffee", "https://cdn.example.com/logo.png"
+    db.session.commit()
+    _, html = parts(parsed(InviteEmailTemplate.for_invite(first, survey, ws).render(first).data))
+    assert "#c0ffee" in html and "https://cdn.example.com/logo.png" in html
+
+    ws.name = "Acme Support"
+    db.session.commit()
+    msg = parsed(InviteEmailTemplate.for_invite(first, survey, ws).render(first).data)
+    assert "Acme Support" in msg["Subject"] and "Acme Support" in parts(msg)[0]
+
+
+def test_the_kept_templates_are_bounded(app, make, survey, monkeypatch):
+    monkeypatch.setattr("app.services.emails.MAX_CACHED_TEMPLATES", 2)
+    ws = db.session.get(Workspace, survey.workspace_id)
+    for locale in ("en", "es", "fr"):
+        invite = make.invite(survey)
+        invite.locale = locale
+        InviteEmailTemplate.for_invite(invite, survey, ws)
+    kept = app.extensions["invite_email_templates"]
+    assert len(kept) == 2 and {key[-4] for key in kept} == {"es", "fr"}

@@ -4,11 +4,12 @@ Built for common email clients: table layout, inline styles, no script; branded 
 workspace's name, colour and logo; in the invite's language; with one-click unsubscribe
 (List-Unsubscribe + List-Unsubscribe-Post, RFC 8058).
 
-A batch renders each (survey, language, kind) once: `InviteEmailTemplate` renders the Jinja
-templates with placeholders where the invite's own values go (its token, customer name and
-ticket), encodes the headers that every copy shares, and then makes each invite's message with
-a few string replacements and one quoted-printable encoding (C code), not a Jinja render and an
-`email` package build and flatten per message.
+A worker renders each (survey, language, kind) once, and again only after an edit to the survey
+or to the workspace's branding: `InviteEmailTemplate` renders the Jinja templates with
+placeholders where the invite's own values go (its token, customer name and ticket), encodes the
+headers that every copy shares, and then makes each invite's message with a few string
+replacements and one quoted-printable encoding (C code), not a Jinja render and an `email`
+package build and flatten per message.
 """
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ from app.services.links import survey_url, unsubscribe_url
 # Placeholders: private-use characters, so neither HTML escaping, gettext formatting nor URL
 # building changes them, and no real text contains them.
 TOKEN, NAME, TICKET = "\ue000T\ue000", "\ue000N\ue000", "\ue000K\ue000"
+# Templates are kept per app across batches (a render is ~3 ms, a batch of 50 needs up to one
+# per language); this bounds the memory of a worker that serves many surveys.
+MAX_CACHED_TEMPLATES = 512
 _SMTP = email.policy.SMTP
 
 
@@ -94,13 +98,20 @@ class InviteEmailTemplate:
     @classmethod
     def for_invite(cls, invite: Invite, survey: Survey, workspace: Workspace, reminder: bool = False,
                    cache: dict | None = None) -> "InviteEmailTemplate":
-        """The template this invite's message comes from, reused from `cache` when given."""
-        key = (survey.id, invite.locale, reminder, bool(invite.customer_name), bool(invite.ticket_id))
-        template = cache.get(key) if cache is not None else None
+        """The template this invite's message comes from, reused from `cache` (default: the app's)."""
+        if cache is None:
+            cache = current_app.extensions.setdefault("invite_email_templates", {})
+        # Everything the rendered text depends on is in the key, so an edit makes a new template
+        # rather than reusing a stale one: the survey through its updated_at (set on every UPDATE
+        # SQLAlchemy issues), the workspace's branding, the sender and the public host.
+        key = (survey.id, survey.updated_at, workspace.id, workspace.name, workspace.brand_colour, workspace.logo_url,
+               current_app.config["MAIL_FROM"], current_app.config["PUBLIC_URL"],
+               invite.locale, reminder, bool(invite.customer_name), bool(invite.ticket_id))
+        template = cache.get(key)
         if template is None:
-            template = cls(survey, workspace, *key[1:])
-            if cache is not None:
-                cache[key] = template
+            if len(cache) >= MAX_CACHED_TEMPLATES:
+                del cache[next(iter(cache))]  # the oldest; edited surveys' templates age out this way
+            template = cache[key] = cls(survey, workspace, *key[-4:])
         return template
 
     def render(self, invite: Invite) -> OutgoingEmail:
