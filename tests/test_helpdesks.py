@@ -289,7 +289,7 @@ def test_gorgias(app, client, auth, survey):
     assert (invite.agent_name, invite.team, invite.channel, invite.tags) == ("Claire Agent", "Returns", "email", ["retour", "taille"])
     assert invite.solved_at == utc("2026-11-21T09:15:00Z")
     [msg] = outbox(app)
-    assert subject(msg).startswith("Comment nous en sommes-nous sortis ?")
+    assert subject(msg).startswith("Votre avis compte :")
 
 
 def test_gorgias_body_template_and_open_updates(app, client, auth, survey):

@@ -144,7 +144,7 @@ def test_manual_suppression_skips_a_scheduled_invite(client, auth, survey):
 
 
 @pytest.mark.parametrize("locale, expected", [
-    ("en", "How did we do?"), ("es", "¿Qué tal lo hicimos?"), ("fr", "Comment nous en sommes-nous sortis ?"),
+    ("en", "How did we do?"), ("es", "¿Qué tal lo hicimos?"), ("fr", "Votre avis compte :"),
     ("de", "Wie waren wir?"), ("pt-BR", "Como nos saímos?"),
 ])
 def test_email_language_follows_the_invite(app, client, auth, survey, locale, expected):
