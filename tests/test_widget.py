@@ -69,7 +69,7 @@ def test_the_readable_source_is_what_is_served(client):
     source = (Path(__file__).parents[1] / "app" / "survey" / "widget" / "embed.js").read_text()
     served = client.get("/embed.js").data.decode()
     assert source.count("\n") > served.count("\n")
-    for statement in ("function band(kind, min, max, score) {", "win.Afterword = {show: show, close: close};"):
+    for statement in ("function band(bands, score) {", "win.Afterword = {show: show, close: close};"):
         assert statement in source and statement in served
 
 

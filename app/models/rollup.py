@@ -92,7 +92,6 @@ def _rollup_sql() -> str:
     score_values = ", ".join(f"p_sign * (COALESCE(p_score, -1) = {i})::int" for i in range(SCORE_SLOTS))
     score_updates = ", ".join(f"s{i} = r.s{i} + v.s{i}" for i in range(SCORE_SLOTS))
     score_sums = ", ".join(f"count(*) FILTER (WHERE score = {i})" for i in range(SCORE_SLOTS))
-    zeros = ", ".join("0" for _ in range(SCORE_SLOTS))
     keys = "workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag"
     grain_of = (
         "(CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 from marshmallow.validate import Length, Range
@@ -61,3 +62,15 @@ def Text(max_length: int, validate=None, **kwargs) -> fields.String:  # noqa: N8
     """A string field with a length cap (plus any other validators given)."""
     validators = [Length(max=max_length)] + (validate if isinstance(validate, list) else [validate] if validate else [])
     return fields.String(validate=validators, **kwargs)
+
+
+class TimeZone(fields.String):
+    """An IANA time-zone name, e.g. Europe/Paris."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError("Not a known IANA time zone, e.g. Europe/Paris.") from None
+        return name

@@ -1,19 +1,10 @@
 """Shapes for the insight endpoints: the event log, workspace settings and the drivers query."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from marshmallow import ValidationError, fields, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.schemas.common import StrictSchema, Text
 from app.schemas.query import MetricsQuery
-
-
-def _known_zone(value: str) -> None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError("Not a known IANA time zone, e.g. Europe/Paris.") from None
 
 
 class AnnotationInSchema(StrictSchema):

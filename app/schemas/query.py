@@ -1,12 +1,10 @@
 """Query-string shapes for the list and aggregate endpoints."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, fields, validate
 
 from app.models.types import MAX_INT
-from app.schemas.common import AwareDateTime, Id, StrictSchema
+from app.schemas.common import AwareDateTime, Id, StrictSchema, TimeZone
 
 SENTIMENTS = ["negative", "neutral", "positive", "unsupported_language", "empty"]
 
@@ -40,14 +38,7 @@ class MetricsQuery(RangeQuery):
     segment = fields.String(validate=validate.Length(max=100))
     tag = fields.String(validate=validate.Length(max=100))
     group_by = fields.String(validate=validate.OneOf(["agent", "team", "channel", "priority", "segment", "tag"]))
-    tz = fields.String()
-
-    @validates("tz")
-    def _known_zone(self, value: str, **kwargs) -> None:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError("Not a known IANA time zone, e.g. Europe/Paris.") from None
+    tz = TimeZone()
 
 
 class ResponseOutSchema(Schema):

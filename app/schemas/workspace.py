@@ -1,11 +1,9 @@
 """Workspace settings: the brand shown in emails and the fatigue rules across every survey."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from marshmallow import Schema, fields, validate
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
-
-from app.schemas.common import StrictSchema, Text
+from app.schemas.common import StrictSchema, Text, TimeZone
 from app.schemas.insights import SlaSchema, TargetsSchema, ThresholdsSchema
 
 
@@ -14,7 +12,7 @@ class WorkspaceInSchema(StrictSchema):
     # Strict hex: the colour lands inside an inline style attribute of every email.
     brand_colour = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Use #rrggbb."))
     logo_url = fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
-    timezone = fields.String(validate=validate.Length(max=64))
+    timezone = TimeZone(validate=validate.Length(max=64))
     send_delay_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=60 * 24 * 30))
     cooldown_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
     sample_percent = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
@@ -24,13 +22,6 @@ class WorkspaceInSchema(StrictSchema):
     thresholds = fields.Nested(ThresholdsSchema)
     targets = fields.Nested(TargetsSchema)
     sla = fields.Nested(SlaSchema)
-
-    @validates("timezone")
-    def _known_zone(self, value: str, **kwargs) -> None:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError("Not a known IANA time zone, e.g. Europe/Paris.") from None
 
 
 class WorkspaceOutSchema(Schema):

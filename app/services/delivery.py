@@ -43,18 +43,6 @@ def retry_delays() -> tuple[timedelta, ...]:
     return tuple(timedelta(seconds=s) for s in seconds) if seconds else RETRY_DELAYS
 
 
-def claim_send(invite_id: int) -> bool:
-    """Atomically move a due invite from scheduled to sending; False if another worker has it."""
-    return invite_id in claim_sends([invite_id])
-
-
-def claim_sends(invite_ids: list[int]) -> list[int]:
-    """Claim every due, unclaimed invite among `invite_ids` in one committed UPDATE."""
-    claimed = sorted(invite.id for invite in _claim(invite_ids))
-    db.session.commit()
-    return claimed
-
-
 def _claim(invite_ids: list[int]) -> list[Invite]:
     """The claim's UPDATE, returning the claimed rows themselves; the caller commits it."""
     if not invite_ids:

@@ -76,3 +76,8 @@ def band(kind: str, scale_min: int, scale_max: int, score: int) -> str:
     if score <= bad_threshold(kind, scale_min, scale_max):
         return "low"
     return "default"
+
+
+def band_limits(kind: str, scale_min: int, scale_max: int) -> dict[str, int]:
+    """The band edges for pages and the widget, so the browser never re-derives the rules."""
+    return {"low_max": bad_threshold(kind, scale_min, scale_max), "high_min": good_threshold(kind, scale_min, scale_max)}

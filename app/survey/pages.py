@@ -11,7 +11,7 @@ from app.models import Workspace
 from app.services import wording
 from app.services.answers import MAX_COMMENT, AnswerRefused, InviteState, load_invite_state, record_answer
 from app.services.branding import branding
-from app.services.kinds import band
+from app.services.kinds import band, band_limits
 from app.survey.blueprint import bp
 
 # Each language named in itself, so a customer can find theirs whatever the page is in.
@@ -69,6 +69,7 @@ def _form(state: InviteState, score: int | None, comment: str | None, error: str
         comment=comment or "",
         follow_up=follow_ups[band(survey.kind, survey.scale_min, survey.scale_max, score) if score is not None else "default"],
         follow_ups=follow_ups,
+        bands=band_limits(survey.kind, survey.scale_min, survey.scale_max),
         low_label=low,
         high_label=high,
         error=error,

@@ -12,6 +12,7 @@ from app.services import wording
 from app.services.answers import AnswerRefused, InviteState, load_invite_state, record_answer
 from app.services.branding import branding
 from app.services.embeds import open_signed_invite
+from app.services.kinds import band_limits
 from app.survey.blueprint import bp
 
 
@@ -44,6 +45,7 @@ def _widget_view(state: InviteState) -> dict:
         "question": wording.question(survey),
         "scale": [survey.scale_min, survey.scale_max],
         "follow_up": wording.follow_ups(survey),
+        "bands": band_limits(survey.kind, survey.scale_min, survey.scale_max),
         "locale": str(get_locale()),
         "expired": state.expired,
         "editable": state.editable,

@@ -251,6 +251,11 @@ def test_survey_page_from_an_email_link(live, seed, page, shot):
     shot(page, "1-opened")
     assert responses(live, ids["key"]) == []  # opening the link recorded nothing
 
+    # The follow-up question follows the chosen score (band edges come from the server).
+    page.get_by_role("radio", name="5").check()
+    page.get_by_role("textbox", name="Great to hear! What did we do well?").wait_for()
+    page.get_by_role("radio", name="3").check()
+    page.get_by_role("textbox", name="What is the main reason for your rating?").wait_for()
     page.get_by_role("radio", name="1").check()
     page.get_by_role("textbox", name="We're sorry. What went wrong?").fill("Waited three days.")
     page.get_by_role("button", name="Send my answer").click()  # a real POST with the CSRF token

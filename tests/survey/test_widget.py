@@ -89,3 +89,15 @@ def test_expired_is_410_and_locked_is_409(app, client, invite, make, workspace):
     app.config["ANSWER_EDIT_WINDOW_HOURS"] = 0
     assert client.post(url(fresh, "/response"), json={"score": 5}).status_code == 201
     assert_error(client.post(url(fresh, "/response"), json={"score": 1}), 409, "locked")
+
+
+def test_the_widget_gets_the_band_edges_from_the_server(client, make, workspace):
+    """The browser compares against these; they must be the ones app/services/kinds.py decides."""
+    from app.services.kinds import band
+
+    for kind, scale in (("csat", [1, 5]), ("nps", [0, 10]), ("ces", [1, 7])):
+        invite = make.invite(make.survey(workspace, kind, scale=scale))
+        bands = client.get(f"/api/v1/public/invites/{invite.token}").json["bands"]
+        for score in range(scale[0], scale[1] + 1):
+            by_edges = "high" if score >= bands["high_min"] else "low" if score <= bands["low_max"] else "default"
+            assert by_edges == band(kind, scale[0], scale[1], score)

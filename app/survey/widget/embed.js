@@ -68,12 +68,9 @@
     });
   }
 
-  // The follow-up wording's band, as app/services/kinds.py `band` decides it.
-  function band(kind, min, max, score) {
-    var points = max - min + 1;
-    var good = kind === "nps" ? 9 : kind === "ces" ? (max === 7 ? 5 : 4) : max - Math.max(1, Math.round(0.4 * points)) + 1;
-    var bad = kind === "nps" ? 6 : kind === "csat" ? min + Math.max(1, Math.round(0.4 * points)) - 1 : min + Math.floor(points / 2) - 1;
-    return score >= good ? "high" : score <= bad ? "low" : "default";
+  // The follow-up wording's band; the server sends the edges (app/services/kinds.py).
+  function band(bands, score) {
+    return score >= bands.high_min ? "high" : score <= bands.low_max ? "low" : "default";
   }
 
   function close() {
@@ -160,7 +157,7 @@
     function follow(e) {
       var score = picked();
       if (score === null) return;
-      var text = survey.follow_up[band(survey.kind, min, max, score)];
+      var text = survey.follow_up[band(survey.bands, score)];
       more.hidden = false;
       if (text !== shown) {
         fu.textContent = shown = text;
