@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.config import INSTANCE, ROOT, load_config
+from app.sessions import CookieSessionInterface
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.json.sort_keys = False  # keep schema field order: easier to read
+    app.session_interface = CookieSessionInterface()
     _register_extensions(app)
     _register_blueprints(app)
     return app
@@ -27,7 +29,9 @@ def _register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (the models must be known before migrate binds)
     from app.extensions import csrf, db, limiter, migrate
     from app.i18n import init_babel
+    from app.pool_ping import install as install_pool_ping
 
+    install_pool_ping()
     db.init_app(app)
     from app.models.types import render_item
 

@@ -1,39 +1,72 @@
 """POST /hooks/{integration_id}: the public door for helpdesk webhooks."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from functools import lru_cache
+from math import ceil
 
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask_limiter.util import get_remote_address
+from limits import parse
+from limits.storage import storage_from_string
+
+from app.api.errors import error_response
 from app.extensions import csrf, limiter
+from app.leased_limit import LeasedRateLimit
 from app.services.hooks import receive_hook
 
 bp = Blueprint("hooks", __name__)
 csrf.exempt(bp)  # signed by the sender, not by a browser session
-# The limit is set on the blueprint, not with @limiter.limit on the view: Flask-Limiter checks
-# blueprint limits in its app-wide before_request pass, which runs on every request anyway,
-# while a decorated view is checked a second time in the decorator, each pass resolving and
-# keying the limits again (measured in-process: ~0.06 ms of CPU per webhook, ~3 %). Same key
-# (the endpoint), same 429; `receive` is the only view here, so the limit covers what it did.
-limiter.limit(lambda: current_app.config["HOOK_RATE_LIMIT"])(bp)
+# Webhooks have their own limit (HOOK_RATE_LIMIT per sender address, shared by every web process
+# through the same storage); Flask-Limiter's per-request pass is skipped here: see leased_limit.py.
+limiter.request_filter(lambda: request.blueprint == bp.name)
 
 
-@bp.after_request
-def _skip_rate_limit_headers(response):
-    """No X-RateLimit-* headers on accepted webhooks; a 429 still says when to retry.
+@bp.before_request
+def _rate_limit():
+    app = current_app._get_current_object()
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    door = app.extensions.get("hook_limit") or _hook_limit(app)
+    retry_after = door.hit(_parse(app.config["HOOK_RATE_LIMIT"]), app.config.get("RATELIMIT_KEY_PREFIX") or "afterword",
+                           bp.name, get_remote_address())
+    if retry_after is None:
+        return None
+    response, status = error_response(429, "rate_limited", "Too many webhooks from this address; retry later.")
+    response.headers["Retry-After"] = str(ceil(retry_after))
+    return response, status
 
-    Filling them costs two Redis round trips per request (the window's count and its expiry)
-    on top of the one that counts the hit, and no helpdesk reads them on a success. Blueprint
-    after_request functions run before the app's, so clearing the request's current limit here
-    makes Flask-Limiter's header step skip. The limit itself is still counted and enforced.
-    """
-    if response.status_code != 429:
-        limiter.context.view_rate_limit = None
-    return response
+
+_parse = lru_cache(maxsize=8)(parse)
+
+
+def _hook_limit(app: Flask) -> LeasedRateLimit:
+    door = LeasedRateLimit(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+    return app.extensions.setdefault("hook_limit", door)
 
 
 @bp.post("/hooks/<id:integration_id>")
 def receive(integration_id: int):
     """Receive a helpdesk webhook, verified over the raw body."""
     body = request.get_data(cache=False)
-    headers = {k.lower(): v for k, v in request.headers.items()}
+    headers = _lowercase_headers(request.environ)
     outcome = receive_hook(integration_id, headers, body, current_app.config["WEBHOOK_TOLERANCE_SECONDS"])
     return jsonify(outcome.body), outcome.status
+
+
+_ENTITY_HEADERS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
+
+
+def _lowercase_headers(environ: dict) -> dict[str, str]:
+    """The request's headers with lower-case names, which is how every provider module reads them.
+
+    Read straight from the WSGI environ, as werkzeug's EnvironHeaders does, without its
+    Title-Casing that would only be lower-cased again (~3 % of intake's CPU).
+    """
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key != "HTTP_CONTENT_TYPE" and key != "HTTP_CONTENT_LENGTH":
+                headers[key[5:].replace("_", "-").lower()] = value
+        elif key in _ENTITY_HEADERS and value:
+            headers[_ENTITY_HEADERS[key]] = value
+    return headers

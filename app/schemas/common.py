@@ -24,15 +24,26 @@ class StrictSchema(Schema):
         return data
 
 
-def _has_nul(value, depth: int = 0) -> bool:
+def _has_nul(value) -> bool:
+    # Nested schemas run this again on their part of the body, so it has to be cheap: repr() is
+    # one pass in C that escapes every NUL as \x00. Without that text anywhere there is no NUL;
+    # with it (possibly a literal backslash-x-0-0 typed by someone), the exact walk decides.
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # absurdly deep, or an int too long to print
+        return _walk_has_nul(value)
+    return "\\x00" in text and _walk_has_nul(value)
+
+
+def _walk_has_nul(value, depth: int = 0) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if depth > 50:
         return False
     if isinstance(value, dict):
-        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in value.items())
+        return any(_walk_has_nul(k, depth + 1) or _walk_has_nul(v, depth + 1) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return any(_has_nul(v, depth + 1) for v in value)
+        return any(_walk_has_nul(v, depth + 1) for v in value)
     return False
 
 

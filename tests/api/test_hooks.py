@@ -180,3 +180,43 @@ def test_unknown_integration_is_404(client, integration):
 def test_oversized_webhook_is_413(client, integration):
     body = hook_body(team="x" * (257 * 1024))
     refused(client, integration, body, signed_headers(integration.secret, body), 413, "payload_too_large")
+
+
+# --- the per-process integration cache never lets a changed integration through -----------------
+
+def _deliver(client, integration_id: int, secret: str, ticket: str, msg_id: str):
+    body = hook_body(id=ticket)
+    return client.post(f"/hooks/{integration_id}", data=body, headers=signed_headers(secret, body, msg_id=msg_id))
+
+
+def test_a_rotated_secret_takes_effect_at_once_despite_the_cache(client, auth, integration):
+    old = integration.secret
+    assert _deliver(client, integration.id, old, "T-1", "m1").status_code == 202  # the row is cached now
+    new = new_secret()
+    assert client.patch(f"/api/v1/integrations/{integration.id}", json={"secret": new}, headers=auth).status_code == 200
+    before = row_counts()
+    assert_error(_deliver(client, integration.id, old, "T-2", "m2"), 401, "invalid_signature")
+    assert row_counts() == before  # the old secret stored nothing
+    assert _deliver(client, integration.id, new, "T-3", "m3").status_code == 202
+
+
+def test_a_moved_integration_stores_its_new_survey_despite_the_cache(client, auth, make, workspace, integration):
+    assert _deliver(client, integration.id, integration.secret, "T-1", "m1").status_code == 202
+    other = make.survey(workspace, "nps")
+    assert client.patch(f"/api/v1/integrations/{integration.id}", json={"survey_id": other.id},
+                        headers=auth).status_code == 200
+    moved = _deliver(client, integration.id, integration.secret, "T-2", "m2")
+    assert moved.status_code == 202
+    db.session.expire_all()
+    delivery = db.session.get(WebhookDelivery, moved.json["delivery_id"])
+    assert db.session.get(Invite, delivery.invite_id).survey_id == other.id
+
+
+def test_a_deleted_integration_is_404_despite_the_cache(client, integration):
+    integration_id, secret = integration.id, integration.secret
+    assert _deliver(client, integration_id, secret, "T-1", "m1").status_code == 202
+    db.session.execute(db.delete(WebhookDelivery))
+    db.session.delete(integration)
+    db.session.commit()
+    assert_error(_deliver(client, integration_id, secret, "T-2", "m2"), 404, "not_found")
+    assert db.session.scalar(select(db.func.count()).select_from(WebhookDelivery)) == 0
