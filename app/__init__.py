@@ -38,6 +38,13 @@ def _register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, render_item=render_item)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Every limit is declared on its view (@limiter.limit), and a decorated view checks its own
+    # limits. Flask-Limiter's app-wide before_request pass is for default and blueprint limits,
+    # which we do not use (the webhook door has its own, app/leased_limit.py), yet it ran on every
+    # request: ~5 % of webhook intake's CPU.
+    app_wide = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in app_wide:  # not registered when RATELIMIT_ENABLED is off
+        app_wide.remove(limiter._check_request_limit)
     init_babel(app)
     from app.queue import init_celery
 

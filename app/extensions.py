@@ -24,4 +24,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+# No default or blueprint limits: every limit is declared on its view (see create_app).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

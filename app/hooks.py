@@ -10,15 +10,14 @@ from limits import parse
 from limits.storage import storage_from_string
 
 from app.api.errors import error_response
-from app.extensions import csrf, limiter
+from app.extensions import csrf
 from app.leased_limit import LeasedRateLimit
 from app.services.hooks import receive_hook
 
 bp = Blueprint("hooks", __name__)
 csrf.exempt(bp)  # signed by the sender, not by a browser session
 # Webhooks have their own limit (HOOK_RATE_LIMIT per sender address, shared by every web process
-# through the same storage); Flask-Limiter's per-request pass is skipped here: see leased_limit.py.
-limiter.request_filter(lambda: request.blueprint == bp.name)
+# through the same storage), not Flask-Limiter's: see leased_limit.py.
 
 
 @bp.before_request
