@@ -29,6 +29,12 @@ def send_delay(survey: Survey, workspace: Workspace) -> timedelta:
     return timedelta(minutes=max(survey.send_delay_minutes or 0, workspace.send_delay_minutes or 0))
 
 
+def counts_offers(survey: Survey, workspace: Workspace) -> bool:
+    """Whether a rule here depends on how many invites were already offered (caps, cooldown)."""
+    return (survey.daily_cap is not None or workspace.daily_cap is not None
+            or bool(survey.cooldown_days) or bool(workspace.cooldown_days))
+
+
 def is_suppressed(workspace_id: int, email: str) -> bool:
     query = select(Suppression.id).where(Suppression.workspace_id == workspace_id, Suppression.email == email.lower())
     return db.session.scalar(query) is not None

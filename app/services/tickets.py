@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
 from app.models.types import utcnow
-from app.services.fatigue import Skip, send_delay, skip_reason
+from app.services.fatigue import Skip, counts_offers, send_delay, skip_reason
 
 
 def latest_invite(survey_id: int, ticket_id: str) -> Invite | None:
@@ -52,6 +52,11 @@ def offer_invite(survey: Survey, data: dict, integration_id: int | None = None) 
         return latest, False
     number = 1 if latest is None else latest.solve_number + 1
     workspace = db.session.get(Workspace, survey.workspace_id)
+    if counts_offers(survey, workspace):
+        # Caps and cooldowns count the invites already offered, then add one: two workers doing
+        # that at once would both see room for one more. Offers in one workspace take turns on
+        # its row (locked until the caller commits); without such a rule, nothing waits.
+        db.session.execute(select(Workspace.id).where(Workspace.id == workspace.id).with_for_update())
     now = utcnow()
     skip = skip_reason(survey, workspace, data["customer"]["email"], ticket.get("tags") or [],
                        f"{survey.id}:{ticket['id']}:{number}", now)
