@@ -49,6 +49,7 @@ def slow_counts(monkeypatch):
 
     monkeypatch.setattr(fatigue, "_offered_since", counted_slowly)
 
+
 def test_concurrent_offers_never_exceed_the_daily_cap(pg_app, slow_counts):
     make = Factory()
     workspace = make.workspace("Race")
