@@ -18,7 +18,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, insert, select, text, update
+from sqlalchemy import Row, and_, bindparam, func, insert, select, text, update
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Suppression, Survey, Workspace
@@ -41,19 +41,25 @@ def retry_delays() -> tuple[timedelta, ...]:
     return tuple(timedelta(seconds=s) for s in seconds) if seconds else RETRY_DELAYS
 
 
-def _claim(invite_ids: list[int]) -> list[Invite]:
-    """The claim's UPDATE, returning the claimed rows themselves; the caller commits it."""
+# What sending needs of a claimed invite. The claim returns these as plain rows, not Invite
+# objects: building and later expiring a batch of ORM objects cost ~1.5 ms of CPU a batch.
+_CLAIMED_COLUMNS = (Invite.id, Invite.token, Invite.locale, Invite.customer_email, Invite.customer_name,
+                    Invite.ticket_id, Invite.expires_at, Invite.survey_id, Invite.workspace_id)
+
+
+def _claim(invite_ids: list[int]) -> list[Row]:
+    """The claim's UPDATE, returning what sending needs of the claimed invites; the caller commits it."""
     if not invite_ids:
         return []
     now = utcnow()
-    invites = db.session.scalars(
+    claimed = db.session.execute(
         update(Invite)
         .where(Invite.id.in_(invite_ids), Invite.status == "scheduled", Invite.due_at <= now)
         .values(status="sending", send_claimed_at=now)
-        .returning(Invite)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .returning(*_CLAIMED_COLUMNS)
+        .execution_options(synchronize_session=False)
     )
-    return sorted(invites, key=lambda invite: invite.id)
+    return sorted(claimed, key=lambda invite: invite.id)
 
 
 def send_invite(invite_id: int) -> str:
@@ -67,11 +73,11 @@ def send_invites(invite_ids: list[int], wait: bool = True) -> dict[int, str]:
     With `wait=False` (the worker's batches) the outcomes may still be being written when this
     returns (see _Outcomes); a failed write is logged and leaves its invites `sending`."""
     outcomes: dict[int, str] = {}
-    # The commits below must not expire and reload the claimed rows, so expiry on commit is off
-    # meanwhile (outcomes are written by UPDATE, never through these objects).
+    # The commits below must not expire and reload the batch's surveys and workspaces, so expiry
+    # on commit is off meanwhile.
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
-    invites: list[Invite] = []
+    invites: list[Row] = []
     try:
         invites = _claim(invite_ids)
         if not invites:
@@ -95,8 +101,10 @@ def send_invites(invite_ids: list[int], wait: bool = True) -> dict[int, str]:
             pending.write(wait)
     finally:
         session.expire_on_commit = expire_on_commit
-        for invite in invites:
-            session.expire(invite)  # their rows changed by UPDATE: the next read must reload them
+        for invite in invites:  # changed by UPDATE: an Invite object the session holds must reload
+            held = session.identity_map.get(session.identity_key(Invite, invite.id))
+            if held is not None:
+                session.expire(held)
     return outcomes
 
 
@@ -105,7 +113,7 @@ def _by_id(model, ids: set[int]) -> dict:
     return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
-def _suppressed(invites: list[Invite]) -> set[tuple[int, str]]:
+def _suppressed(invites: list[Row]) -> set[tuple[int, str]]:
     """(workspace, address) pairs of the batch on a suppression list: one read for the batch.
 
     Read just before the batch's first email (a batch takes well under a second), instead of
@@ -119,7 +127,7 @@ def _suppressed(invites: list[Invite]) -> set[tuple[int, str]]:
     return {(workspace_id, address) for workspace_id, address in rows}
 
 
-def _send_claimed(invite: Invite, survey: Survey, workspace: Workspace, suppressed: set[tuple[int, str]],
+def _send_claimed(invite: Row, survey: Survey, workspace: Workspace, suppressed: set[tuple[int, str]],
                   pending: "_Outcomes") -> str:
     now = utcnow()
     if invite.expires_at and invite.expires_at <= now:
@@ -164,7 +172,7 @@ class _Outcomes:
         self.events: list[dict] = []
         self.engine = db.engine if db.engine.dialect.name == "postgresql" else None
 
-    def add(self, invite: Invite, status: str, reason: str | None, detail: str | None, event: str | None = None,
+    def add(self, invite: Row, status: str, reason: str | None, detail: str | None, event: str | None = None,
             **values) -> str:
         values.update(status=status, reason=reason)
         # Bind names differ from the column names, which SQLAlchemy keeps for itself in SET.
@@ -262,7 +270,7 @@ def _as_arrays(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
     return {name: [row[name] for row in rows] for name in names}
 
 
-def _defer(invite: Invite, reason: str, pending: _Outcomes) -> str:
+def _defer(invite: Row, reason: str, pending: _Outcomes) -> str:
     delays = retry_delays()
     attempts = db.session.scalar(
         select(func.count()).select_from(InviteEvent).where(InviteEvent.invite_id == invite.id, InviteEvent.status == "deferred")
