@@ -42,7 +42,7 @@ def retry_delays() -> tuple[timedelta, ...]:
 
 
 # What sending needs of a claimed invite. The claim returns these as plain rows, not Invite
-# objects: building and later expiring a batch of ORM objects cost ~1.5 ms of CPU a batch.
+# objects: building and later expiring them took the claim from ~2 to ~5 ms of CPU a batch of 50.
 _CLAIMED_COLUMNS = (Invite.id, Invite.token, Invite.locale, Invite.customer_email, Invite.customer_name,
                     Invite.ticket_id, Invite.expires_at, Invite.survey_id, Invite.workspace_id)
 
