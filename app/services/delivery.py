@@ -97,8 +97,8 @@ def send_invites(invite_ids: list[int], wait: bool = True) -> dict[int, str]:
         finally:
             # Also on the way out of an exception: what was sent is recorded. Should this write
             # fail, those invites stay `sending`, which is never resent (see the module docstring).
-            db.session.commit()  # ends any read of _defer's
             pending.write(wait)
+            db.session.commit()  # ends any read of _defer's
     finally:
         session.expire_on_commit = expire_on_commit
         for invite in invites:  # changed by UPDATE: an Invite object the session holds must reload

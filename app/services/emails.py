@@ -35,8 +35,8 @@ from app.services.links import survey_url, unsubscribe_url
 # building changes them, and no real text contains them.
 _MARK = "\ue000"
 TOKEN, NAME, TICKET = f"{_MARK}T{_MARK}", f"{_MARK}N{_MARK}", f"{_MARK}K{_MARK}"
-# Templates are kept per app across batches (a render is ~3 ms, a batch of 50 needs up to one
-# per language); this bounds the memory of a worker that serves many surveys.
+# Templates are kept per app across batches (a render is ~3 ms, a batch needs up to one per
+# language); this bounds the memory of a worker that serves many surveys.
 MAX_CACHED_TEMPLATES = 512
 _SMTP = email.policy.SMTP
 

@@ -26,11 +26,11 @@ from app.services.delivery import (
 )
 from app.services.enrichment import complete_delivery, due_delivery_ids
 
-# Due invites per send task. Each task pays a fixed ~15-20 ms (Celery's hand-over and ack, the
-# claim's committed UPDATE, the batch's reads) that 100 spreads half as thin as 50 (measured:
-# ~60 % -> ~70 % of a raw smtplib loop, benchmarks/email/run.py). The price: a worker killed
-# mid-batch leaves up to 99 claimed invites `sending` (never resent; flagged `send_unconfirmed`
-# for an operator to release) instead of up to 49.
+# Due invites per send task. Each task pays a fixed ~15 ms (Celery's hand-over and ack, the
+# claim's committed UPDATE, the batch's reads) that 100 spreads half as thin as 50: measured
+# with benchmarks/email/run.py, ~70 % of a raw smtplib loop with tasks of 50, ~74 % with 100.
+# The price: a worker killed mid-batch leaves up to 99 claimed invites `sending` (never resent;
+# flagged `send_unconfirmed` for an operator to release) instead of up to 49.
 BATCH_SIZE = 100
 log = logging.getLogger(__name__)
 
