@@ -99,3 +99,39 @@ def test_the_kept_templates_are_bounded(app, make, survey, monkeypatch):
         InviteEmailTemplate.for_invite(invite, survey, ws)
     kept = app.extensions["invite_email_templates"]
     assert len(kept) == 2 and {key[-4] for key in kept} == {"es", "fr"}
+
+
+@pytest.mark.parametrize("name, ticket", [
+    ("Sam", "T-1"),
+    ("Zoë Ärger", "Ä-1"),
+    ('"<b>" & = .', "=3D"),
+    ("x" * 120, "y" * 90),  # lines past 78 characters: quoted-printable with soft breaks
+    ("trailing  ", "tab\t"),
+    ("two\nlines", "T-2"),
+    ("", ""),
+])
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_a_message_has_the_bytes_of_its_whole_text_encoded(app, make, survey, name, ticket, locale):
+    # Only the lines with an invite's own values are encoded per message: the result must be
+    # what encoding the whole filled-in text gives.
+    from markupsafe import escape
+
+    from app.services.emails import NAME, TICKET, TOKEN, _part
+
+    invite = make.invite(survey)
+    invite.customer_name, invite.ticket_id, invite.locale = name, ticket, locale
+    ws = db.session.get(Workspace, survey.workspace_id)
+    template = InviteEmailTemplate.for_invite(invite, survey, ws)
+    data = template.render(invite).data
+    text = template.text.replace(TOKEN, invite.token).replace(NAME, name).replace(TICKET, ticket)
+    html = template.html.replace(TOKEN, invite.token).replace(NAME, str(escape(name))).replace(TICKET, str(escape(ticket)))
+    assert _part("plain", text) in data and _part("html", html) in data
+
+
+@pytest.mark.parametrize("name", ["Sam", "Zoë", "x" * 80, "a\r\nb", " . "])
+def test_a_part_template_encodes_as_the_whole_text_would(name):
+    from app.services.emails import NAME, TOKEN, _part, _PartTemplate
+
+    content = f"Hi {NAME},\nshort and fixed\n.\n{TOKEN} {NAME}\nend \n"
+    filled = content.replace(TOKEN, "tok").replace(NAME, name)
+    assert _PartTemplate("plain", content).render("tok", name, "") == _part("plain", filled)

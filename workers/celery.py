@@ -1,8 +1,9 @@
 """The worker entry module: builds the Flask app once per process and exposes its Celery app."""
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
 
 from app import create_app
 from app.extensions import db
+from app.services.delivery import flush_outcomes
 from app.services.mailer import close_connection
 
 flask_app = create_app()
@@ -16,7 +17,11 @@ def _fresh_pool(**kwargs) -> None:
         db.engine.dispose(close=False)
 
 
-@worker_process_shutdown.connect
-def _close_smtp(**kwargs) -> None:
-    # The held SMTP connection says QUIT instead of vanishing mid-session.
+@worker_process_shutdown.connect  # a pool's child process stopping
+@worker_shutdown.connect  # the worker itself stopping (with -P solo, the process that sends)
+def _finish_sending(**kwargs) -> None:
+    # Outcomes of the last batches may still be being written (send_invites(wait=False)): let
+    # them finish, so a normal stop leaves no invite `sending`. The held SMTP connection says
+    # QUIT instead of vanishing mid-session.
+    flush_outcomes()
     close_connection()

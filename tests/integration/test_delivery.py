@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Invite, WebhookDelivery
 from app.models.types import utcnow
 from app.queue import SWEEP_DUE_INVITES
-from app.services.delivery import due_invite_ids, send_invite, send_invites
+from app.services.delivery import due_invite_ids, flush_outcomes, send_invite, send_invites
 from app.services.mailer import close_connection
 from tests.conftest import service_unavailable
 from tests.factories import Factory
@@ -272,5 +272,26 @@ def test_outcomes_of_a_batch_are_all_recorded(pg_app, postgres_url, scripted_smt
             assert invite.status == "sent" and invite.sent_at is not None and invite.reminder_due_at > invite.sent_at
             assert [e.status for e in invite.events][-1] == "sent"
         assert len(handler.accepted) == 59
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_worker_batch_records_its_outcomes_after_it_returns(pg_app, postgres_url, scripted_smtp):
+    # As a worker sends (wait=False): the outcomes are written behind, and flushed when it stops.
+    handler, url = scripted_smtp(["550 5.1.1 Mailbox unavailable"])
+    app = app_with(postgres_url, SMTP_URL=url, CELERY={"task_always_eager": True})
+    with app.app_context():
+        make = Factory()
+        survey = make.survey(make.workspace("Behind Co"), "csat", send_delay_minutes=5)
+        ids = [make.invite(survey).id for _ in range(5)]
+        db.session.execute(update(Invite).where(Invite.id.in_(ids)).values(due_at=utcnow()))
+        db.session.commit()
+        close_connection()
+        assert sorted(send_invites(ids, wait=False).values()) == ["failed"] + ["sent"] * 4
+        flush_outcomes()
+        statuses = db.session.scalars(select(Invite.status).where(Invite.id.in_(ids)).order_by(Invite.id)).all()
+        assert statuses == ["failed"] + ["sent"] * 4
+        assert send_invites(ids) == {}  # nothing sent twice
+        assert len(handler.accepted) == 4
         db.session.remove()
         db.engine.dispose()

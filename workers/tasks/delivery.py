@@ -26,7 +26,12 @@ from app.services.delivery import (
 )
 from app.services.enrichment import complete_delivery, due_delivery_ids
 
-BATCH_SIZE = 50
+# Due invites per send task. Each task pays a fixed ~15 ms (Celery's hand-over and ack, the
+# claim's committed UPDATE, the batch's reads) that 100 spreads half as thin as 50: measured
+# with benchmarks/email/run.py, ~70 % of a raw smtplib loop with tasks of 50, ~74 % with 100.
+# The price: a worker killed mid-batch leaves up to 99 claimed invites `sending` (never resent;
+# flagged `send_unconfirmed` for an operator to release) instead of up to 49.
+BATCH_SIZE = 100
 log = logging.getLogger(__name__)
 
 
@@ -36,10 +41,13 @@ def send_invite_email(invite_id: int) -> str:
     return send_invite(invite_id)
 
 
-@shared_task(name=SEND_INVITE_BATCH, acks_late=True)
-def send_invite_batch(invite_ids: list[int]) -> int:
+@shared_task(name=SEND_INVITE_BATCH, acks_late=True, bind=True)
+def send_invite_batch(self, invite_ids: list[int]) -> int:
     """Send due invites over one held SMTP connection; claims make a second run send nothing."""
-    return sum(1 for outcome in send_invites(invite_ids).values() if outcome == "sent")
+    # A worker goes on to its next batch while this one's outcomes are written; run in place
+    # (eager), the caller expects them recorded when this returns.
+    outcomes = send_invites(invite_ids, wait=self.request.is_eager)
+    return sum(1 for outcome in outcomes.values() if outcome == "sent")
 
 
 @shared_task(name=SEND_REMINDER, acks_late=True)
