@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, Response
-from app.models.rollup import DROP_ROLLUP_SQL, ROLLUP_SQL
+from app.models.rollup import INVITE_TRIGGERS_SQL, ROLLUP_SQL, invites_updated_sql
 
 UTC = timezone.utc
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -275,15 +275,27 @@ def test_import_refuses_a_file_without_the_required_columns(app, make, workspace
 
 # --- schema -----------------------------------------------------------------------------------
 
-def test_the_migration_carries_the_models_trigger_sql():
+def _migration(name: str):
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "0003_insights.py"
-    spec = importlib.util.spec_from_file_location("migration_0003", path)
+    path = Path(__file__).resolve().parents[1] / "migrations" / "versions" / name
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.ROLLUP_SQL == ROLLUP_SQL and module.DROP_ROLLUP_SQL == DROP_ROLLUP_SQL
+    return module
+
+
+def test_the_migrations_carry_the_models_trigger_sql():
+    # 0003 made the rollup functions and triggers; 0006 replaced the invites' UPDATE trigger. What
+    # the models create (db.create_all) is 0003's SQL with 0006's change applied; on PostgreSQL,
+    # tests/integration/test_insights_pg.py also compares the two databases' definitions.
+    first, second = _migration("0003_insights.py"), _migration("0006_rollup_invite_updates_per_statement.py")
+    assert second.INVITES_UPDATED_SQL == invites_updated_sql() and second.INVITE_TRIGGERS_SQL == INVITE_TRIGGERS_SQL
+    assert second.ROW_TRIGGER_0003_SQL in first.ROLLUP_SQL
+    applied = first.ROLLUP_SQL.replace(second.ROW_TRIGGER_0003_SQL, INVITE_TRIGGERS_SQL).replace(
+        "CREATE OR REPLACE FUNCTION afterword_rollup_rebuild", second.INVITES_UPDATED_SQL + "\nCREATE OR REPLACE FUNCTION afterword_rollup_rebuild", 1)
+    assert applied == ROLLUP_SQL
 
 
 def test_the_openapi_document_lists_the_insight_endpoints(client):

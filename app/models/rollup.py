@@ -86,6 +86,109 @@ class MetricRollup(db.Model):
 Index("ix_invites_workspace_sent", Invite.workspace_id, Invite.sent_at)
 
 
+# Inserted invites are rolled up row by row (most are not sent yet: nothing to add), deleted ones
+# before they go. Updated invites are rolled up once per statement, over its transition tables:
+# the delivery worker records a whole batch of sent invites in one UPDATE, and one set-based pass
+# nets their facts per rollup row (a batch of one survey and agent touches ~9 rows, not ~9 per
+# invite). Measured on a batch of 50: 10.5 ms of server time with the row trigger, ~3 ms without
+# any. PostgreSQL allows no column list with transition tables, so every UPDATE of invites fires
+# it; one that changes no rolled-up column (a send claim, a reminder) finds nothing and stops.
+INVITE_TRIGGERS_SQL = """CREATE TRIGGER afterword_rollup_invites
+    AFTER INSERT ON invites FOR EACH ROW EXECUTE FUNCTION afterword_rollup_invites();
+CREATE TRIGGER afterword_rollup_invites_updated
+    AFTER UPDATE ON invites REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION afterword_rollup_invites_updated();"""
+
+
+def invites_updated_sql() -> str:
+    """The statement-level function that rolls up an UPDATE of invites (see INVITE_TRIGGERS_SQL)."""
+    keys = "workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag"
+    scores = ", ".join(f"s{i}" for i in range(SCORE_SLOTS))
+    score_sums = ", ".join(f"COALESCE(sum(sign) FILTER (WHERE score = {i}), 0) AS s{i}" for i in range(SCORE_SLOTS))
+    sums = (f"{score_sums}, COALESCE(sum(sign * polarity), 0) AS polarity_sum,"
+            " COALESCE(sum(sign) FILTER (WHERE polarity IS NOT NULL), 0) AS polarity_n,"
+            " sum(sign * delivered) AS delivered, sum(sign * answered) AS answered")
+    grain_of = (
+        "(CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END"
+        " + CASE WHEN GROUPING(channel) = 0 THEN 4 ELSE 0 END + CASE WHEN GROUPING(priority) = 0 THEN 8 ELSE 0 END"
+        " + CASE WHEN GROUPING(segment) = 0 THEN 16 ELSE 0 END)"
+    )
+    label = "CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) FILTER (WHERE sign > 0) END AS label"
+    dims = lambda t: (  # noqa: E731
+        f"COALESCE(NULLIF({t}.agent_id, ''), NULLIF({t}.agent_email, ''), NULLIF({t}.agent_name, ''), '') AS agent,"
+        f" {t}.agent_name AS agent_name, COALESCE({t}.team, '') AS team, COALESCE({t}.channel, '') AS channel,"
+        f" COALESCE({t}.priority, '') AS priority, COALESCE({t}.customer_segment, '') AS segment, {t}.tags")
+    same_key = " AND ".join(f"{a}.{k} = {b}.{k}" for a, b in [("r", "d")] for k in keys.split(", "))
+    same_key_u = " AND ".join(f"u.{k} = d.{k}" for k in keys.split(", "))
+    nonzero = " OR ".join([f"s{i} <> 0" for i in range(SCORE_SLOTS)]
+                          + ["polarity_sum <> 0", "polarity_n <> 0", "delivered <> 0", "answered <> 0"])
+    no_removal = " AND ".join([f"d.s{i} >= 0" for i in range(SCORE_SLOTS)]
+                              + ["d.polarity_n >= 0", "d.delivered >= 0", "d.answered >= 0"])
+    added = ", ".join([f"s{i} = r.s{i} + d.s{i}" for i in range(SCORE_SLOTS)]
+                      + [f"{c} = r.{c} + d.{c}" for c in ("polarity_sum", "polarity_n", "delivered", "answered")])
+    added_excluded = ", ".join([f"s{i} = r.s{i} + EXCLUDED.s{i}" for i in range(SCORE_SLOTS)]
+                               + [f"{c} = r.{c} + EXCLUDED.{c}" for c in ("polarity_sum", "polarity_n", "delivered", "answered")])
+    moved = ("(n.agent_id, n.agent_email, n.agent_name, n.team, n.channel, n.priority, n.customer_segment,"
+             " n.tags::text, n.survey_id, n.workspace_id) IS DISTINCT FROM (o.agent_id, o.agent_email, o.agent_name,"
+             " o.team, o.channel, o.priority, o.customer_segment, o.tags::text, o.survey_id, o.workspace_id)")
+    return f"""CREATE OR REPLACE FUNCTION afterword_rollup_invites_updated() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    WITH changed AS (
+        -- Invites whose rollup facts changed: sent, answered, or moved to other ticket facts.
+        SELECT o.id, {moved} AS moved
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE {moved} OR n.sent_at IS DISTINCT FROM o.sent_at OR n.answered_at IS DISTINCT FROM o.answered_at
+    ), facts AS (
+        -- Each delivery out under its old values and in under its new ones; the answers of a
+        -- moved invite likewise (the rest of its answers' facts live on the responses).
+        SELECT -1 AS sign, o.workspace_id, o.survey_id, o.sent_at AS at, NULL::integer AS score,
+            NULL::double precision AS polarity, 1 AS delivered, (o.answered_at IS NOT NULL)::int AS answered, {dims("o")}
+        FROM changed c JOIN old_rows o ON o.id = c.id WHERE o.sent_at IS NOT NULL
+        UNION ALL
+        SELECT 1, n.workspace_id, n.survey_id, n.sent_at, NULL, NULL, 1, (n.answered_at IS NOT NULL)::int, {dims("n")}
+        FROM changed c JOIN new_rows n ON n.id = c.id WHERE n.sent_at IS NOT NULL
+        UNION ALL
+        SELECT -1, r.workspace_id, r.survey_id, r.answered_at, r.score, r.polarity, 0, 0, {dims("o")}
+        FROM changed c JOIN old_rows o ON o.id = c.id JOIN responses r ON r.invite_id = o.id WHERE c.moved
+        UNION ALL
+        SELECT 1, r.workspace_id, r.survey_id, r.answered_at, r.score, r.polarity, 0, 0, {dims("n")}
+        FROM changed c JOIN new_rows n ON n.id = c.id JOIN responses r ON r.invite_id = n.id WHERE c.moved
+    ), dated AS (
+        SELECT f.*, (f.at AT TIME ZONE w.timezone)::date AS day, row_number() OVER () AS fact
+        FROM facts f JOIN workspaces w ON w.id = f.workspace_id
+        WHERE w.timezone IS NOT NULL
+    ), deltas AS (
+        SELECT workspace_id, {grain_of} AS grain, day, survey_id, COALESCE(agent, '') AS agent,
+            COALESCE(team, '') AS team, COALESCE(channel, '') AS channel, COALESCE(priority, '') AS priority,
+            COALESCE(segment, '') AS segment, '' AS tag, {label}, {sums}
+        FROM dated
+        GROUP BY workspace_id, survey_id, day, GROUPING SETS ((), (agent), (team), (channel), (priority), (segment), (agent, team, channel, priority, segment))
+        UNION ALL
+        SELECT workspace_id, 32 + {grain_of}, day, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
+            COALESCE(channel, ''), COALESCE(priority, ''), COALESCE(segment, ''), tag, {label}, {sums}
+        FROM (SELECT DISTINCT ON (d.fact, t.value) d.*, t.value AS tag
+              FROM dated d, json_array_elements_text(COALESCE(d.tags, '[]'::json)) AS t(value)) AS tagged
+        GROUP BY workspace_id, survey_id, day, tag, GROUPING SETS ((), (agent, team, channel, priority, segment))
+    ), netted AS (
+        SELECT * FROM deltas WHERE {nonzero}
+    ), updated AS (
+        UPDATE metric_rollups AS r SET label = COALESCE(d.label, r.label), {added}
+        FROM netted d WHERE {same_key}
+        RETURNING r.workspace_id, r.grain, r.day, r.survey_id, r.agent, r.team, r.channel, r.priority, r.segment, r.tag
+    )
+    -- Rows not there yet are added; a removal never creates a row.
+    INSERT INTO metric_rollups AS r ({keys}, label, {scores}, polarity_sum, polarity_n, delivered, answered)
+    SELECT d.workspace_id, d.grain, d.day, d.survey_id, d.agent, d.team, d.channel, d.priority, d.segment, d.tag,
+        d.label, {", ".join(f"d.s{i}" for i in range(SCORE_SLOTS))}, d.polarity_sum, d.polarity_n, d.delivered, d.answered
+    FROM netted d
+    WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE {same_key_u}) AND {no_removal}
+    ON CONFLICT ({keys}) DO UPDATE SET label = COALESCE(EXCLUDED.label, r.label), {added_excluded};
+    RETURN NULL;
+END
+$fn$;
+"""
+
+
 def _rollup_sql() -> str:
     """The PL/pgSQL functions and triggers that keep metric_rollups exact (see module docstring)."""
     scores = ", ".join(f"s{i}" for i in range(SCORE_SLOTS))
@@ -278,6 +381,7 @@ BEGIN
 END
 $fn$;
 
+{invites_updated_sql()}
 CREATE OR REPLACE FUNCTION afterword_rollup_rebuild(p_workspace integer) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
     zone text;
@@ -330,10 +434,7 @@ $fn$;
 CREATE TRIGGER afterword_rollup_responses
     AFTER INSERT OR DELETE OR UPDATE OF score, polarity, answered_at, invite_id, survey_id, workspace_id
     ON responses FOR EACH ROW EXECUTE FUNCTION afterword_rollup_responses();
-CREATE TRIGGER afterword_rollup_invites
-    AFTER INSERT OR UPDATE OF sent_at, answered_at, agent_id, agent_email, agent_name, team, channel, priority,
-        customer_segment, tags, survey_id, workspace_id
-    ON invites FOR EACH ROW EXECUTE FUNCTION afterword_rollup_invites();
+{INVITE_TRIGGERS_SQL}
 CREATE TRIGGER afterword_rollup_invites_delete
     BEFORE DELETE ON invites FOR EACH ROW EXECUTE FUNCTION afterword_rollup_invites();
 CREATE TRIGGER afterword_rollup_workspaces
@@ -345,11 +446,13 @@ CREATE TRIGGER afterword_rollup_workspaces
 ROLLUP_SQL = _rollup_sql()
 DROP_ROLLUP_SQL = """
 DROP TRIGGER IF EXISTS afterword_rollup_workspaces ON workspaces;
+DROP TRIGGER IF EXISTS afterword_rollup_invites_updated ON invites;
 DROP TRIGGER IF EXISTS afterword_rollup_invites_delete ON invites;
 DROP TRIGGER IF EXISTS afterword_rollup_invites ON invites;
 DROP TRIGGER IF EXISTS afterword_rollup_responses ON responses;
 DROP FUNCTION IF EXISTS afterword_rollup_workspaces();
 DROP FUNCTION IF EXISTS afterword_rollup_rebuild(integer);
+DROP FUNCTION IF EXISTS afterword_rollup_invites_updated();
 DROP FUNCTION IF EXISTS afterword_rollup_invites();
 DROP FUNCTION IF EXISTS afterword_rollup_responses();
 DROP FUNCTION IF EXISTS afterword_rollup_delivery(invites, integer);

@@ -83,7 +83,9 @@ def check(app, workspace: Workspace, rows, surveys, rng, count: int) -> None:
         from_raw = metrics(workspace, dict(query))
         app.config["METRICS_ROLLUPS"] = True
         if "tz" not in query:
-            assert from_rollups.pop("source") == "rollup"
+            # Answers filtered by one tag and grouped by tag need the raw rows (a rollup row holds one tag).
+            by_tag_within_tag = query.get("group_by") == "tag" and "tag" in query
+            assert from_rollups.pop("source") == ("raw" if by_tag_within_tag else "rollup")
         else:
             from_rollups.pop("source")
         assert from_raw.pop("source") == "raw"
@@ -148,6 +150,24 @@ def test_rollups_and_raw_rows_agree_through_edits_deletes_and_a_new_time_zone(pg
             db.session.delete(response)
             stored[i] = (invite, None)
         db.session.commit()
+    # Many invites changed by one statement each, as the delivery worker records a batch: the
+    # invites' UPDATE trigger nets a whole statement at once.
+    db.session.expire_all()
+    batch = rng.sample(range(len(rows)), 60)
+    moved, resent = batch[:30], batch[30:]
+    for i in moved:
+        rows[i].channel = 0
+    db.session.execute(text("UPDATE invites SET channel = :channel WHERE id = ANY(:ids)"),
+                       {"channel": CHANNELS[0], "ids": [stored[i][0].id for i in moved]})
+    for i in resent:
+        if rows[i].sent is not None:
+            rows[i].sent += 150
+    db.session.execute(text("UPDATE invites SET sent_at = sent_at + interval '150 minutes' WHERE id = ANY(:ids)"),
+                       {"ids": [stored[i][0].id for i in resent]})
+    db.session.commit()
+    db.session.expire_all()
+    check(pg_app, workspace, rows, surveys, rng, 6)
+
     doomed = rng.sample(range(len(rows)), 20)
     for i in doomed:
         db.session.delete(stored[i][0])  # the answer goes with it (ON DELETE CASCADE)

@@ -254,6 +254,10 @@ def rollup_cells(scope: Scope, d1: date, d2: date, by_day: bool, by_group: bool)
         values = row[len(keys):]
         counts = [int(c or 0) for c in values[:SCORE_SLOTS]]
         pol_sum, pol_n, delivered, answered, label = values[SCORE_SLOTS:]
+        if not any(counts) and not pol_n and not delivered and not answered:
+            # Rows whose facts were all taken out again (answers moved or deleted) stay at zero:
+            # they are no group, exactly as the raw rows would show.
+            continue
         out[(day, key, survey_id)] = Cell(counts, float(pol_sum or 0), int(pol_n or 0), int(delivered or 0),
                                           int(answered or 0), label if scope.group_by == "agent" else None)
     return out
