@@ -46,6 +46,7 @@ def load_config() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "SMTP_MAX_MESSAGES_PER_CONNECTION": int(os.environ.get("SMTP_MAX_MESSAGES_PER_CONNECTION", 500)),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Afterword <surveys@afterword.localhost>"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "OUTBOX_DIR": str(INSTANCE / "outbox"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import email
 import email.header
+import email.utils
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -183,3 +184,20 @@ def test_a_stale_sending_claim_is_flagged_never_resent(app, client, auth, survey
     assert runner.invoke(args=["invites", "release", str(created.json["id"]), "--yes"]).exit_code == 0
     sweep_due_invites.apply()
     assert len(outbox(app)) == 2
+
+
+def test_an_address_suppressed_after_scheduling_is_skipped_at_send_time(app, make, workspace):
+    from app.models import Suppression
+    from app.models.types import utcnow
+    from app.services.delivery import send_invites
+
+    survey = make.survey(workspace, "csat", send_delay_minutes=5)
+    kept, dropped = make.invite(survey, "keep@example.com"), make.invite(survey, "Gone@Example.com")
+    # Written straight to the table (an import, another process): no API call skipped the invite.
+    db.session.add(Suppression(workspace_id=workspace.id, email="gone@example.com", reason="manual"))
+    db.session.execute(update(Invite).where(Invite.id.in_([kept.id, dropped.id])).values(due_at=utcnow()))
+    db.session.commit()
+    assert send_invites([kept.id, dropped.id]) == {kept.id: "sent", dropped.id: "skipped"}
+    db.session.expire_all()
+    assert (db.session.get(Invite, dropped.id).status, db.session.get(Invite, dropped.id).reason) == ("skipped", "suppressed")
+    assert [email.utils.parseaddr(m["To"])[1] for m in outbox(app)] == ["keep@example.com"]

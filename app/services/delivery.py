@@ -18,7 +18,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import Row, and_, bindparam, func, insert, select, text, update
+from sqlalchemy import Row, and_, bindparam, exists, func, insert, select, text, update
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Suppression, Survey, Workspace
@@ -43,8 +43,12 @@ def retry_delays() -> tuple[timedelta, ...]:
 
 # What sending needs of a claimed invite. The claim returns these as plain rows, not Invite
 # objects: building and later expiring them took the claim from ~2 to ~5 ms of CPU a batch of 50.
+# `suppressed` is read with the claim, in the same statement: whether the address unsubscribed
+# before this batch (one round trip fewer per batch than reading the list apart).
 _CLAIMED_COLUMNS = (Invite.id, Invite.token, Invite.locale, Invite.customer_email, Invite.customer_name,
-                    Invite.ticket_id, Invite.expires_at, Invite.survey_id, Invite.workspace_id)
+                    Invite.ticket_id, Invite.expires_at, Invite.survey_id, Invite.workspace_id,
+                    exists().where(Suppression.workspace_id == Invite.workspace_id,
+                                   Suppression.email == func.lower(Invite.customer_email)).label("suppressed"))
 
 
 def _claim(invite_ids: list[int]) -> list[Row]:
@@ -85,15 +89,13 @@ def send_invites(invite_ids: list[int], wait: bool = True) -> dict[int, str]:
             return outcomes
         # Read in the claim's transaction, so claim and reads cost one commit. The claim is
         # committed, synchronously, before the first email, as the module docstring requires.
-        surveys = _by_id(Survey, {invite.survey_id for invite in invites})
-        workspaces = _by_id(Workspace, {invite.workspace_id for invite in invites})
-        suppressed = _suppressed(invites)
+        surveys, workspaces = _surveys_and_workspaces({invite.survey_id for invite in invites})
         db.session.commit()  # no transaction left open while we talk to the mail server
         pending = _Outcomes()
         try:
             for invite in invites:
                 outcomes[invite.id] = _send_claimed(invite, surveys[invite.survey_id],
-                                                    workspaces[invite.workspace_id], suppressed, pending)
+                                                    workspaces[invite.workspace_id], pending)
         finally:
             # Also on the way out of an exception: what was sent is recorded. Should this write
             # fail, those invites stay `sending`, which is never resent (see the module docstring).
@@ -108,31 +110,21 @@ def send_invites(invite_ids: list[int], wait: bool = True) -> dict[int, str]:
     return outcomes
 
 
-def _by_id(model, ids: set[int]) -> dict:
-    """Rows of `model` by id: the batch's surveys or workspaces, one read each."""
-    return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+def _surveys_and_workspaces(survey_ids: set[int]) -> tuple[dict, dict]:
+    """The batch's surveys and their workspaces by id, in one read."""
+    surveys, workspaces = {}, {}
+    for survey, workspace in db.session.execute(
+        select(Survey, Workspace).join(Workspace, Workspace.id == Survey.workspace_id).where(Survey.id.in_(survey_ids))
+    ):
+        surveys[survey.id], workspaces[workspace.id] = survey, workspace
+    return surveys, workspaces
 
 
-def _suppressed(invites: list[Row]) -> set[tuple[int, str]]:
-    """(workspace, address) pairs of the batch on a suppression list: one read for the batch.
-
-    Read just before the batch's first email (a batch takes well under a second), instead of
-    once per email."""
-    emails = {invite.customer_email.lower() for invite in invites}
-    workspaces = {invite.workspace_id for invite in invites}
-    rows = db.session.execute(
-        select(Suppression.workspace_id, Suppression.email)
-        .where(Suppression.workspace_id.in_(workspaces), Suppression.email.in_(emails))
-    )
-    return {(workspace_id, address) for workspace_id, address in rows}
-
-
-def _send_claimed(invite: Row, survey: Survey, workspace: Workspace, suppressed: set[tuple[int, str]],
-                  pending: "_Outcomes") -> str:
+def _send_claimed(invite: Row, survey: Survey, workspace: Workspace, pending: "_Outcomes") -> str:
     now = utcnow()
     if invite.expires_at and invite.expires_at <= now:
         return pending.add(invite, "cancelled", "expired", "expired before it could be sent")
-    if (invite.workspace_id, invite.customer_email.lower()) in suppressed:
+    if invite.suppressed:
         return pending.add(invite, "skipped", "suppressed", f"{invite.customer_email} unsubscribed before the send")
     try:
         send_email(InviteEmailTemplate.for_invite(invite, survey, workspace).render(invite))

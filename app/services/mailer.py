@@ -17,7 +17,10 @@ from flask import current_app
 
 from app.services.emails import OutgoingEmail
 
-MAX_PER_CONNECTION = 100
+# Messages per held connection before it is renewed (SMTP_MAX_MESSAGES_PER_CONNECTION): Exim's
+# default. A relay that allows fewer says so with a 421, which defers that one message and
+# reconnects. (At 100 every send task of 100 began with QUIT, a new connection and EHLO.)
+MAX_PER_CONNECTION = 500
 CHECK_AFTER_IDLE_SECONDS = 10.0
 
 
@@ -75,7 +78,8 @@ def close_connection() -> None:
 
 
 def _connection(url: str) -> smtplib.SMTP:
-    if _held.smtp is not None and (_held.url != url or _held.sent >= MAX_PER_CONNECTION):
+    limit = current_app.config.get("SMTP_MAX_MESSAGES_PER_CONNECTION") or MAX_PER_CONNECTION
+    if _held.smtp is not None and (_held.url != url or _held.sent >= limit):
         close_connection()
     if _held.smtp is not None and time.monotonic() - _held.used_at > CHECK_AFTER_IDLE_SECONDS:
         try:

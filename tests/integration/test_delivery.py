@@ -181,6 +181,20 @@ def test_smtp_421_is_retried_and_550_fails_with_the_servers_reason(pg_app, postg
         db.engine.dispose()
 
 
+def test_a_held_connection_is_renewed_after_the_messages_it_may_carry(pg_app, postgres_url, scripted_smtp):
+    handler, url = scripted_smtp([])
+    app = app_with(postgres_url, SMTP_URL=url, CELERY={"task_always_eager": True}, SMTP_MAX_MESSAGES_PER_CONNECTION=2)
+    with app.app_context():
+        make = Factory()
+        survey = make.survey(make.workspace("Renew Co"), "csat", send_delay_minutes=5)
+        ids = [make.invite(survey).id for _ in range(5)]
+        db.session.execute(update(Invite).where(Invite.id.in_(ids)).values(due_at=utcnow()))
+        db.session.commit()
+        close_connection()
+        assert sorted(send_invites(ids).values()) == ["sent"] * 5
+        assert len(handler.accepted) == 5 and len(handler.sessions) == 3  # 2 + 2 + 1
+
+
 def test_a_4xx_then_success_sends_once_and_a_batch_uses_one_connection(pg_app, postgres_url, scripted_smtp):
     handler, url = scripted_smtp(["451 4.7.1 Greylisted, come back later"])
     app = app_with(postgres_url, SMTP_URL=url, CELERY={"task_always_eager": True}, SEND_RETRY_DELAYS_SECONDS=[0])
