@@ -86,6 +86,15 @@ class MetricRollup(db.Model):
 Index("ix_invites_workspace_sent", Invite.workspace_id, Invite.sent_at)
 
 
+_KEYS = "workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag"
+_SCORES = ", ".join(f"s{i}" for i in range(SCORE_SLOTS))
+# The grain of a GROUPING SETS row: the bits of the dimensions it is grouped by.
+_GRAIN_OF = (
+    "(CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END"
+    " + CASE WHEN GROUPING(channel) = 0 THEN 4 ELSE 0 END + CASE WHEN GROUPING(priority) = 0 THEN 8 ELSE 0 END"
+    " + CASE WHEN GROUPING(segment) = 0 THEN 16 ELSE 0 END)"
+)
+
 # Inserted invites are rolled up row by row (most are not sent yet: nothing to add), deleted ones
 # before they go. Updated invites are rolled up once per statement, over its transition tables:
 # the delivery worker records a whole batch of sent invites in one UPDATE, and one set-based pass
@@ -102,17 +111,11 @@ CREATE TRIGGER afterword_rollup_invites_updated
 
 def invites_updated_sql() -> str:
     """The statement-level function that rolls up an UPDATE of invites (see INVITE_TRIGGERS_SQL)."""
-    keys = "workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag"
-    scores = ", ".join(f"s{i}" for i in range(SCORE_SLOTS))
+    keys, scores, grain_of = _KEYS, _SCORES, _GRAIN_OF
     score_sums = ", ".join(f"COALESCE(sum(sign) FILTER (WHERE score = {i}), 0) AS s{i}" for i in range(SCORE_SLOTS))
     sums = (f"{score_sums}, COALESCE(sum(sign * polarity), 0) AS polarity_sum,"
             " COALESCE(sum(sign) FILTER (WHERE polarity IS NOT NULL), 0) AS polarity_n,"
             " sum(sign * delivered) AS delivered, sum(sign * answered) AS answered")
-    grain_of = (
-        "(CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END"
-        " + CASE WHEN GROUPING(channel) = 0 THEN 4 ELSE 0 END + CASE WHEN GROUPING(priority) = 0 THEN 8 ELSE 0 END"
-        " + CASE WHEN GROUPING(segment) = 0 THEN 16 ELSE 0 END)"
-    )
     label = "CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) FILTER (WHERE sign > 0) END AS label"
     dims = lambda t: (  # noqa: E731
         f"COALESCE(NULLIF({t}.agent_id, ''), NULLIF({t}.agent_email, ''), NULLIF({t}.agent_name, ''), '') AS agent,"
@@ -191,16 +194,10 @@ $fn$;
 
 def _rollup_sql() -> str:
     """The PL/pgSQL functions and triggers that keep metric_rollups exact (see module docstring)."""
-    scores = ", ".join(f"s{i}" for i in range(SCORE_SLOTS))
     score_values = ", ".join(f"p_sign * (COALESCE(p_score, -1) = {i})::int" for i in range(SCORE_SLOTS))
     score_updates = ", ".join(f"s{i} = r.s{i} + v.s{i}" for i in range(SCORE_SLOTS))
     score_sums = ", ".join(f"count(*) FILTER (WHERE score = {i})" for i in range(SCORE_SLOTS))
-    keys = "workspace_id, grain, day, survey_id, agent, team, channel, priority, segment, tag"
-    grain_of = (
-        "(CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END"
-        " + CASE WHEN GROUPING(channel) = 0 THEN 4 ELSE 0 END + CASE WHEN GROUPING(priority) = 0 THEN 8 ELSE 0 END"
-        " + CASE WHEN GROUPING(segment) = 0 THEN 16 ELSE 0 END)"
-    )
+    keys, scores, grain_of = _KEYS, _SCORES, _GRAIN_OF
     grouping_sets = (
         "GROUPING SETS ((), (agent), (team), (channel), (priority), (segment), (agent, team, channel, priority, segment))"
     )
