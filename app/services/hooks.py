@@ -133,6 +133,8 @@ def receive_hook(integration_id: int, headers: Mapping[str, str], body: bytes, t
     outcome = _receive(integration_id, headers, body, tolerance, fresh=False)
     if outcome is _STALE:  # the cached integration changed meanwhile: once more, from the table
         outcome = _receive(integration_id, headers, body, tolerance, fresh=True)
+    if outcome is _STALE:  # changed again between that read and the INSERT: nothing was stored
+        raise APIError(409, "conflict", "The integration changed while this webhook was stored; send it again.")
     return outcome
 
 
@@ -145,14 +147,14 @@ def _receive(integration_id: int, headers: Mapping[str, str], body: bytes, toler
     conn = db.engine.connect()
     try:
         conn.execution_options(isolation_level="AUTOCOMMIT")
-        integration = _integration(conn, integration_id, fresh)
+        integration, cached = _integration(conn, integration_id, fresh)
         if integration is None or integration.provider not in PROVIDERS:
             raise APIError(404, "not_found", "No such integration.")
         provider = get_provider(integration.provider)
         try:
             provider.verify(integration.secret, headers, body, utcnow(), tolerance)
         except SignatureError as exc:
-            if not fresh:  # the secret may have been changed since it was cached
+            if cached:  # the secret may have been changed since it was cached
                 return _STALE
             raise APIError(401, "invalid_signature", str(exc)) from None
         try:
@@ -160,7 +162,7 @@ def _receive(integration_id: int, headers: Mapping[str, str], body: bytes, toler
         except ValidationError as exc:
             fields = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
             raise APIError(422, "validation_error", "The webhook body has invalid fields.", fields) from None
-        if event.action != "invite" and event.action != "fetch" and not fresh:
+        if event.action != "invite" and event.action != "fetch" and cached:
             return _STALE  # only a guarded INSERT may rely on a cached row
         if event.action == "ping":
             return HookOutcome(200, event.reply or {"status": "ok"})
@@ -194,14 +196,14 @@ def _receive(integration_id: int, headers: Mapping[str, str], body: bytes, toler
     return HookOutcome(202, {"status": "accepted", "delivery_id": delivery_id})
 
 
-def _integration(conn: Connection, integration_id: int, fresh: bool) -> Row | None:
-    """The integration's row, from this process's cache unless `fresh` (then the cache is refilled)."""
+def _integration(conn: Connection, integration_id: int, fresh: bool) -> tuple[Row | None, bool]:
+    """The integration's row and whether it came from this process's cache (never when `fresh`)."""
     cache: dict[int, tuple[Row, float]] = current_app.extensions.setdefault("hook_integrations", {})
     now = time.monotonic()
     if not fresh:
         hit = cache.get(integration_id)
         if hit is not None and hit[1] > now:
-            return hit[0]
+            return hit[0], True
     row = conn.execute(_INTEGRATION_ROW, {"id": integration_id}).first()
     if row is None:
         cache.pop(integration_id, None)
@@ -209,7 +211,7 @@ def _integration(conn: Connection, integration_id: int, fresh: bool) -> Row | No
         if len(cache) > 10_000:  # a process serving very many integrations: start over
             cache.clear()
         cache[integration_id] = (row, now + INTEGRATION_CACHE_SECONDS)
-    return row
+    return row, False
 
 
 def _reopen(integration: Row, survey: Survey, event: HookEvent, external_id: str) -> HookOutcome:

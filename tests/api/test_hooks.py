@@ -220,3 +220,13 @@ def test_a_deleted_integration_is_404_despite_the_cache(client, integration):
     db.session.commit()
     assert_error(_deliver(client, integration_id, secret, "T-2", "m2"), 404, "not_found")
     assert db.session.scalar(select(db.func.count()).select_from(WebhookDelivery)) == 0
+
+
+def test_an_integration_changing_twice_under_one_webhook_is_a_409_with_nothing_stored(client, integration, monkeypatch):
+    import app.services.hooks as hooks
+
+    # Both the cached and the fresh read were outdated by the time of the guarded INSERT.
+    monkeypatch.setattr(hooks, "_store", lambda *args: hooks._STALE)
+    before = row_counts()
+    assert_error(_deliver(client, integration.id, integration.secret, "T-1", "m1"), 409, "conflict")
+    assert row_counts() == before
