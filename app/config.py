@@ -46,6 +46,9 @@ def load_config() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        # Messages per held SMTP connection before it is renewed: Exim's default. A relay that
+        # allows fewer says so with a 421, which defers that one message and reconnects. (At 100,
+        # every send task of 100 began with QUIT, a new connection and EHLO.)
         "SMTP_MAX_MESSAGES_PER_CONNECTION": int(os.environ.get("SMTP_MAX_MESSAGES_PER_CONNECTION", 500)),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Afterword <surveys@afterword.localhost>"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),

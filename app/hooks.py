@@ -18,6 +18,7 @@ bp = Blueprint("hooks", __name__)
 csrf.exempt(bp)  # signed by the sender, not by a browser session
 # Webhooks have their own limit (HOOK_RATE_LIMIT per sender address, shared by every web process
 # through the same storage), not Flask-Limiter's: see leased_limit.py.
+_parse = lru_cache(maxsize=8)(parse)  # the HOOK_RATE_LIMIT text, parsed once
 
 
 @bp.before_request
@@ -33,9 +34,6 @@ def _rate_limit():
     response, status = error_response(429, "rate_limited", "Too many webhooks from this address; retry later.")
     response.headers["Retry-After"] = str(ceil(retry_after))
     return response, status
-
-
-_parse = lru_cache(maxsize=8)(parse)
 
 
 def _hook_limit(app: Flask) -> LeasedRateLimit:

@@ -151,8 +151,8 @@ class _Outcomes:
 
     On PostgreSQL they are written by the process's outcome thread on its own connection, as one
     statement per kind over arrays, and a worker does not wait for that: its next batch claims
-    and sends while this one's outcomes (and the rollup triggers they fire, ~0.2 ms a sent
-    invite) are written beside it. Measured against the earlier groups of 10 with a wait for the
+    and sends while this one's outcomes (and the rollup trigger they fire, once per statement
+    since migration 0006) are written beside it. Measured against the earlier groups of 10 with a wait for the
     last one: the wait cost each batch of 50 ~5 ms, and each group ~1.5 ms of Python in the
     writer thread, competing with the SMTP loop for the interpreter lock and the cores (an email's
     SMTP conversation took 1.5-1.9 ms instead of 1.3 ms). Elsewhere (SQLite, tests) the outcomes

@@ -2,7 +2,7 @@
 
 Each worker process (thread) holds one SMTP connection and reuses it across messages: a batch
 of invites costs one TCP and TLS handshake and one login, not one per email. A connection idle
-for a while is checked with NOOP before reuse, and renewed after MAX_PER_CONNECTION messages.
+for a while is checked with NOOP before reuse, and renewed after SMTP_MAX_MESSAGES_PER_CONNECTION messages.
 """
 from __future__ import annotations
 
@@ -17,10 +17,6 @@ from flask import current_app
 
 from app.services.emails import OutgoingEmail
 
-# Messages per held connection before it is renewed (SMTP_MAX_MESSAGES_PER_CONNECTION): Exim's
-# default. A relay that allows fewer says so with a 421, which defers that one message and
-# reconnects. (At 100 every send task of 100 began with QUIT, a new connection and EHLO.)
-MAX_PER_CONNECTION = 500
 CHECK_AFTER_IDLE_SECONDS = 10.0
 
 
@@ -78,7 +74,7 @@ def close_connection() -> None:
 
 
 def _connection(url: str) -> smtplib.SMTP:
-    limit = current_app.config.get("SMTP_MAX_MESSAGES_PER_CONNECTION") or MAX_PER_CONNECTION
+    limit = current_app.config["SMTP_MAX_MESSAGES_PER_CONNECTION"]
     if _held.smtp is not None and (_held.url != url or _held.sent >= limit):
         close_connection()
     if _held.smtp is not None and time.monotonic() - _held.used_at > CHECK_AFTER_IDLE_SECONDS:

@@ -42,7 +42,8 @@ def test_two_web_processes_share_one_webhook_limit(redis_url, tmp_path, monkeypa
     first, second = create_app(overrides), create_app(overrides)
     with first.app_context():
         db.create_all()
-        integration = Factory().integration(Factory().survey(Factory().workspace(), "csat"))
+        make = Factory()
+        integration = make.integration(make.survey(make.workspace(), "csat"))
         path, secret = f"/hooks/{integration.id}", integration.secret
         db.session.remove()
 
