@@ -19,10 +19,10 @@ install: $(STAMP)
 
 # The .mo files are committed, and rebuilt here so a merge of the .po files never leaves them stale.
 translations: $(STAMP)
-	$(BIN)/python -c "from app.i18n import compile_catalogs; compile_catalogs()"
+	$(BIN)/python -c "from app.platform.i18n import compile_catalogs; compile_catalogs()"
 
 run: install translations
-	$(BIN)/python -m app.serve
+	$(BIN)/python -m app.cli.serve
 
 test: install translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

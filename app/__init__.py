@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.config import INSTANCE, ROOT, load_config
-from app.sessions import CookieSessionInterface
+from app.platform.sessions import CookieSessionInterface
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,8 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (the models must be known before migrate binds)
     from app.extensions import csrf, db, limiter, migrate
-    from app.i18n import init_babel
-    from app.pool_ping import install as install_pool_ping
+    from app.platform.i18n import init_babel
+    from app.platform.pool_ping import install as install_pool_ping
 
     install_pool_ping()
     db.init_app(app)
@@ -46,22 +46,24 @@ def _register_extensions(app: Flask) -> None:
     if limiter._check_request_limit in app_wide:  # not registered when RATELIMIT_ENABLED is off
         app_wide.remove(limiter._check_request_limit)
     init_babel(app)
-    from app.queue import init_celery
+    from app.platform.queue import init_celery
 
     init_celery(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
-    from app.api.errors import register_error_handlers
+    from app.errors import register_error_handlers
     from app.cli import register_cli
-    from app.converters import IdConverter
-    from app.hooks import bp as hooks_bp
-    from app.survey import bp as survey_bp
+    from app.platform.converters import IdConverter
+    from app.platform.health import bp as health_bp
+    from app.respondent import bp as respondent_bp
+    from app.webhooks import bp as webhooks_bp
 
     app.url_map.converters["id"] = IdConverter
     app.register_blueprint(api_bp)
-    app.register_blueprint(hooks_bp)
-    app.register_blueprint(survey_bp)
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(respondent_bp)
+    app.register_blueprint(health_bp)
     register_error_handlers(app)
     register_cli(app)

@@ -7,7 +7,7 @@ Stores the comments of benchmarks/analysis_throughput.py as answers in a fresh d
 SQLite file, or a scratch PostgreSQL database created for the run and dropped at its end),
 then times what the worker does: the ids of the stale answers in batches (what
 `afterword.reanalyze_workspace` fans out), and for each batch what an `afterword.analyze_batch`
-task does in its own app context: app.services.analysis.analyze_responses (load rows, the
+task does in its own app context: app.services.answers.analysis.analyze_responses (load rows, the
 workspace's custom themes, sentiment, themes, mismatch, ResponseTheme rows, catalogue upsert,
 one commit; on PostgreSQL the rollup triggers fire too). Printed beside it, in the same run:
 the pure analyze_comments call and `[TextBlob(t).sentiment for t in texts]`.
@@ -46,9 +46,9 @@ from app.analysis import analyze_comment, analyze_comments  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Invite, Response, Theme  # noqa: E402
 from app.models.types import utcnow  # noqa: E402
-from app.services.analysis import analyze_responses, stale_batches  # noqa: E402
+from app.services.answers.analysis import analyze_responses, stale_batches  # noqa: E402
 from app.services.surveys import create_survey  # noqa: E402
-from app.services.theme_catalogue import custom_catalogue  # noqa: E402
+from app.services.answers.theme_catalogue import custom_catalogue  # noqa: E402
 from app.services.workspaces import create_workspace  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -93,7 +93,7 @@ def reanalyse_all(app, workspace_id: int, batch_size: int) -> None:
     with app.app_context():
         batches = list(stale_batches(workspace_id, batch_size))
     for ids in batches:
-        with app.app_context():  # as app.queue's FlaskTask runs each task
+        with app.app_context():  # as app.platform.queue's FlaskTask runs each task
             analyze_responses(ids)
 
 

@@ -34,7 +34,7 @@ from werkzeug.wrappers import Request, Response  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.services.invites import create_invite  # noqa: E402
+from app.services.invites.creation import create_invite  # noqa: E402
 from app.services.surveys import create_survey  # noqa: E402
 from app.services.workspaces import create_workspace  # noqa: E402
 
@@ -106,7 +106,7 @@ def main() -> int:
     client = app.test_client()
     raw = client.get("/embed.js").data
     wire = client.get("/embed.js", headers={"Accept-Encoding": "gzip"}).data
-    source = (Path(app.root_path) / "survey" / "widget" / "embed.js").stat().st_size
+    source = (Path(app.root_path) / "respondent" / "assets" / "embed.js").stat().st_size
     print(f"embed.js: source {source} B, served {len(raw)} B, gzipped on the wire {len(wire)} B "
           f"({len(wire) / 1024:.2f} KiB; budget 6 KiB); gzip -9 of the source {len(gzip.compress(Path(app.root_path, 'survey', 'widget', 'embed.js').read_bytes(), 9))} B")
 

@@ -20,7 +20,7 @@ REQUIRE_SERVICES = os.environ.get("AFTERWORD_REQUIRE_SERVICES") == "1"
 
 def pytest_configure(config) -> None:
     # The .mo catalogues are build output; a plain `pytest` run compiles any that are stale.
-    from app.i18n import compile_catalogs
+    from app.platform.i18n import compile_catalogs
 
     compile_catalogs()
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from itertools import count
 
 from app.models import Integration, Invite, Survey, Workspace
-from app.services.hooks import create_integration
-from app.services.invites import create_invite
+from app.services.integrations import create_integration
+from app.services.invites.creation import create_invite
 from app.services.surveys import create_survey
 from app.services.workspaces import create_workspace
 

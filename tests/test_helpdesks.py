@@ -110,7 +110,7 @@ def test_zendesk_event_api_outage_is_retried_from_the_database(app, client, auth
         # The sweep picks it up once due.
         delivery.next_attempt_at = datetime.now(timezone.utc)
         db.session.commit()
-        from workers.tasks.delivery import sweep_due_invites
+        from workers.tasks.sending import sweep_due_invites
 
         sweep_due_invites.apply()
     finally:

@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Workspace, WorkspaceSettings
 from app.services.insights.metrics import metrics
-from app.services.insights.periods import local_date, midnight, offset_segments, periods, whole_days
+from app.scoring.periods import local_date, midnight, offset_segments, periods, whole_days
 from tests.insights_reference import (
     AGENTS,
     BASE,

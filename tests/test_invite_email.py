@@ -9,7 +9,7 @@ import pytest
 
 from app.models import Workspace
 from app.extensions import db
-from app.services.emails import InviteEmailTemplate
+from app.services.sending.invite_email import InviteEmailTemplate
 
 
 def parsed(data: bytes) -> email.message.EmailMessage:
@@ -91,7 +91,7 @@ def test_a_worker_keeps_templates_across_batches_until_the_survey_or_branding_ch
 
 
 def test_the_kept_templates_are_bounded(app, make, survey, monkeypatch):
-    monkeypatch.setattr("app.services.emails.MAX_CACHED_TEMPLATES", 2)
+    monkeypatch.setattr("app.services.sending.invite_email.MAX_CACHED_TEMPLATES", 2)
     ws = db.session.get(Workspace, survey.workspace_id)
     for locale in ("en", "es", "fr"):
         invite = make.invite(survey)
@@ -116,7 +116,7 @@ def test_a_message_has_the_bytes_of_its_whole_text_encoded(app, make, survey, na
     # what encoding the whole filled-in text gives.
     from markupsafe import escape
 
-    from app.services.emails import NAME, TICKET, TOKEN, _part
+    from app.services.sending.invite_email import NAME, TICKET, TOKEN, _part
 
     invite = make.invite(survey)
     invite.customer_name, invite.ticket_id, invite.locale = name, ticket, locale
@@ -130,7 +130,7 @@ def test_a_message_has_the_bytes_of_its_whole_text_encoded(app, make, survey, na
 
 @pytest.mark.parametrize("name", ["Sam", "Zoë", "x" * 80, "a\r\nb", " . "])
 def test_a_part_template_encodes_as_the_whole_text_would(name):
-    from app.services.emails import NAME, TOKEN, _part, _PartTemplate
+    from app.services.sending.invite_email import NAME, TOKEN, _part, _PartTemplate
 
     content = f"Hi {NAME},\nshort and fixed\n.\n{TOKEN} {NAME}\nend \n"
     filled = content.replace(TOKEN, "tok").replace(NAME, name)

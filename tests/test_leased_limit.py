@@ -4,7 +4,7 @@ from __future__ import annotations
 from limits import parse
 from limits.storage import MemoryStorage
 
-from app.leased_limit import LEASE_SECONDS, MAX_LEASE, LeasedRateLimit
+from app.platform.rate_limit import LEASE_SECONDS, MAX_LEASE, LeasedRateLimit
 
 
 class CountingStorage(MemoryStorage):

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Invite
-from workers.tasks.delivery import sweep_due_invites
+from workers.tasks.sending import sweep_due_invites
 
 
 def post_invite(client, auth, survey, email_addr="ada@example.com", ticket="T-1", **ticket_fields):
@@ -189,7 +189,7 @@ def test_a_stale_sending_claim_is_flagged_never_resent(app, client, auth, survey
 def test_an_address_suppressed_after_scheduling_is_skipped_at_send_time(app, make, workspace):
     from app.models import Suppression
     from app.models.types import utcnow
-    from app.services.delivery import send_invites
+    from app.services.sending.send import send_invites
 
     survey = make.survey(workspace, "csat", send_delay_minutes=5)
     kept, dropped = make.invite(survey, "keep@example.com"), make.invite(survey, "Gone@Example.com")

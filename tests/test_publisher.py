@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import Invite, WebhookDelivery
-from app.publisher import BatchPublisher
-from app.queue import COMPLETE_DELIVERIES, SWEEP_DUE_INVITES, enqueue
+from app.platform.publisher import BatchPublisher
+from app.platform.queue import COMPLETE_DELIVERIES, SWEEP_DUE_INVITES, enqueue
 from tests.api.support import outbox, signed_headers
 from tests.conftest import unit_config
 from tests.factories import Factory
@@ -95,7 +95,7 @@ def test_a_forked_process_starts_its_own_thread(monkeypatch):
     assert parent.done.wait(5)
     threads = {t for t in threading.enumerate() if t.name == "afterword-publisher"}
     publisher._publish = child  # so we can tell the two processes' batches apart
-    monkeypatch.setattr("app.publisher.os.getpid", lambda: -1)  # as seen from a child after fork
+    monkeypatch.setattr("app.platform.publisher.os.getpid", lambda: -1)  # as seen from a child after fork
     publisher.submit(2)
     assert child.done.wait(5)
     assert len({t for t in threading.enumerate() if t.name == "afterword-publisher"} - threads) == 1

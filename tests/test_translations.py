@@ -9,21 +9,21 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from app.i18n import LANGUAGES
-from app.services.kinds import KINDS
-from app.services.wording import DEFAULT_WORDING, END_LABELS
+from app.platform.i18n import LANGUAGES
+from app.scoring.kinds import KINDS
+from app.services.answers.wording import DEFAULT_WORDING, END_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = ROOT / "app" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 # What a customer reads on our pages and in the widget (emails have their own block and test).
 SOURCES = [
-    *sorted((ROOT / "templates" / "survey").glob("*.html")),
-    ROOT / "templates" / "base.html",
-    ROOT / "templates" / "error.html",
-    ROOT / "app" / "services" / "wording.py",
-    *sorted((ROOT / "app" / "survey").glob("*.py")),
-    ROOT / "app" / "api" / "errors.py",
+    *sorted((ROOT / "templates" / "respondent" / "survey").glob("*.html")),
+    ROOT / "templates" / "respondent" / "base.html",
+    ROOT / "templates" / "respondent" / "error.html",
+    ROOT / "app" / "services" / "answers" / "wording.py",
+    *sorted((ROOT / "app" / "respondent").glob("*.py")),
+    ROOT / "app" / "errors.py",
 ]
 
 

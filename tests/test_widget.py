@@ -15,7 +15,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Invite, Response
 from app.services.branding import contrast, readable_on
-from app.services.embeds import sign_payload
+from app.services.invites.embeds import sign_payload
 from tests.api.support import signed_headers
 from tests.conftest import unit_config
 
@@ -66,7 +66,7 @@ def test_embed_js_is_small_cached_compressed_and_cross_origin(client):
 
 
 def test_the_readable_source_is_what_is_served(client):
-    source = (Path(__file__).parents[1] / "app" / "survey" / "widget" / "embed.js").read_text()
+    source = (Path(__file__).parents[1] / "app" / "respondent" / "assets" / "embed.js").read_text()
     served = client.get("/embed.js").data.decode()
     assert source.count("\n") > served.count("\n")
     for statement in ("function band(bands, score) {", "win.Afterword = {show: show, close: close};"):
@@ -92,7 +92,7 @@ def test_public_invite_is_cors_open_and_translated(client, make, survey):
 
 def test_locale_is_the_invites_then_the_browsers(client, survey):
     data = {"survey_id": survey.id, "customer": {"email": "d@example.com", "locale": "de-AT"}, "ticket": {"id": "L-1"}}
-    from app.services.invites import create_invite
+    from app.services.invites.creation import create_invite
 
     invite = create_invite(survey.workspace_id, data)
     got = client.get(f"/api/v1/public/invites/{invite.token}", headers={"Accept-Language": "fr"})

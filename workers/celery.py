@@ -3,8 +3,8 @@ from celery.signals import worker_process_init, worker_process_shutdown, worker_
 
 from app import create_app
 from app.extensions import db
-from app.services.delivery import flush_outcomes
-from app.services.mailer import close_connection
+from app.services.sending.send import flush_outcomes
+from app.platform.mail import close_connection
 
 flask_app = create_app()
 celery = app = flask_app.extensions["celery"]

@@ -7,7 +7,7 @@ from app.api.auth import current_workspace
 from app.api.blueprint import bp
 from app.api.body import json_body
 from app.schemas.integration import IntegrationInSchema, IntegrationUpdateSchema
-from app.services.hooks import create_integration, get_integration, integration_view, update_integration
+from app.services.integrations import create_integration, get_integration, integration_view, update_integration
 
 
 @bp.post("/integrations")

@@ -7,7 +7,7 @@ from app.api.auth import current_workspace
 from app.api.blueprint import bp
 from app.api.body import json_body, query_args
 from app.schemas.invite import InviteInSchema, InviteOutSchema, InvitesQuery
-from app.services import invites
+from app.services.invites import creation as invites
 
 out = InviteOutSchema()
 

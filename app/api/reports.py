@@ -10,7 +10,7 @@ from app.extensions import db
 from app.schemas.invite import ticket_view
 from app.schemas.query import MetricsQuery, ResponseOutSchema, ResponsesQuery
 from app.services.insights.metrics import metrics
-from app.services.responses import encode_cursor, filtered_responses, page
+from app.services.answers.listing import encode_cursor, filtered_responses, page
 
 response_out = ResponseOutSchema()
 

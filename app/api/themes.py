@@ -14,8 +14,8 @@ from app.schemas.theme import (
     ThemeReportSchema,
     ThemesQuery,
 )
-from app.services import theme_catalogue
-from app.services.themes import theme_report
+from app.services.answers import theme_catalogue
+from app.services.insights.themes import theme_report
 
 theme_out = ThemeOutSchema()
 report_out = ThemeReportSchema()

@@ -13,7 +13,7 @@ from app.schemas.workspace import (
     WorkspaceInSchema,
     WorkspaceOutSchema,
 )
-from app.services.embeds import embed_secret, rotate_embed_secret
+from app.services.invites.embeds import embed_secret, rotate_embed_secret
 from app.services.insights.settings import load_settings
 from app.services.suppressions import list_suppressions, remove_suppression, suppress
 from app.services.workspaces import update_workspace

@@ -98,7 +98,7 @@ class InviteOutSchema(Schema):
     history = fields.List(fields.Nested(InviteEventSchema), attribute="events")
 
     def _url(self, invite) -> str:
-        from app.services.links import survey_url
+        from app.platform.links import survey_url
 
         return survey_url(invite.token)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.schemas.common import StrictSchema, Text
-from app.services.kinds import KINDS
+from app.scoring.kinds import KINDS
 
 
 class FollowUpSchema(StrictSchema):

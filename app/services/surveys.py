@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.errors import APIError
 from app.extensions import db
 from app.models import Survey
-from app.services.kinds import KINDS
+from app.scoring.kinds import KINDS
 
 
 def create_survey(workspace_id: int, data: dict) -> Survey:
@@ -29,12 +29,29 @@ def create_survey(workspace_id: int, data: dict) -> Survey:
 
 def get_survey(workspace_id: int, survey_id: int) -> Survey:
     """A live survey of this workspace, or 404 (another tenant's id looks exactly like a missing one)."""
-    survey = db.session.scalar(
-        select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id, Survey.archived.is_(False))
-    )
+    survey = _find_live(workspace_id, survey_id)
     if survey is None:
         raise APIError(404, "not_found", f"No survey {survey_id} in this workspace.")
     return survey
+
+
+def live_survey(workspace_id: int, survey_id: int) -> Survey:
+    """The live survey a request body names in `survey_id`, or a 422 on that field."""
+    survey = _find_live(workspace_id, survey_id)
+    if survey is None:
+        raise unknown_survey()
+    return survey
+
+
+def unknown_survey() -> APIError:
+    """The refusal for a `survey_id` that names no survey of the workspace (in a body or a query)."""
+    return APIError(422, "validation_error", "Unknown survey.", {"survey_id": ["No such survey in this workspace."]})
+
+
+def _find_live(workspace_id: int, survey_id: int) -> Survey | None:
+    return db.session.scalar(
+        select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id, Survey.archived.is_(False))
+    )
 
 
 def list_surveys(workspace_id: int) -> list[Survey]:

@@ -58,9 +58,9 @@ def main() -> int:
             from app.extensions import db
             from app.models import Invite
             from app.models.types import utcnow
-            from app.queue import SWEEP_DUE_INVITES
-            from app.services.emails import build_invite_email
-            from app.services.tickets import new_token
+            from app.platform.queue import SWEEP_DUE_INVITES
+            from app.services.sending.invite_email import build_invite_email
+            from app.services.invites.tickets import new_token
             from tests.factories import Factory
 
             app = create_app()

@@ -14,7 +14,7 @@ from sqlalchemy.pool import Pool
 from app.extensions import db
 from app.integrations.generic import sign
 from app.models import Integration, Invite, InviteEvent, Response, ResponseTheme, Survey, WebhookDelivery, Workspace
-from app.services.answers import load_invite_state, record_answer
+from app.services.answers.record import load_invite_state, record_answer
 
 MODELS = (Workspace, Survey, Integration, Invite, InviteEvent, Response, ResponseTheme, WebhookDelivery)
 

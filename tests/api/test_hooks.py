@@ -223,7 +223,7 @@ def test_a_deleted_integration_is_404_despite_the_cache(client, integration):
 
 
 def test_an_integration_changing_twice_under_one_webhook_is_a_409_with_nothing_stored(client, integration, monkeypatch):
-    import app.services.hooks as hooks
+    import app.services.intake.receive as hooks
 
     # Both the cached and the fresh read were outdated by the time of the guarded INSERT.
     monkeypatch.setattr(hooks, "_store", lambda *args: hooks._STALE)

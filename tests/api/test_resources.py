@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Survey, Workspace
-from app.services.kinds import KINDS
+from app.scoring.kinds import KINDS
 from tests.api.support import assert_error, row_counts
 
 

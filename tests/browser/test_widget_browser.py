@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Invite
 from app.models.types import utcnow
-from app.services.embeds import sign_payload
+from app.services.invites.embeds import sign_payload
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def make_invite(seed, kind: str = "nps", locale: str | None = None, **survey_fie
         ws = f.workspace("Acme Support")
         survey = f.survey(ws, kind, **survey_fields)
         customer = {"email": "ada@example.com", "name": "Ada", **({"locale": locale} if locale else {})}
-        from app.services.invites import create_invite
+        from app.services.invites.creation import create_invite
 
         invite = create_invite(ws.id, {"survey_id": survey.id, "customer": customer, "ticket": {"id": "T-1"}})
         return {"token": invite.token, "key": ws.key, "survey_id": survey.id, "invite_id": invite.id}

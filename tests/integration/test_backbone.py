@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.integrations.generic import sign
 from app.models import Invite, Response
-from app.queue import SEND_INVITE_EMAIL
+from app.platform.queue import SEND_INVITE_EMAIL
 from tests.factories import Factory
 
 pytestmark = pytest.mark.integration

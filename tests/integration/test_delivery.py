@@ -18,9 +18,9 @@ from app import create_app
 from app.extensions import db
 from app.models import Invite, WebhookDelivery
 from app.models.types import utcnow
-from app.queue import SWEEP_DUE_INVITES
-from app.services.delivery import due_invite_ids, flush_outcomes, send_invite, send_invites
-from app.services.mailer import close_connection
+from app.platform.queue import SWEEP_DUE_INVITES
+from app.services.sending.send import due_invite_ids, flush_outcomes, send_invite, send_invites
+from app.platform.mail import close_connection
 from tests.conftest import service_unavailable
 from tests.factories import Factory
 from tests.helpdesks import fixture, helpscout_headers
@@ -219,7 +219,7 @@ def test_a_4xx_then_success_sends_once_and_a_batch_uses_one_connection(pg_app, p
 _SEND_BATCH = """
 import sys
 from app import create_app
-from app.services.delivery import send_invites
+from app.services.sending.send import send_invites
 app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sys.argv[1], "SMTP_URL": sys.argv[2],
                   "PUBLIC_URL": "http://afterword.test", "RATELIMIT_ENABLED": False})
 with app.app_context():

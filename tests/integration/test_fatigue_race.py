@@ -7,10 +7,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-import app.services.fatigue as fatigue
+import app.services.invites.fatigue as fatigue
 from app.extensions import db
 from app.models import Invite
-from app.services.invites import offer_api_invite
+from app.services.invites.creation import offer_api_invite
 from tests.factories import Factory
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import Invite, MetricRollup, Response, Workspace
 from app.services.insights.metrics import metrics
-from app.services.insights.periods import local_date, midnight
+from app.scoring.periods import local_date, midnight
 from tests.factories import Factory
 from tests.insights_reference import (
     AGENTS,

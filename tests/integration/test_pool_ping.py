@@ -6,7 +6,7 @@ import time
 import pytest
 
 from app.extensions import db
-from app.pool_ping import PING_AFTER_IDLE_SECONDS
+from app.platform.pool_ping import PING_AFTER_IDLE_SECONDS
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ from app.analysis import ANALYSIS_VERSION
 from app.extensions import db
 from app.models import Response, ResponseTheme, Theme
 from app.models.types import utcnow
-from app.queue import ANALYZE_BATCH
-from app.services.analysis import analyze_responses
+from app.platform.queue import ANALYZE_BATCH
+from app.services.answers.analysis import analyze_responses
 from tests.factories import Factory
 from tests.integration.test_backbone import wait_until
 

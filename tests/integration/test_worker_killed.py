@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import Invite
-from app.queue import SEND_INVITE_EMAIL, SWEEP_DUE_INVITES
+from app.platform.queue import SEND_INVITE_EMAIL, SWEEP_DUE_INVITES
 from tests.factories import Factory
 from tests.integration.services import Worker, free_port
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models.types import utcnow
-from app.queue import SEND_INVITE_EMAIL, enqueue
-from app.services.analysis import analyze_responses
-from app.services.answers import load_invite_state, record_answer
-from app.services.delivery import send_invite
+from app.platform.queue import SEND_INVITE_EMAIL, enqueue
+from app.services.answers.analysis import analyze_responses
+from app.services.answers.record import load_invite_state, record_answer
+from app.services.sending.send import send_invite
 from tests.api.support import outbox
 
 

@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from app.services.scores import score_summary
-from app.services.stats import nps_interval, t_interval, t_quantile_975, two_proportion_z, wilson
+from app.scoring.scores import score_summary
+from app.scoring.stats import nps_interval, t_interval, t_quantile_975, two_proportion_z, wilson
 
 
 @pytest.mark.parametrize("df, table", [(1, 12.706), (2, 4.303), (5, 2.571), (10, 2.228), (30, 2.042),

@@ -93,7 +93,7 @@ def test_expired_is_410_and_locked_is_409(app, client, invite, make, workspace):
 
 def test_the_widget_gets_the_band_edges_from_the_server(client, make, workspace):
     """The browser compares against these; they must be the ones app/services/kinds.py decides."""
-    from app.services.kinds import band
+    from app.scoring.kinds import band
 
     for kind, scale in (("csat", [1, 5]), ("nps", [0, 10]), ("ces", [1, 7])):
         invite = make.invite(make.survey(workspace, kind, scale=scale))

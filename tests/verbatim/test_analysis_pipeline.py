@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from app.analysis import ANALYSIS_VERSION
 from app.extensions import db
 from app.models import Response, ResponseTheme, Theme
-from app.services.analysis import count_stale, stale_batches
+from app.services.answers.analysis import count_stale, stale_batches
 from workers.tasks.analysis import analyze_batch
 
 
@@ -109,7 +109,7 @@ def test_the_periodic_sweep_scores_answers_whose_task_was_lost(app, make, worksp
 
     from app.extensions import db
     from app.models import Response
-    from app.services.answers import load_invite_state, record_answer
+    from app.services.answers.record import load_invite_state, record_answer
     from workers.tasks.analysis import sweep_stale_analysis
 
     invite = make.invite(make.survey(workspace, "csat"))

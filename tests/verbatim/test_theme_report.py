@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.services.stats import nps_interval, wilson
+from app.scoring.stats import nps_interval, wilson
 
 URL = "/api/v1/themes"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from app.queue import ANALYZE_BATCH, ANALYZE_RESPONSE, REANALYZE_WORKSPACE, SWEEP_STALE_ANALYSIS, enqueue
-from app.services.analysis import analyze_responses, stale_batches
+from app.platform.queue import ANALYZE_BATCH, ANALYZE_RESPONSE, REANALYZE_WORKSPACE, SWEEP_STALE_ANALYSIS, enqueue
+from app.services.answers.analysis import analyze_responses, stale_batches
 
 
 @shared_task(name=ANALYZE_RESPONSE, acks_late=True)

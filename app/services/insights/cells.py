@@ -18,7 +18,7 @@ from sqlalchemy.sql import ColumnElement
 from app.extensions import db
 from app.models import Invite, MetricRollup, Response
 from app.models.rollup import FULL_GRAIN, GRAIN_BITS, SCORE_SLOTS, TAGGED_FULL_GRAIN
-from app.services.insights.periods import midnight, offset_segments, whole_days
+from app.scoring.periods import midnight, offset_segments, whole_days
 
 FILTER_DIMENSIONS = ("agent", "team", "channel", "priority", "segment", "tag")
 

@@ -19,7 +19,7 @@ from app.services.insights import figures
 from app.services.insights.cells import Cell, invite_filters
 from app.services.insights.metrics import build_scope, resolve_range, survey_scales
 from app.services.insights.settings import load_settings, sla_targets
-from app.services.stats import wilson
+from app.scoring.stats import wilson
 
 MINUTE, HOUR = 60, 3600
 FRT_BUCKETS = [(2 * MINUTE, "< 2 min"), (10 * MINUTE, "2–10 min"), (HOUR, "10 min – 1 h"), (4 * HOUR, "1–4 h"),

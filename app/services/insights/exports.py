@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterable, Iterator
 
 from app.extensions import db
-from app.services.responses import filtered_responses
+from app.services.answers.listing import filtered_responses
 
 # A cell a spreadsheet would read as a formula (OWASP "CSV injection") gets a leading quote.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")

@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass, field
 
 from app.services.insights.cells import Cell
-from app.services.stats import Z95, nps_interval, nps_standard_error, t_interval, two_proportion_z, wilson
+from app.scoring.stats import Z95, nps_interval, nps_standard_error, t_interval, two_proportion_z, wilson
 
 LOW_SAMPLE = 30
 KIND_ORDER = ("csat", "nps", "ces")

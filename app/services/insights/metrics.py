@@ -16,9 +16,10 @@ from app.services.insights import figures
 from app.services.insights.annotations import annotation_view, list_annotations
 from app.services.insights.cells import FILTER_DIMENSIONS, Cell, Scope, fetch
 from app.services.insights.figures import SurveyScale
-from app.services.insights.periods import count_periods, local_date, periods
+from app.scoring.periods import count_periods, local_date, periods
 from app.services.insights.settings import good_at, load_settings
-from app.services.scores import BANDS, score_summary
+from app.services.surveys import unknown_survey
+from app.scoring.scores import BANDS, score_summary
 
 DEFAULT_DAYS = 30
 MAX_PERIODS = 1100
@@ -96,7 +97,7 @@ def survey_scales(workspace_id: int, settings: dict, survey_id: int | None) -> d
         for sid, kind, low, high in db.session.execute(query)
     }
     if survey_id is not None and not scales:
-        raise APIError(422, "validation_error", "Unknown survey.", {"survey_id": ["No such survey in this workspace."]})
+        raise unknown_survey()
     return scales
 
 

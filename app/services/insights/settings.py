@@ -5,7 +5,7 @@ import copy
 
 from app.extensions import db
 from app.models import WorkspaceSettings
-from app.services.kinds import good_threshold
+from app.scoring.kinds import good_threshold
 
 DEFAULTS: dict = {
     # How many top points of the scale count as good; None keeps KPIS.md's rule.

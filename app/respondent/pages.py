@@ -1,0 +1,112 @@
+"""GET/POST /s/{token}: the survey page. A GET never records anything; only the POST does."""
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
+
+from app.extensions import db, limiter
+from app.platform.i18n import LANGUAGES, gettext, use_locale
+from app.models import Workspace
+from app.services.answers import wording
+from app.services.answers.record import MAX_COMMENT, AnswerRefused, InviteState, load_invite_state, record_answer
+from app.services.branding import branding
+from app.scoring.kinds import band, band_limits
+from app.respondent.blueprint import bp
+
+# Each language named in itself, so a customer can find theirs whatever the page is in.
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch", "pt": "Português"}
+
+
+def _public_limit() -> str:
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+def _state_or_404(token: str) -> InviteState:
+    state = load_invite_state(token) if len(token) <= 64 else None
+    if state is None:
+        abort(404, description=gettext("This survey link is not valid. Check that the whole link was copied."))
+    use_locale(state.invite.locale)
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:  # the customer's own pick on the page beats the invite's locale
+        use_locale(chosen)
+    return state
+
+
+def _page(template: str, state: InviteState, status: int = 200, /, **context):
+    workspace = db.session.get(Workspace, state.invite.workspace_id)
+    return render_template(template, workspace=workspace, brand=branding(workspace), **context), status
+
+
+def _language_links(token: str, score: int | None) -> list[dict]:
+    current = str(get_locale())
+    return [
+        {"code": code, "name": name, "current": code == current,
+         "url": url_for("respondent.show", token=token, lang=code, **({"score": score} if score is not None else {}))}
+        for code, name in LANGUAGE_NAMES.items()
+    ]
+
+
+def _refusal_text(state: InviteState, refusal: AnswerRefused) -> str:
+    if refusal.code == "invalid_comment":
+        return gettext("Keep the comment under %(count)s characters.", count=MAX_COMMENT)
+    return gettext("Choose a score from %(low)s to %(high)s.", low=state.survey.scale_min, high=state.survey.scale_max)
+
+
+def _form(state: InviteState, score: int | None, comment: str | None, error: str | None = None, status: int = 200):
+    survey = state.survey
+    follow_ups = wording.follow_ups(survey)
+    low, high = wording.end_labels(survey)
+    return _page(
+        "respondent/survey/form.html",
+        state,
+        status,
+        state=state,
+        survey=survey,
+        question=wording.question(survey),
+        points=list(range(survey.scale_min, survey.scale_max + 1)),
+        selected=score,
+        comment=comment or "",
+        follow_up=follow_ups[band(survey.kind, survey.scale_min, survey.scale_max, score) if score is not None else "default"],
+        follow_ups=follow_ups,
+        bands=band_limits(survey.kind, survey.scale_min, survey.scale_max),
+        low_label=low,
+        high_label=high,
+        error=error,
+        languages=_language_links(state.invite.token, score),
+        lang=request.args.get("lang") if request.args.get("lang") in LANGUAGES else None,
+    )
+
+
+@bp.get("/s/<token>")
+@limiter.limit(_public_limit)
+def show(token: str):
+    """The survey page; `?score=N` pre-selects N and commits nothing."""
+    state = _state_or_404(token)
+    if state.expired:
+        return _page("respondent/survey/closed.html", state, 410)
+    if not state.editable:
+        return _page("respondent/survey/thanks.html", state, response=state.response, locked=True)
+    score = request.args.get("score", type=int)
+    if score is not None and not state.survey.scale_min <= score <= state.survey.scale_max:
+        score = None
+    if score is None and state.response is not None:
+        score = state.response.score
+    return _form(state, score, state.response.comment if state.response else None)
+
+
+@bp.post("/s/<token>")
+@limiter.limit(_public_limit)
+def confirm(token: str):
+    """Record the confirmed answer, then thank the customer."""
+    state = _state_or_404(token)
+    score, comment = request.form.get("score"), request.form.get("comment")
+    try:
+        response = record_answer(state, score, comment)
+    except AnswerRefused as refusal:
+        if refusal.code == "expired":
+            return _page("respondent/survey/closed.html", state, 410)
+        if refusal.code == "locked":
+            return _page("respondent/survey/thanks.html", state, 409, response=state.response, locked=True)
+        chosen = request.form.get("score", type=int)
+        return _form(state, chosen, comment, _refusal_text(state, refusal), 422)
+    return _page("respondent/survey/thanks.html", state, response=response, locked=False)

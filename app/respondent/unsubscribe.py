@@ -1,0 +1,49 @@
+"""GET/POST /u/{token}: unsubscribe from survey emails (RFC 8058 one-click, and a page for people).
+
+A GET only asks (link scanners follow GETs); a POST suppresses the address. Mail providers send
+the one-click POST with the body `List-Unsubscribe=One-Click` and no cookies, so the view is
+exempt from CSRF: the 192-bit token in the URL is the credential.
+"""
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from app.extensions import csrf, db, limiter
+from app.platform.i18n import use_locale
+from app.models import Invite, Workspace
+from app.services.suppressions import is_unsubscribed, unsubscribe
+from app.respondent.blueprint import bp
+from app.respondent.pages import _public_limit
+
+
+def _invite_or_404(token: str) -> Invite:
+    from sqlalchemy import select
+
+    invite = db.session.scalar(select(Invite).where(Invite.token == token)) if len(token) <= 64 else None
+    if invite is None:
+        abort(404, description="This unsubscribe link is not valid. Check that the whole link was copied.")
+    use_locale(invite.locale)
+    return invite
+
+
+@bp.get("/u/<token>")
+@limiter.limit(_public_limit)
+def unsubscribe_page(token: str):
+    """Ask whether to stop survey emails to this address."""
+    invite = _invite_or_404(token)
+    workspace = db.session.get(Workspace, invite.workspace_id)
+    done = is_unsubscribed(invite)
+    return render_template("respondent/unsubscribe/page.html", workspace=workspace, invite=invite, done=done)
+
+
+@bp.post("/u/<token>")
+@csrf.exempt
+@limiter.limit(_public_limit)
+def unsubscribe_post(token: str):
+    """Suppress the address: one-click from the mail client, or the page's button."""
+    invite = _invite_or_404(token)
+    unsubscribe(token)
+    if request.form.get("List-Unsubscribe") == "One-Click":
+        return {"status": "unsubscribed"}, 200
+    workspace = db.session.get(Workspace, invite.workspace_id)
+    return render_template("respondent/unsubscribe/page.html", workspace=workspace, invite=invite, done=True)

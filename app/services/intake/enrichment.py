@@ -1,0 +1,109 @@
+"""Turning stored webhook deliveries into invites, in a worker.
+
+Every solve is stored at intake (`pending`) with the parsed invite, or, for senders that carry
+ids only (Zendesk event webhooks), the raw event. Here a worker fetches any missing facts from
+the helpdesk's API outside any transaction, then makes the invite in one transaction that
+re-checks the delivery under a row lock, so a reopen that arrived meanwhile (which supersedes
+it) or a second worker wins cleanly. Failures that may pass are retried from the database by the
+periodic sweep.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.integrations import get_provider
+from app.models import Integration, Survey, WebhookDelivery
+from app.models.types import utcnow
+from app.schemas.invite import hook_invite_schema
+from app.platform.crypto import decrypt_json
+from app.services.invites.creation import dispatch_if_due
+from app.services.invites.tickets import offer_invite
+
+log = logging.getLogger(__name__)
+
+FETCH_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+                      timedelta(hours=6))
+
+
+def complete_delivery(delivery_id: int) -> str:
+    """Fetch what a stored delivery lacks and make its invite; returns what happened."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.status != "pending":
+        return "not_pending"
+    integration = db.session.get(Integration, delivery.integration_id)
+    survey = db.session.get(Survey, (delivery.payload.get("invite") or {}).get("survey_id") or integration.survey_id)
+    if survey is None or survey.archived:
+        _finish(delivery_id, "failed", "the survey was deleted")
+        return "failed"
+    provider = get_provider(integration.provider)
+    payload, base_url, credentials = delivery.payload, integration.api_base_url, decrypt_json(integration.api_credentials)
+    db.session.commit()  # no transaction stays open during the HTTP calls
+    if "invite" in payload:
+        try:
+            data = hook_invite_schema().load(payload["invite"])
+        except ValidationError as exc:  # parsed once already: only a changed schema gets here
+            return _retry_or_fail(delivery_id, f"invalid invite: {exc.messages}", retry=False)
+    else:
+        try:
+            data = provider.fetch_invite(base_url, credentials, payload, survey.id)
+        except provider.FetchError as exc:
+            return _retry_or_fail(delivery_id, str(exc), exc.retry)
+    locked = db.session.scalar(
+        select(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending").with_for_update()
+    )
+    if locked is None:
+        db.session.rollback()
+        return "not_pending"
+    invite, created = offer_invite(survey, data, integration.id)
+    db.session.flush()
+    locked.invite_id, locked.status, locked.error, locked.payload = invite.id, "done", None, None
+    try:
+        db.session.commit()
+    except IntegrityError:  # another delivery of the same solve made the invite first
+        db.session.rollback()
+        _finish(delivery_id, "done", "duplicate of an earlier delivery of this solve")
+        return "duplicate"
+    if created:
+        dispatch_if_due(invite)
+    return "done" if created else "duplicate"
+
+
+def due_delivery_ids(limit: int = 200) -> list[int]:
+    query = (
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def _retry_or_fail(delivery_id: int, error: str, retry: bool) -> str:
+    delivery = db.session.scalar(
+        select(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending").with_for_update()
+    )
+    if delivery is None:
+        db.session.rollback()
+        return "not_pending"
+    delivery.attempts += 1
+    delivery.error = error
+    if not retry or delivery.attempts > len(FETCH_RETRY_DELAYS):
+        delivery.status = "failed"
+        db.session.commit()
+        log.warning("delivery %s failed: %s", delivery_id, error)
+        return "failed"
+    delivery.next_attempt_at = utcnow() + FETCH_RETRY_DELAYS[delivery.attempts - 1]
+    db.session.commit()
+    return "retry"
+
+
+def _finish(delivery_id: int, status: str, error: str | None) -> None:
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    delivery.status, delivery.error, delivery.payload = status, error, None
+    db.session.commit()

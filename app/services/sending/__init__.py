@@ -1,0 +1,1 @@
+"""Sending invite emails and reminders exactly once."""
