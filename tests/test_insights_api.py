@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, Response
-from app.models.rollup import INVITE_TRIGGERS_SQL, ROLLUP_SQL, invites_updated_sql
+from app.models.rollup_sql import INVITE_TRIGGERS_SQL, invites_updated_sql, rollup_sql
 
 UTC = timezone.utc
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -295,7 +295,7 @@ def test_the_migrations_carry_the_models_trigger_sql():
     assert second.ROW_TRIGGER_0003_SQL in first.ROLLUP_SQL
     applied = first.ROLLUP_SQL.replace(second.ROW_TRIGGER_0003_SQL, INVITE_TRIGGERS_SQL).replace(
         "CREATE OR REPLACE FUNCTION afterword_rollup_rebuild", second.INVITES_UPDATED_SQL + "\nCREATE OR REPLACE FUNCTION afterword_rollup_rebuild", 1)
-    assert applied == ROLLUP_SQL
+    assert applied == rollup_sql()
 
 
 def test_the_openapi_document_lists_the_insight_endpoints(client):

@@ -18,6 +18,7 @@ from sqlalchemy.sql import ColumnElement
 from app.extensions import db
 from app.models import Invite, MetricRollup, Response
 from app.models.rollup import FULL_GRAIN, GRAIN_BITS, SCORE_SLOTS, TAGGED_FULL_GRAIN
+from app.models.rollup_sql import agent_key
 from app.scoring.periods import midnight, offset_segments, whole_days
 
 FILTER_DIMENSIONS = ("agent", "team", "channel", "priority", "segment", "tag")
@@ -103,13 +104,6 @@ def _merge(into: Cells, cells: Cells) -> None:
 
 
 # --- raw rows ---------------------------------------------------------------------------------
-
-def agent_key(invite=Invite) -> ColumnElement:
-    """How an agent is identified in groups and filters: the id, else the email, else the name."""
-    return func.coalesce(
-        func.nullif(invite.agent_id, ""), func.nullif(invite.agent_email, ""), func.nullif(invite.agent_name, ""), ""
-    )
-
 
 def dimension(name: str) -> ColumnElement:
     if name == "agent":
