@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# The .mo files are committed, and rebuilt here so a merge of the .po files never leaves them stale.
+# The .mo files are build output (not committed): compiled here from the .po catalogues.
 translations: $(STAMP)
 	$(BIN)/python -c "from app.platform.i18n import compile_catalogs; compile_catalogs()"
 
@@ -26,6 +26,12 @@ run: install translations
 
 test: install translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Style and architecture: ruff (lint and format) and import-linter (imports run one way).
+lint: install
+	$(BIN)/ruff check app workers tests benchmarks migrations/env.py
+	$(BIN)/ruff format --check app workers tests benchmarks migrations/env.py
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance/outbox instance/*.db instance/broker

@@ -1,4 +1,5 @@
 """Afterword: post-interaction feedback surveys."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -53,8 +54,8 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
-    from app.errors import register_error_handlers
     from app.cli import register_cli
+    from app.errors import register_error_handlers
     from app.platform.converters import IdConverter
     from app.platform.health import bp as health_bp
     from app.respondent import bp as respondent_bp

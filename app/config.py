@@ -1,4 +1,5 @@
 """One environment-driven configuration; tests pass their own overrides to create_app."""
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,7 @@ def _database_url() -> str:
     # Accept the common postgres:// spellings and use psycopg 3, the driver we install.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -71,5 +72,7 @@ def load_config() -> dict:
         # embed.js is fetched on every host page view (then cached): a looser limit per address.
         "EMBED_RATE_LIMIT": os.environ.get("EMBED_RATE_LIMIT", "600 per minute"),
         # Extra Celery settings; a named queue lets several deployments share one Redis.
-        "CELERY": {"task_default_queue": os.environ["CELERY_DEFAULT_QUEUE"]} if os.environ.get("CELERY_DEFAULT_QUEUE") else {},
+        "CELERY": {"task_default_queue": os.environ["CELERY_DEFAULT_QUEUE"]}
+        if os.environ.get("CELERY_DEFAULT_QUEUE")
+        else {},
     }

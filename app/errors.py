@@ -4,6 +4,7 @@ translated HTML pages for customers.
 Every JSON error is {"error": {"code", "message", "fields"}}; services raise APIError and never
 build responses themselves.
 """
+
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request

@@ -1,4 +1,5 @@
 """Extensions created unbound; create_app binds them."""
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate

@@ -1,4 +1,5 @@
 """POST /hooks/{integration_id}: the public door for helpdesk webhooks."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -27,8 +28,12 @@ def _rate_limit():
     if not app.config.get("RATELIMIT_ENABLED", True):
         return None
     door = app.extensions.get("hook_limit") or _hook_limit(app)
-    retry_after = door.hit(_parse(app.config["HOOK_RATE_LIMIT"]), app.config.get("RATELIMIT_KEY_PREFIX") or "afterword",
-                           bp.name, get_remote_address())
+    retry_after = door.hit(
+        _parse(app.config["HOOK_RATE_LIMIT"]),
+        app.config.get("RATELIMIT_KEY_PREFIX") or "afterword",
+        bp.name,
+        get_remote_address(),
+    )
     if retry_after is None:
         return None
     response, status = error_response(429, "rate_limited", "Too many webhooks from this address; retry later.")

@@ -16,6 +16,7 @@ Figures are comments per CPU-second of this process (the worker's core), as the 
 the range over `--repeat` runs; the ratio is of medians. Wall-clock rates are printed too: on
 PostgreSQL the server's work runs in its own process and shows there, not in the CPU figure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,18 +38,18 @@ os.environ["AFTERWORD_INSTANCE"] = tempfile.mkdtemp(prefix="afterword-bench-")
 for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL"):
     os.environ.pop(name, None)
 
+from analysis_throughput import DEFAULT_DATA, load_texts  # noqa: E402
 from sqlalchemy import insert, select, update  # noqa: E402
 from textblob import TextBlob  # noqa: E402
 
-from analysis_throughput import DEFAULT_DATA, load_texts  # noqa: E402
 from app import create_app  # noqa: E402
 from app.analysis import analyze_comment, analyze_comments  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Invite, Response, Theme  # noqa: E402
 from app.models.types import utcnow  # noqa: E402
 from app.services.answers.analysis import analyze_responses, stale_batches  # noqa: E402
-from app.services.surveys import create_survey  # noqa: E402
 from app.services.answers.theme_catalogue import custom_catalogue  # noqa: E402
+from app.services.surveys import create_survey  # noqa: E402
 from app.services.workspaces import create_workspace  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -64,21 +65,50 @@ def store_answers(texts: list[str], custom: bool) -> int:
     workspace, _ = create_workspace("Benchmark")
     survey = create_survey(workspace.id, {"name": "CSAT", "kind": "csat"})
     now = utcnow()
-    db.session.execute(insert(Invite), [
-        {"workspace_id": workspace.id, "survey_id": survey.id, "token": secrets.token_urlsafe(24), "status": "sent",
-         "created_at": now, "due_at": now, "tags": []}
-        for _ in texts
-    ])
+    db.session.execute(
+        insert(Invite),
+        [
+            {
+                "workspace_id": workspace.id,
+                "survey_id": survey.id,
+                "token": secrets.token_urlsafe(24),
+                "status": "sent",
+                "created_at": now,
+                "due_at": now,
+                "tags": [],
+            }
+            for _ in texts
+        ],
+    )
     invite_ids = db.session.scalars(select(Invite.id).order_by(Invite.id)).all()
-    db.session.execute(insert(Response), [
-        {"workspace_id": workspace.id, "survey_id": survey.id, "invite_id": invite_id, "score": 1 + i % 5,
-         "comment": text, "answered_at": now, "updated_at": now, "themes": []}
-        for i, (invite_id, text) in enumerate(zip(invite_ids, texts))
-    ])
+    db.session.execute(
+        insert(Response),
+        [
+            {
+                "workspace_id": workspace.id,
+                "survey_id": survey.id,
+                "invite_id": invite_id,
+                "score": 1 + i % 5,
+                "comment": text,
+                "answered_at": now,
+                "updated_at": now,
+                "themes": [],
+            }
+            for i, (invite_id, text) in enumerate(zip(invite_ids, texts))
+        ],
+    )
     if custom:
-        db.session.add_all(Theme(workspace_id=workspace.id, key=key, label=key.title(), source="custom",
-                                 keywords=keywords, phrases=phrases)
-                           for key, (keywords, phrases) in CUSTOM_THEMES.items())
+        db.session.add_all(
+            Theme(
+                workspace_id=workspace.id,
+                key=key,
+                label=key.title(),
+                source="custom",
+                keywords=keywords,
+                phrases=phrases,
+            )
+            for key, (keywords, phrases) in CUSTOM_THEMES.items()
+        )
     db.session.commit()
     return workspace.id
 
@@ -144,8 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--no-custom", action="store_true", help="no custom themes in the workspace")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--pg-url", default=os.environ.get("AFTERWORD_BENCH_PG", PG_ADMIN_URL),
-                        help="an admin connection; the run creates and drops its own database")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("AFTERWORD_BENCH_PG", PG_ADMIN_URL),
+        help="an admin connection; the run creates and drops its own database",
+    )
     args = parser.parse_args(argv)
 
     texts = load_texts(args.data)
@@ -161,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             db.create_all()
             workspace_id = store_answers(texts, custom=not args.no_custom)
             catalogue = custom_catalogue(workspace_id) or None
-        TextBlob("warm up").sentiment
+        _ = TextBlob("warm up").sentiment
         analyze_comment("warm up")
         reanalyse_all(app, workspace_id, args.batch_size)  # warm the catalogue and the theme matchers too
 
@@ -172,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         n = len(texts)
         bare, _ = cpu_rates(lambda: [TextBlob(t).sentiment for t in texts], n, args.repeat)
         pure, _ = cpu_rates(lambda: analyze_comments(texts, catalogue), n, args.repeat)
-        stored, stored_wall = cpu_rates(lambda: reanalyse_all(app, workspace_id, args.batch_size), n, args.repeat,
-                                        before=mark_stale_in_context)
+        stored, stored_wall = cpu_rates(
+            lambda: reanalyse_all(app, workspace_id, args.batch_size), n, args.repeat, before=mark_stale_in_context
+        )
         with app.app_context():
             db.engine.dispose()
     finally:
@@ -187,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.repeat} runs, CPU time of this one process: median (min-max) comments/s, ratio of medians")
     print(f"TextBlob(text).sentiment loop           {spread(bare)}")
     print(f"analyze_comments (same themes)          {spread(pure)}   {statistics.median(pure) / base:5.2f}x")
-    print(f"analyze_responses (DB, as the worker)   {spread(stored)}   {statistics.median(stored) / base:5.2f}x"
-          f"   (range {min(stored) / base:.2f}-{max(stored) / base:.2f}x)")
+    print(
+        f"analyze_responses (DB, as the worker)   {spread(stored)}   {statistics.median(stored) / base:5.2f}x"
+        f"   (range {min(stored) / base:.2f}-{max(stored) / base:.2f}x)"
+    )
     print(f"  same, wall clock                      {spread(stored_wall)}")
     print("target: the worker path at >= 0.80x the TextBlob loop")
     return 0

@@ -1,4 +1,5 @@
 """Shared helpers for the benchmarks: a throwaway Postgres database, free ports, percentiles."""
+
 from __future__ import annotations
 
 import os

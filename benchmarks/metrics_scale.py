@@ -12,6 +12,7 @@ and, in the same run, a hand-written SQL query over the raw tables answering the
 question (90 days by week by agent), plus the same endpoint with the rollups switched off.
 Never run from the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,23 +24,26 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import click  # noqa: E402
-import psycopg  # noqa: E402
+import click
+import psycopg
 
 ADMIN_URL = os.environ.get("AFTERWORD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 ZONE = "Europe/Paris"
-END = datetime(2026, 11, 2, tzinfo=timezone.utc)  # a Monday midnight in Paris is 23:00 UTC the day before
+END = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday midnight in Paris is 23:00 UTC the day before
 TAGS = [f"tag{i:02d}" for i in range(20)]
 CHANNELS = (["email", "chat", "phone", "social"], [50, 30, 15, 5])
 PRIORITIES = (["low", "normal", "high", "urgent"], [10, 60, 25, 5])
 SEGMENTS = (["smb", "mid-market", "enterprise"], [60, 30, 10])
-SURVEYS = [("csat", 1, 5, 70, [4, 5, 8, 28, 55]), ("nps", 0, 10, 20, [3, 2, 2, 2, 3, 4, 5, 10, 14, 25, 30]),
-           ("ces", 1, 7, 10, [3, 4, 6, 10, 17, 30, 30])]
+SURVEYS = [
+    ("csat", 1, 5, 70, [4, 5, 8, 28, 55]),
+    ("nps", 0, 10, 20, [3, 2, 2, 2, 3, 4, 5, 10, 14, 25, 30]),
+    ("ces", 1, 7, 10, [3, 4, 6, 10, 17, 30, 30]),
+]
 REPEAT = 25
 
 
@@ -79,8 +83,9 @@ def build_app(sa_url: str):
 
     from app import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sa_url, "TESTING": True, "RATELIMIT_ENABLED": False,
-                      "SECRET_KEY": "bench"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": sa_url, "TESTING": True, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench"}
+    )
     with app.app_context():
         upgrade()
     return app
@@ -95,8 +100,10 @@ def load(app, url: str, args) -> dict:
     with app.app_context():
         ws, key = create_workspace("Bench Co", ZONE)
         other, _ = create_workspace("Neighbour Co", "America/New_York")  # tenant noise
-        surveys = {kind: create_survey(ws.id, {"name": kind, "kind": kind, "scale": [low, high]}).id
-                   for kind, low, high, _, _ in SURVEYS}
+        surveys = {
+            kind: create_survey(ws.id, {"name": kind, "kind": kind, "scale": [low, high]}).id
+            for kind, low, high, _, _ in SURVEYS
+        }
         other_survey = create_survey(other.id, {"name": "csat", "kind": "csat"}).id
         ws_id = ws.id
         db.session.remove()
@@ -117,7 +124,7 @@ def load(app, url: str, args) -> dict:
         day, rest = divmod(seconds, 86400)
         text = day_text.get(day)
         if text is None:
-            text = day_text[day] = datetime.fromtimestamp(day * 86400, timezone.utc).strftime("%Y-%m-%d")
+            text = day_text[day] = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d")
         hours, rest = divmod(rest, 3600)
         minutes, rest = divmod(rest, 60)
         return f"{text} {int(hours):02d}:{int(minutes):02d}:{rest:06.3f}+00"
@@ -149,7 +156,8 @@ def load(app, url: str, args) -> dict:
         # Secondary indexes are built once after the load rather than maintained row by row.
         indexes = conn.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('invites', 'responses')"
-            " AND indexname NOT LIKE 'pk_%%' AND indexname NOT LIKE 'uq_%%'").fetchall()
+            " AND indexname NOT LIKE 'pk_%%' AND indexname NOT LIKE 'uq_%%'"
+        ).fetchall()
         for index_name, _ in indexes:
             conn.execute(f'DROP INDEX "{index_name}"')
         conn.commit()
@@ -183,8 +191,10 @@ def load(app, url: str, args) -> dict:
                         answered += 1
                         score = low + score_tables[k][int(rnd() * len(score_tables[k]))]
                         polarity = f"{rnd() * 2 - 1:.3f}" if rnd() < 0.7 else null
-                        responses.write(f"{answered}\t{ws_id}\t{survey_id}\t{invite_id}\t{score}\t{stamp(answer_s)}\t"
-                                        f"{stamp(answer_s)}\t{polarity}\t[]\n")
+                        responses.write(
+                            f"{answered}\t{ws_id}\t{survey_id}\t{invite_id}\t{score}\t{stamp(answer_s)}\t"
+                            f"{stamp(answer_s)}\t{polarity}\t[]\n"
+                        )
                 with conn.cursor() as cur:
                     with cur.copy(
                         "COPY invites (id, workspace_id, survey_id, token, status, locale, customer_email,"
@@ -227,7 +237,9 @@ def check_and_write_cost(url: str, ids: dict) -> None:
         raw = conn.execute("SELECT count(*) FROM responses WHERE workspace_id = %s", (ids["workspace"],)).fetchone()[0]
         rolled = conn.execute(
             "SELECT sum(" + " + ".join(f"s{i}" for i in range(11)) + ") FROM metric_rollups"
-            " WHERE workspace_id = %s AND grain = 0", (ids["workspace"],)).fetchone()[0]
+            " WHERE workspace_id = %s AND grain = 0",
+            (ids["workspace"],),
+        ).fetchone()[0]
         print(f"check: raw answers {raw:,} = rollup answers {rolled:,}: {'OK' if raw == rolled else 'MISMATCH'}")
         timings = {}
         for enabled in (False, True):
@@ -240,14 +252,20 @@ def check_and_write_cost(url: str, ids: dict) -> None:
                     "INSERT INTO invites (workspace_id, survey_id, token, status, locale, agent_id, team, channel,"
                     " priority, customer_segment, tags, created_at, due_at, sent_at) VALUES (%s, %s, %s, 'sent', 'en',"
                     " 'agent001', 'team01', 'chat', 'high', 'smb', '[\"tag01\"]', now(), now(), now()) RETURNING id",
-                    (ids["workspace"], survey, f"w{enabled}{i}{uuid.uuid4().hex[:6]}")).fetchone()[0]
-                conn.execute("INSERT INTO responses (workspace_id, survey_id, invite_id, score, answered_at, updated_at,"
-                             " themes) VALUES (%s, %s, %s, 4, now(), now(), '[]')", (ids["workspace"], survey, invite_id))
+                    (ids["workspace"], survey, f"w{enabled}{i}{uuid.uuid4().hex[:6]}"),
+                ).fetchone()[0]
+                conn.execute(
+                    "INSERT INTO responses (workspace_id, survey_id, invite_id, score, answered_at, updated_at,"
+                    " themes) VALUES (%s, %s, %s, 4, now(), now(), '[]')",
+                    (ids["workspace"], survey, invite_id),
+                )
                 conn.execute("UPDATE invites SET answered_at = now() WHERE id = %s", (invite_id,))
                 conn.commit()
             timings[enabled] = (time.perf_counter() - started) / 300 * 1000
-        print(f"write cost per answer (invite + answer + answered_at, own transaction): "
-              f"{timings[False]:.2f} ms without triggers, {timings[True]:.2f} ms with")
+        print(
+            f"write cost per answer (invite + answer + answered_at, own transaction): "
+            f"{timings[False]:.2f} ms without triggers, {timings[True]:.2f} ms with"
+        )
 
 
 HAND_SQL = """
@@ -288,9 +306,9 @@ def report(app, url: str, ids: dict, args) -> None:
     from zoneinfo import ZoneInfo
 
     paris = ZoneInfo(ZONE)
-    until = datetime(2026, 11, 2, tzinfo=paris).astimezone(timezone.utc)  # Monday midnight, Paris
+    until = datetime(2026, 11, 2, tzinfo=paris).astimezone(UTC)  # Monday midnight, Paris
     since = until - timedelta(days=91)
-    since = datetime.combine(since.astimezone(paris).date(), datetime.min.time(), tzinfo=paris).astimezone(timezone.utc)
+    since = datetime.combine(since.astimezone(paris).date(), datetime.min.time(), tzinfo=paris).astimezone(UTC)
     csat = ids["surveys"]["csat"]
     base = f"survey_id={csat}&since={since.isoformat()}&until={until.isoformat()}".replace("+", "%2B")
     queries = [
@@ -298,39 +316,55 @@ def report(app, url: str, ids: dict, args) -> None:
         ("90 d by day, no grouping", f"{base}&interval=day"),
         ("90 d by week by team, channel=chat", f"{base}&interval=week&group_by=team&channel=chat"),
         ("90 d by week by tag", f"{base}&interval=week&group_by=tag"),
-        ("90 d by week by agent, 4 filters", f"{base}&interval=week&group_by=agent&channel=email&priority=high"
-                                              f"&segment=smb&team=team01"),
+        (
+            "90 d by week by agent, 4 filters",
+            f"{base}&interval=week&group_by=agent&channel=email&priority=high&segment=smb&team=team01",
+        ),
         ("90 d by week by segment, tag + channel", f"{base}&interval=week&group_by=segment&tag=tag03&channel=chat"),
         ("90 d by week by agent, tz=America/New_York", f"{base}&interval=week&group_by=agent&tz=America/New_York"),
-        ("365 d by month, all surveys, partial days", f"since={(until - timedelta(days=365, hours=5)).isoformat()}"
-                                                        f"&until={(until - timedelta(hours=3)).isoformat()}"
-                                                        f"&interval=month".replace("+", "%2B")),
+        (
+            "365 d by month, all surveys, partial days",
+            f"since={(until - timedelta(days=365, hours=5)).isoformat()}"
+            f"&until={(until - timedelta(hours=3)).isoformat()}"
+            f"&interval=month".replace("+", "%2B"),
+        ),
     ]
     client = app.test_client()
     headers = {"Authorization": f"Bearer {ids['key']}"}
     print(f"\n{'query':52} {'p50 ms':>8} {'p99 ms':>8}  source")
     results = {}
     for label, query in queries:
+
         def call(q=query):
             response = client.get(f"/api/v1/metrics?{q}", headers=headers)
             assert response.status_code == 200, response.json
             return response.json
+
         source = call()["source"]
         p50, p99 = timed(call, args.repeat)
         results[label] = p50
         print(f"{label:52} {p50:8.1f} {p99:8.1f}  {source}")
 
-    params = {"zone": ZONE, "ws": ids["workspace"], "survey": csat, "since": since, "until": until,
-              "prev": since - (until - since)}
+    params = {
+        "zone": ZONE,
+        "ws": ids["workspace"],
+        "survey": csat,
+        "since": since,
+        "until": until,
+        "prev": since - (until - since),
+    }
     with psycopg.connect(url) as conn:
+
         def hand():
             conn.execute(HAND_SQL, params).fetchall()
+
         hand_p50, hand_p99 = timed(hand, max(5, args.repeat // 3))
     print(f"{'hand-written SQL over raw tables (headline)':52} {hand_p50:8.1f} {hand_p99:8.1f}  raw SQL")
     app.config["METRICS_ROLLUPS"] = False
 
     def raw_endpoint():
         assert client.get(f"/api/v1/metrics?{queries[0][1]}", headers=headers).status_code == 200
+
     raw_p50, raw_p99 = timed(raw_endpoint, max(5, args.repeat // 3))
     app.config["METRICS_ROLLUPS"] = True
     print(f"{'headline with rollups off (endpoint, raw path)':52} {raw_p50:8.1f} {raw_p99:8.1f}  raw")

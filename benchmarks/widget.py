@@ -11,6 +11,7 @@ headless Chromium, each time in a fresh browser context (cold cache):
             the first radio arrive; recorded in the page, so polling adds nothing).
 The widget's cost is reported as its interactive time minus the baseline's load, in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,15 @@ from app.services.surveys import create_survey  # noqa: E402
 from app.services.workspaces import create_workspace  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title></head>
 <body><h1>Your chat has ended</h1><p>Thanks for chatting with us.</p>{snippet}</body></html>"""
 # Watch every shadow root as it is attached, and note when the widget's first radio lands in it.
@@ -61,16 +69,22 @@ def serve(wsgi) -> tuple[str, object]:
 
 
 def build_app(tmp: Path):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}", "OUTBOX_DIR": str(tmp / "outbox"),
-        "BROKER_DIR": str(tmp / "broker"), "RATELIMIT_ENABLED": False, "CELERY": {"task_always_eager": True},
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}",
+            "OUTBOX_DIR": str(tmp / "outbox"),
+            "BROKER_DIR": str(tmp / "broker"),
+            "RATELIMIT_ENABLED": False,
+            "CELERY": {"task_always_eager": True},
+        }
+    )
     with app.app_context():
         db.create_all()
         workspace, _ = create_workspace("Bench Co")
         survey = create_survey(workspace.id, {"name": "NPS", "kind": "nps"})
-        invite = create_invite(workspace.id, {"survey_id": survey.id, "customer": {"email": "b@example.com"},
-                                              "ticket": {"id": "B-1"}})
+        invite = create_invite(
+            workspace.id, {"survey_id": survey.id, "customer": {"email": "b@example.com"}, "ticket": {"id": "B-1"}}
+        )
         token = invite.token
     return app, token
 
@@ -107,8 +121,10 @@ def main() -> int:
     raw = client.get("/embed.js").data
     wire = client.get("/embed.js", headers={"Accept-Encoding": "gzip"}).data
     source = (Path(app.root_path) / "respondent" / "assets" / "embed.js").stat().st_size
-    print(f"embed.js: source {source} B, served {len(raw)} B, gzipped on the wire {len(wire)} B "
-          f"({len(wire) / 1024:.2f} KiB; budget 6 KiB); gzip -9 of the source {len(gzip.compress(Path(app.root_path, 'survey', 'widget', 'embed.js').read_bytes(), 9))} B")
+    print(
+        f"embed.js: source {source} B, served {len(raw)} B, gzipped on the wire {len(wire)} B "
+        f"({len(wire) / 1024:.2f} KiB; budget 6 KiB); gzip -9 of the source {len(gzip.compress(Path(app.root_path, 'survey', 'widget', 'embed.js').read_bytes(), 9))} B"
+    )
 
     from playwright.sync_api import sync_playwright
 

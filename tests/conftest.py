@@ -1,4 +1,5 @@
 """Fixtures: an app per test on its own SQLite file, tasks run in place, factories for rows."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Row factories for tests: real services create the rows, so tests exercise the same paths."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

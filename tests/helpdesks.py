@@ -1,5 +1,6 @@
 """What each helpdesk sends: fixtures, signatures computed the way each sender computes them,
 and a fake Zendesk API on loopback. Written from the vendors' docs, independent of app code."""
+
 from __future__ import annotations
 
 import base64
@@ -9,7 +10,7 @@ import json
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -21,10 +22,14 @@ def fixture(provider: str, name: str) -> bytes:
 
 
 def zendesk_headers(secret: str, body: bytes, invocation_id: str | None = None, stamp: str | None = None) -> dict:
-    stamp = stamp or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = stamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     signature = base64.b64encode(hmac.new(secret.encode(), stamp.encode() + body, hashlib.sha256).digest()).decode()
-    headers = {"X-Zendesk-Webhook-Signature": signature, "X-Zendesk-Webhook-Signature-Timestamp": stamp,
-               "Content-Type": "application/json", "User-Agent": "Zendesk Webhook"}
+    headers = {
+        "X-Zendesk-Webhook-Signature": signature,
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+        "Content-Type": "application/json",
+        "User-Agent": "Zendesk Webhook",
+    }
     if invocation_id:
         headers["X-Zendesk-Webhook-Invocation-Id"] = invocation_id
         headers["X-Zendesk-Webhook-Id"] = "01HQ5Y6W8Z"
@@ -37,13 +42,18 @@ def helpscout_headers(secret: str, body: bytes, event: str = "convo.status") -> 
 
 
 def intercom_headers(secret: str, body: bytes) -> dict:
-    return {"X-Hub-Signature": "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest(),
-            "Content-Type": "application/json", "User-Agent": "intercom-parrot-service-client/1.0"}
+    return {
+        "X-Hub-Signature": "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest(),
+        "Content-Type": "application/json",
+        "User-Agent": "intercom-parrot-service-client/1.0",
+    }
 
 
 def front_headers(secret: str, body: bytes, challenge: str | None = None) -> dict:
     stamp = str(int(time.time() * 1000))
-    signature = base64.b64encode(hmac.new(secret.encode(), stamp.encode() + b":" + body, hashlib.sha256).digest()).decode()
+    signature = base64.b64encode(
+        hmac.new(secret.encode(), stamp.encode() + b":" + body, hashlib.sha256).digest()
+    ).decode()
     headers = {"X-Front-Signature": signature, "X-Front-Request-Timestamp": stamp, "Content-Type": "application/json"}
     if challenge:
         headers["X-Front-Challenge"] = challenge
@@ -62,6 +72,7 @@ def basic_auth(secret: str) -> dict:
 
 def render_template(template: str, values: dict[str, str]) -> bytes:
     """Fill `{{placeholder}}`s the way a helpdesk does: plain text into the JSON string."""
+
     def fill(match: re.Match) -> str:
         key = match.group(1).strip()
         value = values.get(key, "")
@@ -85,7 +96,7 @@ class FakeZendesk:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 fake.requests.append((self.path, self.headers.get("Authorization", "")))
                 if fake.fail_first > 0:
                     fake.fail_first -= 1

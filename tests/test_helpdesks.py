@@ -1,11 +1,12 @@
 """Each helpdesk's documented request, signed as it signs: one invite with the right fields, one
 email; an altered body is refused; a replay is a duplicate; a pasted body_template works."""
+
 from __future__ import annotations
 
 import email
 import email.header
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,9 @@ from tests.helpdesks import (
 
 
 def connect(client, auth, survey, provider: str, **extra) -> dict:
-    created = client.post("/api/v1/integrations", json={"provider": provider, "survey_id": survey.id, **extra}, headers=auth)
+    created = client.post(
+        "/api/v1/integrations", json={"provider": provider, "survey_id": survey.id, **extra}, headers=auth
+    )
     assert created.status_code == 201, created.json
     return created.json
 
@@ -46,7 +49,7 @@ def only_invite() -> Invite:
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def altered(body: bytes) -> bytes:
@@ -63,8 +66,14 @@ def survey(make, workspace):
 def test_zendesk_event_webhook_fetches_requester_and_metrics(app, client, auth, survey):
     fake = FakeZendesk()
     try:
-        hook = connect(client, auth, survey, "zendesk", secret="dGhpc19zZWNyZXRfaXNfZnJvbV96ZW5kZXNr",
-                       api={"base_url": fake.url, "email": "admin@acme.example", "api_token": "tok-123"})
+        hook = connect(
+            client,
+            auth,
+            survey,
+            "zendesk",
+            secret="dGhpc19zZWNyZXRfaXNfZnJvbV96ZW5kZXNr",
+            api={"base_url": fake.url, "email": "admin@acme.example", "api_token": "tok-123"},
+        )
         body = fixture("zendesk", "event_status_changed_solved.json")
         headers = zendesk_headers(hook["secret"], body)
 
@@ -78,7 +87,11 @@ def test_zendesk_event_webhook_fetches_requester_and_metrics(app, client, auth, 
 
     invite = only_invite()
     assert (invite.customer_email, invite.customer_name, invite.locale) == ("grace@example.com", "Grace Hopper", "de")
-    assert (invite.agent_id, invite.agent_name, invite.agent_email) == ("8447388090494", "Sam Agent", "sam@support.example.com")
+    assert (invite.agent_id, invite.agent_name, invite.agent_email) == (
+        "8447388090494",
+        "Sam Agent",
+        "sam@support.example.com",
+    )
     assert (invite.ticket_id, invite.team, invite.channel, invite.priority) == ("5158", "Billing", "email", "high")
     assert invite.tags == ["billing", "invoice"]
     assert invite.ticket_created_at == utc("2026-11-20T10:12:07Z")
@@ -101,14 +114,23 @@ def test_zendesk_event_webhook_fetches_requester_and_metrics(app, client, auth, 
 def test_zendesk_event_api_outage_is_retried_from_the_database(app, client, auth, survey):
     fake = FakeZendesk(fail_first=1)
     try:
-        hook = connect(client, auth, survey, "zendesk", secret="zendesk-signing-secret-0001",
-                       api={"base_url": fake.url, "email": "admin@acme.example", "api_token": "tok"})
+        hook = connect(
+            client,
+            auth,
+            survey,
+            "zendesk",
+            secret="zendesk-signing-secret-0001",
+            api={"base_url": fake.url, "email": "admin@acme.example", "api_token": "tok"},
+        )
         body = fixture("zendesk", "event_status_changed_solved.json")
-        assert client.post(f"/hooks/{hook['id']}", data=body, headers=zendesk_headers(hook["secret"], body)).status_code == 202
+        assert (
+            client.post(f"/hooks/{hook['id']}", data=body, headers=zendesk_headers(hook["secret"], body)).status_code
+            == 202
+        )
         delivery = db.session.scalar(select(WebhookDelivery))
         assert (delivery.status, delivery.attempts) == ("pending", 1) and "503" in delivery.error
         # The sweep picks it up once due.
-        delivery.next_attempt_at = datetime.now(timezone.utc)
+        delivery.next_attempt_at = datetime.now(UTC)
         db.session.commit()
         from workers.tasks.sending import sweep_due_invites
 
@@ -123,8 +145,14 @@ def test_zendesk_other_events_are_ignored_and_a_reopen_cancels(app, client, auth
     survey = make.survey(workspace, "csat", send_delay_minutes=60)
     fake = FakeZendesk()
     try:
-        hook = connect(client, auth, survey, "zendesk", secret="zendesk-signing-secret-0002",
-                       api={"base_url": fake.url, "email": "a@acme.example", "api_token": "t"})
+        hook = connect(
+            client,
+            auth,
+            survey,
+            "zendesk",
+            secret="zendesk-signing-secret-0002",
+            api={"base_url": fake.url, "email": "a@acme.example", "api_token": "t"},
+        )
         other = fixture("zendesk", "event_priority_changed.json")
         ignored = client.post(f"/hooks/{hook['id']}", data=other, headers=zendesk_headers(hook["secret"], other))
         assert ignored.status_code == 200 and ignored.json == {"status": "ignored"}
@@ -144,7 +172,9 @@ def test_zendesk_other_events_are_ignored_and_a_reopen_cancels(app, client, auth
 def test_zendesk_old_timestamp_is_refused(client, auth, survey):
     hook = connect(client, auth, survey, "zendesk", secret="zendesk-signing-secret-0003")
     body = fixture("zendesk", "trigger_rendered.json")
-    stale = client.post(f"/hooks/{hook['id']}", data=body, headers=zendesk_headers(hook["secret"], body, stamp="2020-01-01T00:00:00Z"))
+    stale = client.post(
+        f"/hooks/{hook['id']}", data=body, headers=zendesk_headers(hook["secret"], body, stamp="2020-01-01T00:00:00Z")
+    )
     assert stale.status_code == 401 and stale.json["error"]["code"] == "invalid_signature"
 
 
@@ -159,7 +189,12 @@ def test_zendesk_trigger_webhook(app, client, auth, survey):
     assert client.post(f"/hooks/{hook['id']}", data=altered(body), headers=headers).status_code == 401
     invite = only_invite()
     assert (invite.customer_email, invite.customer_name, invite.locale) == ("ada@example.com", "Ada Lovelace", "es")
-    assert (invite.agent_name, invite.team, invite.channel, invite.priority) == ("Sam Agent", "Billing", "mail", "normal")
+    assert (invite.agent_name, invite.team, invite.channel, invite.priority) == (
+        "Sam Agent",
+        "Billing",
+        "mail",
+        "normal",
+    )
     assert invite.tags == ["billing", "vip_customer", "refund"]
     assert invite.solved_at == utc("2026-11-21T09:05:00Z")
     [msg] = outbox(app)
@@ -168,14 +203,26 @@ def test_zendesk_trigger_webhook(app, client, auth, survey):
 
 def test_zendesk_trigger_body_template_renders_to_an_accepted_body(app, client, auth, survey):
     hook = connect(client, auth, survey, "zendesk", secret="zendesk-signing-secret-0004")
-    body = render_template(hook["body_template"], {
-        "ticket.id": "777", "ticket.status": "Solved", "ticket.via": "Web Form", "ticket.priority": "",
-        "ticket.tags": "", "ticket.group.name": "Support", "ticket.created_at_with_timestamp": "2026-11-20T10:00Z",
-        "ticket.updated_at_with_timestamp": "2026-11-21T10:00Z", "ticket.requester.id": "1",
-        "ticket.requester.email": "o'brien@example.com", "ticket.requester.name": 'Conan "C" O\'Brien',
-        "ticket.requester.language": "English", "ticket.assignee.id": "", "ticket.assignee.email": "",
-        "ticket.assignee.name": "",
-    })
+    body = render_template(
+        hook["body_template"],
+        {
+            "ticket.id": "777",
+            "ticket.status": "Solved",
+            "ticket.via": "Web Form",
+            "ticket.priority": "",
+            "ticket.tags": "",
+            "ticket.group.name": "Support",
+            "ticket.created_at_with_timestamp": "2026-11-20T10:00Z",
+            "ticket.updated_at_with_timestamp": "2026-11-21T10:00Z",
+            "ticket.requester.id": "1",
+            "ticket.requester.email": "o'brien@example.com",
+            "ticket.requester.name": 'Conan "C" O\'Brien',
+            "ticket.requester.language": "English",
+            "ticket.assignee.id": "",
+            "ticket.assignee.email": "",
+            "ticket.assignee.name": "",
+        },
+    )
     answer = client.post(f"/hooks/{hook['id']}", data=body, headers=zendesk_headers(hook["secret"], body))
     assert answer.status_code == 202, answer.json
     invite = only_invite()
@@ -189,24 +236,41 @@ def test_freshdesk(app, client, auth, survey):
     assert client.post(f"/hooks/{hook['id']}", data=body, headers=headers).status_code == 202
     assert client.post(f"/hooks/{hook['id']}", data=body, headers=headers).json["status"] == "duplicate"
     assert client.post(f"/hooks/{hook['id']}", data=body, headers=secret_header("wrong" * 8)).status_code == 401
-    assert client.post(f"/hooks/{hook['id']}", data=body, headers={"Content-Type": "application/json"}).status_code == 401
+    assert (
+        client.post(f"/hooks/{hook['id']}", data=body, headers={"Content-Type": "application/json"}).status_code == 401
+    )
     invite = only_invite()
     assert (invite.customer_email, invite.customer_name) == ("hugo@example.com", "Hugo Costa")
-    assert (invite.agent_name, invite.agent_email, invite.team) == ("Priya Agent", "priya@support.example.com", "Logistics")
+    assert (invite.agent_name, invite.agent_email, invite.team) == (
+        "Priya Agent",
+        "priya@support.example.com",
+        "Logistics",
+    )
     assert (invite.channel, invite.priority, invite.tags) == ("email", "medium", ["shipping", "late delivery"])
     assert len(outbox(app)) == 1
 
 
 def test_freshdesk_body_template_with_basic_auth_and_resolved_to_closed_ignored(app, client, auth, survey):
     hook = connect(client, auth, survey, "freshdesk")
-    values = {"ticket.id": "12", "ticket.status": "Resolved", "ticket.priority": "Urgent", "ticket.source": "Portal",
-              "ticket.tags": "", "ticket.group.name": "", "ticket.agent.name": "Priya", "ticket.agent.email": "",
-              "ticket.requester.name": "Zoë", "ticket.requester.email": "zoe@example.com",
-              "triggered_event": "{status:{from:2,to:4}}"}
+    values = {
+        "ticket.id": "12",
+        "ticket.status": "Resolved",
+        "ticket.priority": "Urgent",
+        "ticket.source": "Portal",
+        "ticket.tags": "",
+        "ticket.group.name": "",
+        "ticket.agent.name": "Priya",
+        "ticket.agent.email": "",
+        "ticket.requester.name": "Zoë",
+        "ticket.requester.email": "zoe@example.com",
+        "triggered_event": "{status:{from:2,to:4}}",
+    }
     body = render_template(hook["body_template"], values)
     assert client.post(f"/hooks/{hook['id']}", data=body, headers=basic_auth(hook["secret"])).status_code == 202
     closed = render_template(hook["body_template"], {**values, "triggered_event": "{status:{from:4,to:5}}"})
-    assert client.post(f"/hooks/{hook['id']}", data=closed, headers=basic_auth(hook["secret"])).json == {"status": "ignored"}
+    assert client.post(f"/hooks/{hook['id']}", data=closed, headers=basic_auth(hook["secret"])).json == {
+        "status": "ignored"
+    }
     assert (only_invite().priority, only_invite().channel) == ("urgent", "portal")
 
 
@@ -227,7 +291,9 @@ def test_freshdesk_reopen_then_second_solve_offers_a_new_survey(app, client, aut
 
 def test_helpscout(app, client, auth, survey):
     hook = connect(client, auth, survey, "helpscout")
-    ping = client.post(f"/hooks/{hook['id']}", data=b"{}", headers=helpscout_headers(hook["secret"], b"{}", "helpscout.test"))
+    ping = client.post(
+        f"/hooks/{hook['id']}", data=b"{}", headers=helpscout_headers(hook["secret"], b"{}", "helpscout.test")
+    )
     assert ping.status_code == 200
     body = fixture("helpscout", "convo_status_closed.json")
     headers = helpscout_headers(hook["secret"], body)
@@ -235,7 +301,11 @@ def test_helpscout(app, client, auth, survey):
     assert client.post(f"/hooks/{hook['id']}", data=body, headers=headers).json["status"] == "duplicate"
     assert client.post(f"/hooks/{hook['id']}", data=altered(body), headers=headers).status_code == 401
     invite = only_invite()
-    assert (invite.customer_email, invite.customer_name, invite.customer_id) == ("marie@example.com", "Marie Curie", "12")
+    assert (invite.customer_email, invite.customer_name, invite.customer_id) == (
+        "marie@example.com",
+        "Marie Curie",
+        "12",
+    )
     assert (invite.agent_id, invite.agent_name, invite.agent_email) == ("256", "Lena Agent", "lena@support.example.com")
     assert (invite.team, invite.channel, invite.tags) == ("85", "email", ["password", "login"])
     assert invite.solved_at == utc("2026-11-21T09:10:00Z") and invite.ticket_created_at == utc("2026-11-20T08:00:00Z")
@@ -244,8 +314,15 @@ def test_helpscout(app, client, auth, survey):
 
 def test_intercom(app, client, auth, survey):
     hook = connect(client, auth, survey, "intercom", secret="intercom-client-secret-abc")
-    ping_body = json.dumps({"type": "notification_event", "topic": "ping", "id": "notif_ping", "data": {"item": {}}}).encode()
-    assert client.post(f"/hooks/{hook['id']}", data=ping_body, headers=intercom_headers(hook["secret"], ping_body)).status_code == 200
+    ping_body = json.dumps(
+        {"type": "notification_event", "topic": "ping", "id": "notif_ping", "data": {"item": {}}}
+    ).encode()
+    assert (
+        client.post(
+            f"/hooks/{hook['id']}", data=ping_body, headers=intercom_headers(hook["secret"], ping_body)
+        ).status_code
+        == 200
+    )
     body = fixture("intercom", "conversation_admin_closed.json")
     headers = intercom_headers(hook["secret"], body)
     assert client.post(f"/hooks/{hook['id']}", data=body, headers=headers).status_code == 202
@@ -255,8 +332,8 @@ def test_intercom(app, client, auth, survey):
     assert (invite.customer_email, invite.customer_name) == ("alan@example.com", "Alan Turing")
     assert (invite.agent_id, invite.agent_name, invite.agent_email) == ("814860", "Jo Admin", "jo@support.example.com")
     assert (invite.team, invite.priority, invite.tags, invite.reopens) == ("5017691", "priority", ["export", "bug"], 0)
-    assert invite.first_response_at == datetime.fromtimestamp(1795164300, timezone.utc)
-    assert invite.solved_at == datetime.fromtimestamp(1795251000, timezone.utc) and invite.handle_seconds == 1260
+    assert invite.first_response_at == datetime.fromtimestamp(1795164300, UTC)
+    assert invite.solved_at == datetime.fromtimestamp(1795251000, UTC) and invite.handle_seconds == 1260
     assert len(outbox(app)) == 1
 
 
@@ -271,9 +348,17 @@ def test_front(app, client, auth, survey):
     assert client.post(f"/hooks/{hook['id']}", data=body, headers=headers).json["status"] == "duplicate"
     assert client.post(f"/hooks/{hook['id']}", data=altered(body), headers=headers).status_code == 401
     invite = only_invite()
-    assert (invite.customer_email, invite.customer_name, invite.ticket_id) == ("nina@example.com", "Nina Simone", "cnv_55c8c149")
-    assert (invite.agent_id, invite.agent_name, invite.agent_email) == ("tea_55c8c149", "Rosa Parks", "rosa@support.example.com")
-    assert invite.tags == ["shipping"] and invite.solved_at == datetime.fromtimestamp(1795252200.125, timezone.utc)
+    assert (invite.customer_email, invite.customer_name, invite.ticket_id) == (
+        "nina@example.com",
+        "Nina Simone",
+        "cnv_55c8c149",
+    )
+    assert (invite.agent_id, invite.agent_name, invite.agent_email) == (
+        "tea_55c8c149",
+        "Rosa Parks",
+        "rosa@support.example.com",
+    )
+    assert invite.tags == ["shipping"] and invite.solved_at == datetime.fromtimestamp(1795252200.125, UTC)
     assert len(outbox(app)) == 1
 
 
@@ -283,10 +368,17 @@ def test_gorgias(app, client, auth, survey):
     headers = secret_header(hook["secret"])
     assert client.post(f"/hooks/{hook['id']}", data=body, headers=headers).status_code == 202
     assert client.post(f"/hooks/{hook['id']}", data=body, headers=headers).json["status"] == "duplicate"
-    assert client.post(f"/hooks/{hook['id']}", data=body, headers=secret_header(hook["secret"] + "x")).status_code == 401
+    assert (
+        client.post(f"/hooks/{hook['id']}", data=body, headers=secret_header(hook["secret"] + "x")).status_code == 401
+    )
     invite = only_invite()
     assert (invite.customer_email, invite.customer_name, invite.locale) == ("emile@example.com", "Émile Zola", "fr")
-    assert (invite.agent_name, invite.team, invite.channel, invite.tags) == ("Claire Agent", "Returns", "email", ["retour", "taille"])
+    assert (invite.agent_name, invite.team, invite.channel, invite.tags) == (
+        "Claire Agent",
+        "Returns",
+        "email",
+        ["retour", "taille"],
+    )
     assert invite.solved_at == utc("2026-11-21T09:15:00Z")
     [msg] = outbox(app)
     assert subject(msg).startswith("Votre avis compte :")
@@ -296,9 +388,14 @@ def test_gorgias_body_template_and_open_updates(app, client, auth, survey):
     hook = connect(client, auth, survey, "gorgias")
     values = {"ticket.id": "5", "ticket.status": "open", "ticket.customer.email": "c@example.com"}
     opened = render_template(hook["body_template"], values)
-    assert client.post(f"/hooks/{hook['id']}", data=opened, headers=secret_header(hook["secret"])).json["status"] == "reopened"
-    closed = render_template(hook["body_template"], {**values, "ticket.status": "closed",
-                                                     "ticket.closed_datetime": "2026-11-21T09:15:00+00:00"})
+    assert (
+        client.post(f"/hooks/{hook['id']}", data=opened, headers=secret_header(hook["secret"])).json["status"]
+        == "reopened"
+    )
+    closed = render_template(
+        hook["body_template"],
+        {**values, "ticket.status": "closed", "ticket.closed_datetime": "2026-11-21T09:15:00+00:00"},
+    )
     assert client.post(f"/hooks/{hook['id']}", data=closed, headers=secret_header(hook["secret"])).status_code == 202
     assert db.session.scalar(select(func.count()).select_from(Invite)) == 1
 

@@ -5,6 +5,7 @@ hemispheres, half-hour and 45-minute offsets, midnight transitions), intervals, 
 groupings. tests/integration/test_insights_pg.py runs the same reference against PostgreSQL with
 the rollups on.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -17,8 +18,8 @@ from sqlalchemy import delete
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Workspace, WorkspaceSettings
-from app.services.insights.metrics import metrics
 from app.scoring.periods import local_date, midnight, offset_segments, periods, whole_days
+from app.services.insights.metrics import metrics
 from tests.insights_reference import (
     AGENTS,
     BASE,
@@ -66,13 +67,23 @@ def queries(draw):
         z = ZoneInfo(zone)
         since = midnight(local_date(since, z), z)
         until = max(midnight(local_date(until, z), z), since + timedelta(days=1))
-    query = {"since": since, "until": until, "interval": draw(st.sampled_from(["day", "week", "month"])),
-             "tz": zone if draw(st.booleans()) else None}
+    query = {
+        "since": since,
+        "until": until,
+        "interval": draw(st.sampled_from(["day", "week", "month"])),
+        "tz": zone if draw(st.booleans()) else None,
+    }
     group = draw(st.sampled_from([None, "agent", "team", "channel", "priority", "segment", "tag"]))
     if group:
         query["group_by"] = group
-    pools = {"agent": ["a1", "bob@example.com", "Cy", ""], "team": TEAMS[1:], "channel": CHANNELS[1:],
-             "priority": PRIORITIES[1:], "segment": SEGMENTS[1:], "tag": TAGS}
+    pools = {
+        "agent": ["a1", "bob@example.com", "Cy", ""],
+        "team": TEAMS[1:],
+        "channel": CHANNELS[1:],
+        "priority": PRIORITIES[1:],
+        "segment": SEGMENTS[1:],
+        "tag": TAGS,
+    }
     for name in draw(st.lists(st.sampled_from(sorted(pools)), max_size=2, unique=True)):
         query[name] = draw(st.sampled_from(pools[name]))
     return query, zone
@@ -91,8 +102,12 @@ def world(app, make):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=rows_strategy, query_zone=queries(), survey_pick=st.integers(-1, len(SURVEYS) - 1),
-       thresholds=st.sampled_from([{}, {"csat": {"good_points": 1}}, {"ces": {"easy_points": 2}}]))
+@given(
+    rows=rows_strategy,
+    query_zone=queries(),
+    survey_pick=st.integers(-1, len(SURVEYS) - 1),
+    thresholds=st.sampled_from([{}, {"csat": {"good_points": 1}}, {"ces": {"easy_points": 2}}]),
+)
 def test_every_figure_matches_the_reference(world, rows, query_zone, survey_pick, thresholds):
     ws, surveys = world
     _reset()

@@ -1,4 +1,5 @@
 """The invite email built from one template per (survey, language, kind): each copy is its own."""
+
 from __future__ import annotations
 
 import email
@@ -7,8 +8,8 @@ import email.policy
 
 import pytest
 
-from app.models import Workspace
 from app.extensions import db
+from app.models import Workspace
 from app.services.sending.invite_email import InviteEmailTemplate
 
 
@@ -101,15 +102,18 @@ def test_the_kept_templates_are_bounded(app, make, survey, monkeypatch):
     assert len(kept) == 2 and {key[-4] for key in kept} == {"es", "fr"}
 
 
-@pytest.mark.parametrize("name, ticket", [
-    ("Sam", "T-1"),
-    ("Zoë Ärger", "Ä-1"),
-    ('"<b>" & = .', "=3D"),
-    ("x" * 120, "y" * 90),  # lines past 78 characters: quoted-printable with soft breaks
-    ("trailing  ", "tab\t"),
-    ("two\nlines", "T-2"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "name, ticket",
+    [
+        ("Sam", "T-1"),
+        ("Zoë Ärger", "Ä-1"),
+        ('"<b>" & = .', "=3D"),
+        ("x" * 120, "y" * 90),  # lines past 78 characters: quoted-printable with soft breaks
+        ("trailing  ", "tab\t"),
+        ("two\nlines", "T-2"),
+        ("", ""),
+    ],
+)
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_a_message_has_the_bytes_of_its_whole_text_encoded(app, make, survey, name, ticket, locale):
     # Only the lines with an invite's own values are encoded per message: the result must be
@@ -124,7 +128,9 @@ def test_a_message_has_the_bytes_of_its_whole_text_encoded(app, make, survey, na
     template = InviteEmailTemplate.for_invite(invite, survey, ws)
     data = template.render(invite).data
     text = template.text.replace(TOKEN, invite.token).replace(NAME, name).replace(TICKET, ticket)
-    html = template.html.replace(TOKEN, invite.token).replace(NAME, str(escape(name))).replace(TICKET, str(escape(ticket)))
+    html = (
+        template.html.replace(TOKEN, invite.token).replace(NAME, str(escape(name))).replace(TICKET, str(escape(ticket)))
+    )
     assert _part("plain", text) in data and _part("html", html) in data
 
 

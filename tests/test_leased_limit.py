@@ -1,4 +1,5 @@
 """The webhook door's shared limit, counted a lease of hits at a time."""
+
 from __future__ import annotations
 
 from limits import parse

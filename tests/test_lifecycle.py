@@ -1,10 +1,11 @@
 """Ticket lifecycle, fatigue rules, reminders, unsubscribe and the email itself (embedded defaults)."""
+
 from __future__ import annotations
 
 import email
 import email.header
 import email.utils
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,15 +17,22 @@ from workers.tasks.sending import sweep_due_invites
 
 
 def post_invite(client, auth, survey, email_addr="ada@example.com", ticket="T-1", **ticket_fields):
-    return client.post("/api/v1/invites", headers=auth, json={
-        "survey_id": survey.id, "customer": {"email": email_addr, "name": "Ada"},
-        "ticket": {"id": ticket, **ticket_fields},
-    })
+    return client.post(
+        "/api/v1/invites",
+        headers=auth,
+        json={
+            "survey_id": survey.id,
+            "customer": {"email": email_addr, "name": "Ada"},
+            "ticket": {"id": ticket, **ticket_fields},
+        },
+    )
 
 
 def outbox(app) -> list[email.message.Message]:
-    return [email.message_from_bytes(p.read_bytes()) for p in sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"),
-                                                                     key=lambda p: p.stat().st_mtime_ns)]
+    return [
+        email.message_from_bytes(p.read_bytes())
+        for p in sorted(Path(app.config["OUTBOX_DIR"]).glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    ]
 
 
 def subject(msg) -> str:
@@ -48,11 +56,14 @@ def test_the_same_solve_twice_is_one_invite(client, auth, survey):
     assert later.status_code == 201 and later.json["id"] != first.json["id"]
 
 
-@pytest.mark.parametrize("rules, ticket_fields, email_addr, reason", [
-    ({"exclude_tags": ["VIP"]}, {"tags": ["vip", "billing"]}, "a@example.com", "excluded_tag"),
-    ({"sample_percent": 0}, {}, "a@example.com", "sampled_out"),
-    ({"daily_cap": 0}, {}, "a@example.com", "daily_cap"),
-])
+@pytest.mark.parametrize(
+    "rules, ticket_fields, email_addr, reason",
+    [
+        ({"exclude_tags": ["VIP"]}, {"tags": ["vip", "billing"]}, "a@example.com", "excluded_tag"),
+        ({"sample_percent": 0}, {}, "a@example.com", "sampled_out"),
+        ({"daily_cap": 0}, {}, "a@example.com", "daily_cap"),
+    ],
+)
 def test_workspace_rules_skip_with_a_reason(client, auth, survey, rules, ticket_fields, email_addr, reason):
     assert client.patch("/api/v1/workspace", json=rules, headers=auth).status_code == 200
     created = post_invite(client, auth, survey, email_addr, **ticket_fields)
@@ -82,7 +93,7 @@ def test_send_delay_is_kept_in_the_database_and_the_sweep_sends(app, client, aut
     assert created.json["status"] == "scheduled"
     sweep_due_invites.apply()
     assert outbox(app) == []
-    db.session.execute(update(Invite).values(due_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+    db.session.execute(update(Invite).values(due_at=datetime.now(UTC) - timedelta(seconds=1)))
     db.session.commit()
     sweep_due_invites.apply()
     assert len(outbox(app)) == 1
@@ -93,7 +104,7 @@ def test_one_reminder_if_unanswered(app, client, auth, make, workspace):
     created = post_invite(client, auth, survey)
     invite = db.session.get(Invite, created.json["id"])
     assert invite.reminder_due_at == invite.sent_at + timedelta(hours=48)
-    invite.reminder_due_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    invite.reminder_due_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
     sweep_due_invites.apply()
     sweep_due_invites.apply()
@@ -108,7 +119,7 @@ def test_no_reminder_once_answered(app, client, auth, make, workspace):
     survey = make.survey(workspace, "csat", reminder_after_hours=1)
     token = post_invite(client, auth, survey).json["token"]
     assert client.post(f"/s/{token}", data={"score": "5"}).status_code == 200
-    db.session.execute(update(Invite).values(reminder_due_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+    db.session.execute(update(Invite).values(reminder_due_at=datetime.now(UTC) - timedelta(minutes=1)))
     db.session.commit()
     sweep_due_invites.apply()
     assert len(outbox(app)) == 1
@@ -144,21 +155,37 @@ def test_manual_suppression_skips_a_scheduled_invite(client, auth, survey):
     assert (shown["status"], shown["reason"]) == ("skipped", "suppressed")
 
 
-@pytest.mark.parametrize("locale, expected", [
-    ("en", "How did we do?"), ("es", "¿Qué tal lo hicimos?"), ("fr", "Votre avis compte :"),
-    ("de", "Wie waren wir?"), ("pt-BR", "Como nos saímos?"),
-])
+@pytest.mark.parametrize(
+    "locale, expected",
+    [
+        ("en", "How did we do?"),
+        ("es", "¿Qué tal lo hicimos?"),
+        ("fr", "Votre avis compte :"),
+        ("de", "Wie waren wir?"),
+        ("pt-BR", "Como nos saímos?"),
+    ],
+)
 def test_email_language_follows_the_invite(app, client, auth, survey, locale, expected):
-    client.post("/api/v1/invites", headers=auth, json={
-        "survey_id": survey.id, "customer": {"email": "x@example.com", "locale": locale}, "ticket": {"id": "T-9"}})
+    client.post(
+        "/api/v1/invites",
+        headers=auth,
+        json={
+            "survey_id": survey.id,
+            "customer": {"email": "x@example.com", "locale": locale},
+            "ticket": {"id": "T-9"},
+        },
+    )
     [msg] = outbox(app)
     assert subject(msg).startswith(expected)
     assert f'lang="{locale[:2]}"' in html_of(msg)
 
 
 def test_email_is_branded_table_layout_without_script(app, client, auth, survey):
-    answer = client.patch("/api/v1/workspace", headers=auth, json={
-        "name": "Globex", "brand_colour": "#ff6600", "logo_url": "https://cdn.example.com/globex.png"})
+    answer = client.patch(
+        "/api/v1/workspace",
+        headers=auth,
+        json={"name": "Globex", "brand_colour": "#ff6600", "logo_url": "https://cdn.example.com/globex.png"},
+    )
     assert answer.status_code == 200
     post_invite(client, auth, survey)
     html = html_of(outbox(app)[0])
@@ -171,7 +198,7 @@ def test_email_is_branded_table_layout_without_script(app, client, auth, survey)
 
 def test_a_stale_sending_claim_is_flagged_never_resent(app, client, auth, survey):
     created = post_invite(client, auth, survey)
-    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
     db.session.execute(update(Invite).values(status="sending", send_claimed_at=long_ago, sent_at=None))
     db.session.commit()
     sweep_due_invites.apply()
@@ -199,5 +226,8 @@ def test_an_address_suppressed_after_scheduling_is_skipped_at_send_time(app, mak
     db.session.commit()
     assert send_invites([kept.id, dropped.id]) == {kept.id: "sent", dropped.id: "skipped"}
     db.session.expire_all()
-    assert (db.session.get(Invite, dropped.id).status, db.session.get(Invite, dropped.id).reason) == ("skipped", "suppressed")
+    assert (db.session.get(Invite, dropped.id).status, db.session.get(Invite, dropped.id).reason) == (
+        "skipped",
+        "suppressed",
+    )
     assert [email.utils.parseaddr(m["To"])[1] for m in outbox(app)] == ["keep@example.com"]

@@ -1,4 +1,5 @@
 """Intake's write-behind publisher: batches, never blocks, drops to the sweep, one thread per process."""
+
 from __future__ import annotations
 
 import json
@@ -115,6 +116,7 @@ def test_flush_publishes_what_is_still_queued():
 
 # --- through the app --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def queued_app(tmp_path):
     """An app that publishes for real workers (not eager), with the publish captured here."""
@@ -131,10 +133,15 @@ def post_hooks(app, count: int) -> list[int]:
     integration = make.integration(make.survey(make.workspace(), "csat"))
     client, ids = app.test_client(), []
     for i in range(count):
-        body = json.dumps({"customer": {"email": f"c{i}@example.com", "name": f"C{i}"},
-                           "ticket": {"id": f"T-{i}", "channel": "email"}}).encode()
-        answer = client.post(f"/hooks/{integration.id}", data=body,
-                             headers=signed_headers(integration.secret, body, msg_id=f"msg_{i}"))
+        body = json.dumps(
+            {
+                "customer": {"email": f"c{i}@example.com", "name": f"C{i}"},
+                "ticket": {"id": f"T-{i}", "channel": "email"},
+            }
+        ).encode()
+        answer = client.post(
+            f"/hooks/{integration.id}", data=body, headers=signed_headers(integration.secret, body, msg_id=f"msg_{i}")
+        )
         assert answer.status_code == 202, answer.json
         ids.append(answer.json["delivery_id"])
     return ids

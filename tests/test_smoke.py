@@ -1,4 +1,5 @@
 """The whole path on embedded defaults: invite -> email file -> page -> confirm -> analysed answer."""
+
 from __future__ import annotations
 
 import email
@@ -10,8 +11,11 @@ def test_invite_email_page_confirm_and_read_back(app, client, make, workspace, a
     survey = make.survey(workspace, "csat")
     created = client.post(
         "/api/v1/invites",
-        json={"survey_id": survey.id, "customer": {"email": "ada@example.com", "name": "Ada"},
-              "ticket": {"id": "T-9", "agent": {"id": "a1", "name": "Sam"}, "channel": "email"}},
+        json={
+            "survey_id": survey.id,
+            "customer": {"email": "ada@example.com", "name": "Ada"},
+            "ticket": {"id": "T-9", "agent": {"id": "a1", "name": "Sam"}, "channel": "email"},
+        },
         headers=auth,
     )
     assert created.status_code == 201, created.json

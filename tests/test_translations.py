@@ -1,4 +1,5 @@
 """Every customer-facing string of the survey pages and the widget is in every catalogue."""
+
 from __future__ import annotations
 
 import re

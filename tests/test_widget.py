@@ -1,4 +1,5 @@
 """The widget's server side: embed.js, signed payloads, CORS, branding, languages, limits, escaping."""
+
 from __future__ import annotations
 
 import base64
@@ -31,8 +32,12 @@ def secret(client, auth) -> str:
 
 
 def signed_for(secret: str, survey, **overrides) -> str:
-    payload = {"survey_id": survey.id, "customer": {"email": "ada@example.com", "name": "Ada"},
-               "ticket": {"id": "CHAT-1", "channel": "chat"}, **overrides}
+    payload = {
+        "survey_id": survey.id,
+        "customer": {"email": "ada@example.com", "name": "Ada"},
+        "ticket": {"id": "CHAT-1", "channel": "chat"},
+        **overrides,
+    }
     return sign_payload(secret, payload)
 
 
@@ -44,6 +49,7 @@ def assert_error(response, status: int, code: str):
 
 
 # --- embed.js ---------------------------------------------------------------------------------
+
 
 def test_embed_js_is_small_cached_compressed_and_cross_origin(client):
     plain = client.get("/embed.js")
@@ -75,6 +81,7 @@ def test_the_readable_source_is_what_is_served(client):
 
 # --- the widget's JSON ------------------------------------------------------------------------
 
+
 def test_public_invite_is_cors_open_and_translated(client, make, survey):
     invite = make.invite(survey)
     got = client.get(f"/api/v1/public/invites/{invite.token}?locale=es", headers={"Origin": "https://host.example"})
@@ -98,17 +105,23 @@ def test_locale_is_the_invites_then_the_browsers(client, survey):
     got = client.get(f"/api/v1/public/invites/{invite.token}", headers={"Accept-Language": "fr"})
     assert got.json["locale"] == "de" and got.json["strings"]["close"] == "Schließen"
 
-    unsupported = create_invite(survey.workspace_id, {**data, "customer": {"email": "i@example.com", "locale": "it"},
-                                                     "ticket": {"id": "L-2"}})
+    unsupported = create_invite(
+        survey.workspace_id, {**data, "customer": {"email": "i@example.com", "locale": "it"}, "ticket": {"id": "L-2"}}
+    )
     got = client.get(f"/api/v1/public/invites/{unsupported.token}", headers={"Accept-Language": "pt-BR,pt;q=0.9"})
     assert got.json["locale"] == "pt" and got.json["strings"]["thanks"] == "Obrigado!"
 
 
 def test_preflight_for_the_answer_and_no_cors_elsewhere(client, make, survey, auth):
     invite = make.invite(survey)
-    pre = client.options(f"/api/v1/public/invites/{invite.token}/response",
-                         headers={"Origin": "https://host.example", "Access-Control-Request-Method": "POST",
-                                  "Access-Control-Request-Headers": "content-type"})
+    pre = client.options(
+        f"/api/v1/public/invites/{invite.token}/response",
+        headers={
+            "Origin": "https://host.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert pre.status_code == 200
     assert pre.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in pre.headers["Access-Control-Allow-Methods"]
@@ -134,8 +147,19 @@ def test_widget_answer_only_for_its_own_token(client, make, survey):
     assert client.get(f"/api/v1/public/invites/{mine.token}").json["answer"] == {"score": 5, "comment": "Quick!"}
 
 
-@pytest.mark.parametrize("body", [None, "[]", '"x"', '{"score": "five"}', '{"score": 3, "extra": 1}',
-                                  '{"score": 99}', '{"score": true}', '{"score": 3, "comment": 7}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        "[]",
+        '"x"',
+        '{"score": "five"}',
+        '{"score": 3, "extra": 1}',
+        '{"score": 99}',
+        '{"score": true}',
+        '{"score": 3, "comment": 7}',
+    ],
+)
 def test_bad_widget_answers_are_4xx_in_shape(client, make, survey, body):
     invite = make.invite(survey)
     got = client.post(f"/api/v1/public/invites/{invite.token}/response", data=body, content_type="application/json")
@@ -144,6 +168,7 @@ def test_bad_widget_answers_are_4xx_in_shape(client, make, survey, body):
 
 
 # --- signed payloads --------------------------------------------------------------------------
+
 
 def test_signed_payload_creates_the_invite_once_and_sends_no_email(app, client, survey, secret):
     signed = signed_for(secret, survey)
@@ -158,7 +183,9 @@ def test_signed_payload_creates_the_invite_once_and_sends_no_email(app, client, 
     assert invite.status == "sent" and invite.ticket_id == "CHAT-1" and invite.channel == "chat"
     assert invite.events[-1].detail == "shown in the widget"
     assert not list(Path(app.config["OUTBOX_DIR"]).glob("*.eml"))
-    other_ticket = client.post("/api/v1/public/embed", json={"signed": signed_for(secret, survey, ticket={"id": "CHAT-2"})})
+    other_ticket = client.post(
+        "/api/v1/public/embed", json={"signed": signed_for(secret, survey, ticket={"id": "CHAT-2"})}
+    )
     assert other_ticket.json["token"] != first.json["token"]
 
     answered = client.post(f"/api/v1/public/invites/{first.json['token']}/response", json={"score": 2})
@@ -204,8 +231,9 @@ def test_expiry_is_required_enforced_and_capped(client, survey, secret):
     assert got.json["error"]["message"] == "Cette enquête est close"
     far = signed_for(secret, survey, exp=int(time.time()) + 90 * 86400)
     assert_error(client.post("/api/v1/public/embed", json={"signed": far}), 422, "validation_error")
-    no_exp = sign_payload(secret, {"survey_id": survey.id, "exp": None, "customer": {"email": "a@example.com"},
-                                   "ticket": {"id": "1"}})
+    no_exp = sign_payload(
+        secret, {"survey_id": survey.id, "exp": None, "customer": {"email": "a@example.com"}, "ticket": {"id": "1"}}
+    )
     assert_error(client.post("/api/v1/public/embed", json={"signed": no_exp}), 422, "validation_error")
 
 
@@ -216,8 +244,22 @@ def test_signed_content_is_validated_like_an_api_invite(client, survey, secret):
     assert "customer" in got.json["error"]["fields"] and "colour" in got.json["error"]["fields"]
 
 
-@pytest.mark.parametrize("signed", [None, 7, "", "nodot", "a.b.c", "!!!.???", "e30.AAAA", "W10.AAAA",
-                                    "eyJzdXJ2ZXlfaWQiOnRydWV9.AAAA", "eyJzdXJ2ZXlfaWQiOjk5OTl9.AAAA", "x" * 9000])
+@pytest.mark.parametrize(
+    "signed",
+    [
+        None,
+        7,
+        "",
+        "nodot",
+        "a.b.c",
+        "!!!.???",
+        "e30.AAAA",
+        "W10.AAAA",
+        "eyJzdXJ2ZXlfaWQiOnRydWV9.AAAA",
+        "eyJzdXJ2ZXlfaWQiOjk5OTl9.AAAA",
+        "x" * 9000,
+    ],
+)
 def test_garbage_payloads_are_refused_not_crashed(client, survey, secret, signed):
     got = client.post("/api/v1/public/embed", json={"signed": signed})
     assert_error(got, 401, "invalid_signature")
@@ -230,19 +272,30 @@ def test_embed_body_shape(client):
 
 # --- branding ---------------------------------------------------------------------------------
 
+
 def test_branding_is_validated_and_shown_readably(client, make, workspace, auth):
     assert_error(client.patch("/api/v1/workspace", json={"brand_colour": "red"}, headers=auth), 422, "validation_error")
-    assert_error(client.patch("/api/v1/workspace", json={"logo_url": "http://x.test/a.png"}, headers=auth), 422,
-                 "validation_error")
+    assert_error(
+        client.patch("/api/v1/workspace", json={"logo_url": "http://x.test/a.png"}, headers=auth),
+        422,
+        "validation_error",
+    )
     assert_error(client.patch("/api/v1/workspace", json={"api_key_hash": "x"}, headers=auth), 422, "validation_error")
-    ok = client.patch("/api/v1/workspace", json={"name": "Sunny Co", "brand_colour": "#FFD400",
-                                                 "logo_url": "https://cdn.example/logo.png"}, headers=auth)
+    ok = client.patch(
+        "/api/v1/workspace",
+        json={"name": "Sunny Co", "brand_colour": "#FFD400", "logo_url": "https://cdn.example/logo.png"},
+        headers=auth,
+    )
     assert ok.status_code == 200 and ok.json["brand_colour"] == "#FFD400"
 
     invite = make.invite(make.survey(workspace, "ces"))
     view = client.get(f"/api/v1/public/invites/{invite.token}").json
-    assert view["branding"] == {"name": "Sunny Co", "colour": "#ffd400", "on_colour": "#000000",
-                                "logo_url": "https://cdn.example/logo.png"}
+    assert view["branding"] == {
+        "name": "Sunny Co",
+        "colour": "#ffd400",
+        "on_colour": "#000000",
+        "logo_url": "https://cdn.example/logo.png",
+    }
     page = client.get(f"/s/{invite.token}")
     nonce = re.search(r"'nonce-([^']+)'", page.headers["Content-Security-Policy"]).group(1)
     assert f'<style nonce="{nonce}">:root {{ --brand: #ffd400; --on-brand: #000000; }}</style>' in page.data.decode()
@@ -256,9 +309,10 @@ def test_text_on_any_brand_colour_meets_wcag_aa(colour):
 
 # --- the survey page ----------------------------------------------------------------------------
 
+
 def test_comments_are_escaped_where_echoed(client, make, survey):
     invite = make.invite(survey)
-    evil = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     client.post(f"/api/v1/public/invites/{invite.token}/response", json={"score": 1, "comment": evil})
     page = client.get(f"/s/{invite.token}").data.decode()
     assert evil not in page
@@ -306,9 +360,15 @@ def test_csrf_stays_on_the_survey_form(tmp_path, make):
 
 # --- rate limits --------------------------------------------------------------------------------
 
+
 def test_every_public_endpoint_is_rate_limited(tmp_path, make):
-    config = {**unit_config(tmp_path), "RATELIMIT_ENABLED": True, "PUBLIC_RATE_LIMIT": "2 per minute",
-              "EMBED_RATE_LIMIT": "2 per minute", "HOOK_RATE_LIMIT": "2 per minute"}
+    config = {
+        **unit_config(tmp_path),
+        "RATELIMIT_ENABLED": True,
+        "PUBLIC_RATE_LIMIT": "2 per minute",
+        "EMBED_RATE_LIMIT": "2 per minute",
+        "HOOK_RATE_LIMIT": "2 per minute",
+    }
     app = create_app(config)
     with app.app_context():
         db.create_all()
@@ -334,8 +394,12 @@ def test_every_public_endpoint_is_rate_limited(tmp_path, make):
 
 
 def test_webhooks_skip_the_rate_limit_headers_but_a_429_says_when_to_retry(tmp_path, make):
-    config = {**unit_config(tmp_path), "RATELIMIT_ENABLED": True, "PUBLIC_RATE_LIMIT": "5 per minute",
-              "HOOK_RATE_LIMIT": "2 per minute"}
+    config = {
+        **unit_config(tmp_path),
+        "RATELIMIT_ENABLED": True,
+        "PUBLIC_RATE_LIMIT": "5 per minute",
+        "HOOK_RATE_LIMIT": "2 per minute",
+    }
     app = create_app(config)
     with app.app_context():
         db.create_all()
@@ -346,10 +410,14 @@ def test_webhooks_skip_the_rate_limit_headers_but_a_429_says_when_to_retry(tmp_p
         public = client.get(f"/api/v1/public/invites/{invite.token}")
         assert public.headers["X-RateLimit-Limit"] == "5" and public.headers["X-RateLimit-Remaining"] == "4"
         body = b'{"customer": {"email": "a@example.com"}, "ticket": {"id": "T-1"}}'
-        answers = [client.post(f"/hooks/{integration.id}", data=body,
-                               headers=signed_headers(integration.secret, body, msg_id=f"m{i}")) for i in range(3)]
+        answers = [
+            client.post(
+                f"/hooks/{integration.id}", data=body, headers=signed_headers(integration.secret, body, msg_id=f"m{i}")
+            )
+            for i in range(3)
+        ]
         assert [a.status_code for a in answers] == [202, 202, 429]
-        assert not any(h.startswith("X-RateLimit") for a in answers[:2] for h in a.headers.keys())
+        assert not any(h.startswith("X-RateLimit") for a in answers[:2] for h in a.headers.keys())  # noqa: SIM118  (Headers iterates pairs)
         assert 0 < int(answers[2].headers["Retry-After"]) <= 60
         db.session.remove()
         db.engine.dispose()

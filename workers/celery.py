@@ -1,10 +1,11 @@
 """The worker entry module: builds the Flask app once per process and exposes its Celery app."""
+
 from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
 
 from app import create_app
 from app.extensions import db
-from app.services.sending.send import flush_outcomes
 from app.platform.mail import close_connection
+from app.services.sending.send import flush_outcomes
 
 flask_app = create_app()
 celery = app = flask_app.extensions["celery"]

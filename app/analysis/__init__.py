@@ -7,12 +7,13 @@ is downloaded at run time (TextBlob's NLTK corpora are never used).
     -> CommentAnalysis(polarity=-0.475, subjectivity=0.45, label='negative', language='en',
                        drivers=['nothing was fixed'], themes=[])
 """
+
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 
 from app.analysis.mismatch import detect_mismatch
+from app.analysis.result import CommentAnalysis
 from app.analysis.sentiment import SupportAnalyzer, SupportSentiment, analyze_tokens
 from app.analysis.themes import (
     CustomThemeMatcher,
@@ -28,16 +29,6 @@ from app.analysis.tokens import normalise, tokenize
 # Bump whenever scoring or theme extraction changes, so stored results get re-run by the
 # backfill. 1: plain TextBlob polarity. 2: SupportAnalyzer, pattern-chunk themes.
 ANALYSIS_VERSION = 2
-
-
-@dataclass(frozen=True)
-class CommentAnalysis:
-    polarity: float | None  # -1..1; None when empty or not English
-    subjectivity: float | None  # 0..1; None when empty or not English
-    label: str  # negative | neutral | positive | unsupported_language | empty
-    language: str  # ISO 639-1 guess, e.g. "en"
-    drivers: list[str] = field(default_factory=list)  # phrases that drove the polarity
-    themes: list[str] = field(default_factory=list)  # workspace theme names, then auto keys
 
 
 def analyze_comment(text: str | None, custom_themes: dict[str, list[str]] | None = None) -> CommentAnalysis:
@@ -60,8 +51,12 @@ def _analyze(text: str | None, matcher: CustomThemeMatcher | None) -> CommentAna
         # The same tokens the sentiment read: custom themes do not tokenise the comment again.
         themes = combine_matched(themes, *matcher.match(token_words(tokens)))
     return CommentAnalysis(
-        sentiment.polarity, sentiment.subjectivity, sentiment.label, sentiment.language,
-        sentiment.drivers, themes,
+        sentiment.polarity,
+        sentiment.subjectivity,
+        sentiment.label,
+        sentiment.language,
+        sentiment.drivers,
+        themes,
     )
 
 

@@ -1,17 +1,18 @@
 """The word lists SupportAnalyzer scores with, loaded once and cached.
 
 Two sources: TextBlob's bundled pattern lexicon (en-sentiment.xml, adjectives and adverbs,
-no download needed) and our own support-domain lexicon and emoji list shipped in ./data.
+no download needed) and our own support-domain lexicon shipped in ./data (read by wordlists.py).
 """
+
 from __future__ import annotations
 
 import re
 import warnings
 from functools import cache
-from importlib import resources
 from typing import NamedTuple
 
-_DATA = resources.files(__package__) / "data"
+from app.analysis.tokens import pattern_tokens
+from app.analysis.wordlists import read_rows
 
 
 class Entry(NamedTuple):
@@ -19,37 +20,6 @@ class Entry(NamedTuple):
     subjectivity: float
     pattern: str  # as written in the data file, for debugging
     negated_inside: bool  # the phrase carries its own negation ("no one replied")
-
-
-def _read_rows(name: str) -> list[tuple[float, float, str]]:
-    rows = []
-    for line in (_DATA / name).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        polarity, subjectivity, rest = line.split(None, 2)
-        rows.append((float(polarity), float(subjectivity), rest.strip()))
-    return rows
-
-
-@cache
-def emoji_scores() -> dict[str, tuple[float, float]]:
-    """Emoji and emoticons -> (polarity, subjectivity), keyed lower-case."""
-    return {symbol.lower(): (p, s) for p, s, symbol in _read_rows("emoji.txt")}
-
-
-def emoticon_pattern() -> str:
-    """Regex alternation of the ASCII emoticons, for the tokenizer.
-
-    An emoticon must stand apart from words ("bad :(" but not "http://"), so it is
-    preceded by a space or the start and followed by a space, punctuation or the end.
-    """
-    emoticons = sorted(
-        (s for s in emoji_scores() if all(ord(c) < 128 for c in s)), key=len, reverse=True
-    )
-    # Keyed lower-case, so match either case ("XD" and "xD").
-    body = "|".join("(?i:" + re.escape(e) + ")" for e in emoticons)
-    return r"(?:(?<=\s)|^)(?:" + body + r")(?=$|[\s.,!?])"
 
 
 _NEGATORS_IN_PHRASE = {"no", "not", "n't", "never", "nothing", "none", "nobody", "noone", "no-one", "without"}
@@ -63,8 +33,6 @@ _PIECE_RE = re.compile(r"\([^)]*\)\??|\S+")
 def _compile_phrase(pattern: str) -> tuple[str, int, bool, frozenset[str] | None]:
     """Turn one data-file pattern into (regex over ' tok tok ' text, literal tokens, negated,
     the tokens it can start with or None if it can start anywhere)."""
-    from app.analysis.tokens import pattern_tokens  # tokens imports this module
-
     regex, literal, negated = "", 0, False
     first: set[str] | None = None
     for n, piece in enumerate(_PIECE_RE.findall(pattern)):
@@ -114,7 +82,7 @@ def phrase_matcher() -> PhraseMatcher:
     group for the token at hand is tried there.
     """
     compiled = []
-    for p, s, pattern in _read_rows("support_lexicon.txt"):
+    for p, s, pattern in read_rows("support_lexicon.txt"):
         regex, literal, negated, first = _compile_phrase(pattern)
         compiled.append((literal, len(regex), regex, first, Entry(p, s, pattern, negated)))
     compiled.sort(key=lambda c: (-c[0], -c[1]))

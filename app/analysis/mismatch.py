@@ -4,12 +4,10 @@ A promoter whose comment is clearly angry, or a bottom score with clear praise, 
 the customer misread the scale or the score hides a problem; either way a CX lead wants to
 read it. "Clearly" is deliberate: a 9 with "fine, a bit slow" is not a contradiction.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from app.analysis import CommentAnalysis
+from app.analysis.result import CommentAnalysis
 
 CLEARLY_NEGATIVE = -0.3
 CLEARLY_POSITIVE = 0.4
@@ -37,9 +35,7 @@ def _quoted(drivers: list[str]) -> str:
     return ", ".join(f"'{d}'" for d in drivers[:_MAX_QUOTED])
 
 
-def detect_mismatch(
-    kind: str, score: int, scale_min: int, scale_max: int, analysis: CommentAnalysis
-) -> str | None:
+def detect_mismatch(kind: str, score: int, scale_min: int, scale_max: int, analysis: CommentAnalysis) -> str | None:
     """Reason text when the comment's tone contradicts the score, else None.
 
     kind is "csat", "nps" or "ces"; for all three a higher score is the better answer.

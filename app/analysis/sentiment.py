@@ -19,6 +19,7 @@ How it scores, and why:
   same -1..1 scale readers already know.
 Nothing here downloads anything or needs NLTK data.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,9 @@ from typing import NamedTuple
 from textblob.base import CONTINUOUS, BaseSentimentAnalyzer
 
 from app.analysis.language import detect_language
-from app.analysis.lexicon import emoji_scores, pattern_lexicon, phrase_matcher
+from app.analysis.lexicon import pattern_lexicon, phrase_matcher
 from app.analysis.tokens import EMOTICON, PUNCT, SYMBOL, WORD, Token, normalise, tokenize
+from app.analysis.wordlists import emoji_scores
 
 POSITIVE_AT = 0.1
 NEGATIVE_AT = -0.1
@@ -37,20 +39,67 @@ NEGATIVE_AT = -0.1
 _NEGATION_SCALE = -0.6
 _NEGATION_WINDOW = 3
 _NEGATORS = frozenset(
-    {"not", "n't", "no", "never", "nothing", "nobody", "none", "neither", "nor", "without",
-     "hardly", "barely", "noone", "cannot"}
+    {
+        "not",
+        "n't",
+        "no",
+        "never",
+        "nothing",
+        "nobody",
+        "none",
+        "neither",
+        "nor",
+        "without",
+        "hardly",
+        "barely",
+        "noone",
+        "cannot",
+    }
 )
 # Words after which a negator does not negate ("not only ... but also").
 _NEGATION_BREAKERS = frozenset({"only", "just"})
 _BOOSTERS = {
-    "very": 1.3, "really": 1.3, "so": 1.3, "extremely": 1.5, "super": 1.4, "incredibly": 1.5,
-    "totally": 1.4, "absolutely": 1.5, "completely": 1.4, "truly": 1.3, "highly": 1.4,
-    "too": 1.2, "most": 1.3, "utterly": 1.5, "exceptionally": 1.5, "amazingly": 1.4,
-    "insanely": 1.4, "remarkably": 1.3, "especially": 1.2, "particularly": 1.2,
-    "quite": 1.1, "such": 1.2, "seriously": 1.3, "ridiculously": 1.4, "beyond": 1.3,
-    "slightly": 0.6, "somewhat": 0.6, "fairly": 0.8, "rather": 0.8, "kinda": 0.7,
-    "sort": 0.7, "kind": 0.7, "bit": 0.6, "little": 0.7, "pretty": 0.9, "mostly": 0.8,
-    "partly": 0.6, "partially": 0.6, "marginally": 0.6, "reasonably": 0.8, "almost": 0.8,
+    "very": 1.3,
+    "really": 1.3,
+    "so": 1.3,
+    "extremely": 1.5,
+    "super": 1.4,
+    "incredibly": 1.5,
+    "totally": 1.4,
+    "absolutely": 1.5,
+    "completely": 1.4,
+    "truly": 1.3,
+    "highly": 1.4,
+    "too": 1.2,
+    "most": 1.3,
+    "utterly": 1.5,
+    "exceptionally": 1.5,
+    "amazingly": 1.4,
+    "insanely": 1.4,
+    "remarkably": 1.3,
+    "especially": 1.2,
+    "particularly": 1.2,
+    "quite": 1.1,
+    "such": 1.2,
+    "seriously": 1.3,
+    "ridiculously": 1.4,
+    "beyond": 1.3,
+    "slightly": 0.6,
+    "somewhat": 0.6,
+    "fairly": 0.8,
+    "rather": 0.8,
+    "kinda": 0.7,
+    "sort": 0.7,
+    "kind": 0.7,
+    "bit": 0.6,
+    "little": 0.7,
+    "pretty": 0.9,
+    "mostly": 0.8,
+    "partly": 0.6,
+    "partially": 0.6,
+    "marginally": 0.6,
+    "reasonably": 0.8,
+    "almost": 0.8,
 }
 _CLAUSE_BREAK = frozenset({".", ",", ";", ":", "(", ")", "-", "–", "—", "but", "however", "though", "although"})
 # After one of these the rest of the comment carries the verdict.
@@ -216,7 +265,9 @@ def _apply_contrast(tokens: list[Token], items: list[_Item]) -> None:
     # next comma and gives way to the main clause after it, up to the sentence end.
     n = len(tokens)
     for i, tok in enumerate(tokens):
-        if tok.low not in _CONCESSIVE or (i > 0 and tokens[i - 1].low not in {".", ","} and tokens[i - 1].low != "even"):
+        if tok.low not in _CONCESSIVE or (
+            i > 0 and tokens[i - 1].low not in {".", ","} and tokens[i - 1].low != "even"
+        ):
             continue
         comma = next((k for k in range(i + 1, n) if tokens[k].low in {",", "."}), n)
         if comma >= n or tokens[comma].low != ",":

@@ -9,6 +9,7 @@ and adjectives dropped, and generic heads stripped ("the refund process" -> "ref
 Workspace themes (name -> keywords) are matched case- and plural-insensitively and take
 precedence: an automatic key built from words a workspace theme already matched is dropped.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -21,18 +22,128 @@ from app.analysis.tokens import NUMBER, PUNCT, WORD, Token, normalise, tokenize
 _MAX_KEY_WORDS = 3
 # Heads that name the kind of thing, not the subject: "refund process" is about refunds.
 _GENERIC_HEADS = frozenset(
-    """process procedure experience experiences situation issue issues problem problems thing
-    things stuff part side system team department policy time times matter question questions
-    request requests query queries side level option options aspect area""".split()
+    [
+        "process",
+        "procedure",
+        "experience",
+        "experiences",
+        "situation",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "thing",
+        "things",
+        "stuff",
+        "part",
+        "side",
+        "system",
+        "team",
+        "department",
+        "policy",
+        "time",
+        "times",
+        "matter",
+        "question",
+        "questions",
+        "request",
+        "requests",
+        "query",
+        "queries",
+        "side",
+        "level",
+        "option",
+        "options",
+        "aspect",
+        "area",
+    ]
 )
 # Nouns too vague to be a theme on their own.
 _STOP_NOUNS = frozenset(
-    """thing things stuff lot lots bit time times way ways day days hour hours minute minutes
-    week weeks month months year years today yesterday tomorrow morning afternoon evening night
-    everything anything something nothing everyone anyone someone nobody people person guy guys
-    one ones kind sort type job work end start point fact reason case matter number couple
-    thanks thank hi hello hey lol ok okay please sir madam name yes no issue issues problem
-    problems mess help experience service support question questions""".split()
+    [
+        "thing",
+        "things",
+        "stuff",
+        "lot",
+        "lots",
+        "bit",
+        "time",
+        "times",
+        "way",
+        "ways",
+        "day",
+        "days",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "everything",
+        "anything",
+        "something",
+        "nothing",
+        "everyone",
+        "anyone",
+        "someone",
+        "nobody",
+        "people",
+        "person",
+        "guy",
+        "guys",
+        "one",
+        "ones",
+        "kind",
+        "sort",
+        "type",
+        "job",
+        "work",
+        "end",
+        "start",
+        "point",
+        "fact",
+        "reason",
+        "case",
+        "matter",
+        "number",
+        "couple",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "hey",
+        "lol",
+        "ok",
+        "okay",
+        "please",
+        "sir",
+        "madam",
+        "name",
+        "yes",
+        "no",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "mess",
+        "help",
+        "experience",
+        "service",
+        "support",
+        "question",
+        "questions",
+    ]
 )
 _NOUN_TAGS = frozenset({"NN", "NNS"})
 

@@ -4,12 +4,13 @@ TextBlob's `.words` needs NLTK's punkt data, which we cannot download, and the p
 tokenizer is slower than we need; so a comment is tokenized once, here, with one
 precompiled regex, and every later step reads the same tokens.
 """
+
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
 
-from app.analysis.lexicon import emoticon_pattern
+from app.analysis.wordlists import emoticon_pattern
 
 WORD, NUMBER, PUNCT, SYMBOL, EMOTICON = "w", "n", "p", "s", "e"
 
@@ -25,7 +26,7 @@ _NORMALISE = str.maketrans(
         "\ufe0f": None,
         "\ufe0e": None,
         "\u200d": " ",
-        **{cp: None for cp in range(0x1F3FB, 0x1F400)},
+        **dict.fromkeys(range(127995, 128000)),
     }
 )
 

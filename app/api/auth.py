@@ -1,4 +1,5 @@
 """API-key authentication: every API request acts for exactly one workspace."""
+
 from __future__ import annotations
 
 from flask import g, request
@@ -8,6 +9,7 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import Workspace
 from app.services.workspaces import hash_api_key
+
 
 def authenticate() -> None:
     """Resolve the bearer key to a workspace, stored on `g.workspace`, or refuse with 401."""

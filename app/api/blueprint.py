@@ -1,4 +1,5 @@
 """The /api/v1 blueprint: every view here acts for the workspace of the bearer key."""
+
 from flask import Blueprint, request
 
 from app.api.auth import authenticate

@@ -1,4 +1,5 @@
 """Reading request bodies and query strings through schemas, with clear 4xx errors."""
+
 from __future__ import annotations
 
 from flask import request

@@ -1,4 +1,5 @@
 """Insight endpoints: drivers, the event log and CSV exports (reporting settings live on /workspace)."""
+
 from __future__ import annotations
 
 from flask import Response, jsonify, stream_with_context

@@ -1,4 +1,5 @@
 """Connecting helpdesks."""
+
 from __future__ import annotations
 
 from flask import jsonify

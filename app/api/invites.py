@@ -1,4 +1,5 @@
 """Invites: create one directly, list them, or read one with its delivery history."""
+
 from __future__ import annotations
 
 from flask import jsonify

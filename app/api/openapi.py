@@ -1,4 +1,5 @@
 """GET /api/v1/openapi.json: the OpenAPI 3 document, generated from the routes and schemas."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,13 @@ from app.schemas.theme import (
     ThemeReportSchema,
     ThemesQuery,
 )
-from app.schemas.workspace import PageQuery, SuppressionInSchema, SuppressionOutSchema, WorkspaceInSchema, WorkspaceOutSchema
+from app.schemas.workspace import (
+    PageQuery,
+    SuppressionInSchema,
+    SuppressionOutSchema,
+    WorkspaceInSchema,
+    WorkspaceOutSchema,
+)
 
 # endpoint -> (request body schema, query schema, response schema)
 SCHEMAS = {
@@ -73,7 +80,10 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", ERROR)
     for rule in current_app.url_map.iter_rules():
-        if not rule.rule.startswith(("/api/v1", "/hooks", "/s/", "/u/", "/healthz", "/embed.js")) or rule.endpoint == "static":
+        if (
+            not rule.rule.startswith(("/api/v1", "/hooks", "/s/", "/u/", "/healthz", "/embed.js"))
+            or rule.endpoint == "static"
+        ):
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         operations = {}
@@ -94,7 +104,10 @@ def _operation(rule, path: str) -> dict:
             for name in re.findall(r"{(\w+)}", path)
         ],
         "responses": {
-            "200": {"description": "OK", **({"content": {"application/json": {"schema": response}}} if response else {})},
+            "200": {
+                "description": "OK",
+                **({"content": {"application/json": {"schema": response}}} if response else {}),
+            },
             "4XX": {"description": "Refused", "content": {"application/json": {"schema": "Error"}}},
         },
     }
@@ -102,7 +115,11 @@ def _operation(rule, path: str) -> dict:
         operation["parameters"].append({"in": "query", "schema": query})
     if body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if rule.rule.startswith("/api/v1") and not rule.rule.startswith("/api/v1/public/") and rule.endpoint != "api.openapi":
+    if (
+        rule.rule.startswith("/api/v1")
+        and not rule.rule.startswith("/api/v1/public/")
+        and rule.endpoint != "api.openapi"
+    ):
         operation["security"] = [{"bearer": []}]
     return operation
 

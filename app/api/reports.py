@@ -1,4 +1,5 @@
 """Reading answers back: the list of responses and the aggregate metrics."""
+
 from __future__ import annotations
 
 from flask import jsonify
@@ -9,8 +10,8 @@ from app.api.body import query_args
 from app.extensions import db
 from app.schemas.invite import ticket_view
 from app.schemas.query import MetricsQuery, ResponseOutSchema, ResponsesQuery
-from app.services.insights.metrics import metrics
 from app.services.answers.listing import encode_cursor, filtered_responses, page
+from app.services.insights.metrics import metrics
 
 response_out = ResponseOutSchema()
 
@@ -26,8 +27,12 @@ def list_responses():
     for response, invite in rows[:limit]:
         item = response_out.dump(response)
         item["ticket"] = ticket_view(invite)
-        item["customer"] = {"email": invite.customer_email, "name": invite.customer_name, "id": invite.customer_id,
-                            "segment": invite.customer_segment}
+        item["customer"] = {
+            "email": invite.customer_email,
+            "name": invite.customer_name,
+            "id": invite.customer_id,
+            "segment": invite.customer_segment,
+        }
         items.append(item)
     next_cursor = encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None
     return jsonify({"items": items, "next_cursor": next_cursor})

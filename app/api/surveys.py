@@ -1,4 +1,5 @@
 """Surveys CRUD."""
+
 from __future__ import annotations
 
 from flask import jsonify

@@ -1,4 +1,5 @@
 """Themes: the report of what answers talk about, and the workspace's theme catalogue."""
+
 from __future__ import annotations
 
 from flask import jsonify

@@ -1,4 +1,5 @@
 """The caller's workspace: brand, fatigue rules, suppression list, and the widget's embed secret."""
+
 from __future__ import annotations
 
 from flask import jsonify
@@ -13,8 +14,8 @@ from app.schemas.workspace import (
     WorkspaceInSchema,
     WorkspaceOutSchema,
 )
-from app.services.invites.embeds import embed_secret, rotate_embed_secret
 from app.services.insights.settings import load_settings
+from app.services.invites.embeds import embed_secret, rotate_embed_secret
 from app.services.suppressions import list_suppressions, remove_suppression, suppress
 from app.services.workspaces import update_workspace
 

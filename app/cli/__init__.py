@@ -1,4 +1,5 @@
 """Operator commands, one module per group: `flask --app app --help` lists them."""
+
 from __future__ import annotations
 
 from flask import Flask

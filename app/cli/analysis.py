@@ -1,4 +1,5 @@
 """`flask --app app analyze FILE` (comments in, analysis out) and `analysis backfill` (re-run stored answers' analysis)."""
+
 from __future__ import annotations
 
 import csv
@@ -20,8 +21,13 @@ def analysis() -> None:
 
 @analysis.command("backfill")
 @click.option("--workspace", "workspace_id", type=int, help="Only this workspace's answers.")
-@click.option("--batch-size", type=click.IntRange(1, 5000), default=BATCH_SIZE, show_default=True,
-              help="Answers per batch (one transaction, or one task with --enqueue).")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 5000),
+    default=BATCH_SIZE,
+    show_default=True,
+    help="Answers per batch (one transaction, or one task with --enqueue).",
+)
 @click.option("--enqueue", "to_queue", is_flag=True, help="Hand the batches to the workers instead of analysing here.")
 def backfill(workspace_id: int | None, batch_size: int, to_queue: bool) -> None:
     """Analyse answers never analysed, analysed by an older ANALYSIS_VERSION, or edited since."""
@@ -51,8 +57,14 @@ def backfill(workspace_id: int | None, batch_size: int, to_queue: bool) -> None:
 def analyze(file: str) -> None:
     texts = list(_read_comments(file))
     for text, result in zip(texts, analyze_comments(texts)):
-        row = {"text": text, "polarity": result.polarity, "subjectivity": result.subjectivity,
-               "label": result.label, "themes": result.themes, "language": result.language}
+        row = {
+            "text": text,
+            "polarity": result.polarity,
+            "subjectivity": result.subjectivity,
+            "label": result.label,
+            "themes": result.themes,
+            "language": result.language,
+        }
         click.echo(json.dumps(row, ensure_ascii=False))
 
 

@@ -1,4 +1,5 @@
 """`flask --app app demo`: the demo workspace `make run` seeds on first start, and how to try it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,7 +46,7 @@ def _walkthrough(base: str, key: str, surveys: list[Survey]) -> str:
         "Try it (copy and paste):",
         f"  export AW={base} KEY={key}",
         '  curl -s -X POST $AW/api/v1/invites -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\',
-        f"    -d '{{\"survey_id\": {sid}, \"customer\": {{\"email\": \"ada@example.com\", \"name\": \"Ada\"}}, "
+        f'    -d \'{{"survey_id": {sid}, "customer": {{"email": "ada@example.com", "name": "Ada"}}, '
         '"ticket": {"id": "T-1", "agent": {"name": "Sam"}, "channel": "email"}}\'',
         "  ls instance/outbox/            # the invite email, as an .eml file",
         "  # open a score link from the email, confirm, then:",

@@ -1,4 +1,5 @@
 """`flask --app app import responses FILE.csv --survey ID`: answers from another tool (docs/import.md)."""
+
 from __future__ import annotations
 
 import sys
@@ -56,7 +57,7 @@ def import_responses_command(file: Path, survey_id: int, maps: tuple[str, ...], 
         return
     click.echo(f"Imported {result.imported} answer(s) into survey {survey.id}.")
     if analyze and result.response_ids:
-        batches = [result.response_ids[i:i + 200] for i in range(0, len(result.response_ids), 200)]
+        batches = [result.response_ids[i : i + 200] for i in range(0, len(result.response_ids), 200)]
         with click.progressbar(batches, label="Analysing comments", file=sys.stderr) as bar:
             for batch in bar:
                 analyze_responses(batch)

@@ -1,4 +1,5 @@
 """`flask --app app invites stale|release`: sends a dead worker left unconfirmed."""
+
 from __future__ import annotations
 
 import click
@@ -19,7 +20,9 @@ def invites_stale() -> None:
     """List invites claimed for sending with no recorded outcome (never resent automatically)."""
     rows = db.session.scalars(select(Invite).where(Invite.status == "sending").order_by(Invite.send_claimed_at))
     for invite in rows:
-        click.echo(f"{invite.id}\t{invite.customer_email}\tclaimed {invite.send_claimed_at.isoformat()}\t{invite.reason or ''}")
+        click.echo(
+            f"{invite.id}\t{invite.customer_email}\tclaimed {invite.send_claimed_at.isoformat()}\t{invite.reason or ''}"
+        )
 
 
 @invites.command("release")

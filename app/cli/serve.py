@@ -3,6 +3,7 @@
 The same three processes run in development and production; only the settings differ
 (SQLite, a folder broker and an .eml outbox by default; Postgres, Redis and SMTP when set).
 """
+
 from __future__ import annotations
 
 import os
@@ -28,12 +29,39 @@ def main() -> int:
     _flask("demo")
     bin_dir = Path(sys.executable).parent
     commands = {
-        "web": [str(bin_dir / "gunicorn"), "--no-control-socket", "-w", os.environ.get("WEB_CONCURRENCY", "2"),
-                "-b", f"{host}:{port}", "--access-logfile", "-", "app:create_app()"],
-        "worker": [str(bin_dir / "celery"), "-A", "workers", "worker", "-l", "info", "--without-mingle",
-                   "--without-gossip", "--concurrency", os.environ.get("WORKER_CONCURRENCY", "2")],
-        "scheduler": [str(bin_dir / "celery"), "-A", "workers", "beat", "-l", "info",
-                      "-s", str(INSTANCE / "celerybeat-schedule")],
+        "web": [
+            str(bin_dir / "gunicorn"),
+            "--no-control-socket",
+            "-w",
+            os.environ.get("WEB_CONCURRENCY", "2"),
+            "-b",
+            f"{host}:{port}",
+            "--access-logfile",
+            "-",
+            "app:create_app()",
+        ],
+        "worker": [
+            str(bin_dir / "celery"),
+            "-A",
+            "workers",
+            "worker",
+            "-l",
+            "info",
+            "--without-mingle",
+            "--without-gossip",
+            "--concurrency",
+            os.environ.get("WORKER_CONCURRENCY", "2"),
+        ],
+        "scheduler": [
+            str(bin_dir / "celery"),
+            "-A",
+            "workers",
+            "beat",
+            "-l",
+            "info",
+            "-s",
+            str(INSTANCE / "celerybeat-schedule"),
+        ],
     }
     procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
     print(f"Afterword is serving on http://{host}:{port} (Ctrl-C stops web, worker and scheduler).", flush=True)

@@ -1,4 +1,5 @@
 """`flask --app app translations compile`: the .mo catalogues Flask-Babel reads."""
+
 from __future__ import annotations
 
 import click

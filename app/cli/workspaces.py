@@ -1,4 +1,5 @@
 """`flask --app app workspace create NAME`: a workspace and its API key."""
+
 from __future__ import annotations
 
 import json

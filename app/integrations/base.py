@@ -3,6 +3,7 @@
 Each module exposes `name`, `new_secret()`, `verify(...)`, `parse(...)` and, where the helpdesk
 admin writes the webhook body, `body_template()`. The helpers below keep those modules small.
 """
+
 from __future__ import annotations
 
 import base64
@@ -10,9 +11,10 @@ import binascii
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from marshmallow import ValidationError
 
@@ -107,22 +109,32 @@ def parse_time(value: Any) -> datetime | None:
     try:
         if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
             number = float(value)
-            return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, timezone.utc)
+            return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, UTC)
         text = str(value).strip().replace("Z", "+00:00")
         if "." in text:  # nanoseconds (Zendesk) are more than fromisoformat takes
             head, _, rest = text.partition(".")
             digits = "".join(c for c in rest if c.isdigit())
-            zone = rest[len(digits):]
+            zone = rest[len(digits) :]
             text = f"{head}.{digits[:6]}{zone}"
         result = datetime.fromisoformat(text)
     except (ValueError, OverflowError, OSError):
         return None
-    return result if result.tzinfo else result.replace(tzinfo=timezone.utc)
+    return result if result.tzinfo else result.replace(tzinfo=UTC)
 
 
 LANGUAGE_NAMES = {
-    "english": "en", "spanish": "es", "español": "es", "espanol": "es", "french": "fr", "français": "fr",
-    "francais": "fr", "german": "de", "deutsch": "de", "portuguese": "pt", "português": "pt", "portugues": "pt",
+    "english": "en",
+    "spanish": "es",
+    "español": "es",
+    "espanol": "es",
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "german": "de",
+    "deutsch": "de",
+    "portuguese": "pt",
+    "português": "pt",
+    "portugues": "pt",
 }
 
 
@@ -158,6 +170,7 @@ def text(value: Any, limit: int = 200) -> str | None:
 
 def invite_data(survey_id: int, customer: dict, ticket: dict) -> dict:
     """Our invite shape, validated like the generic webhook's (empty values dropped first)."""
+
     def clean(d: dict) -> dict:
         out = {}
         for key, value in d.items():

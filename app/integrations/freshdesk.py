@@ -4,12 +4,13 @@ Freshdesk does not sign: the rule sends our secret in X-Afterword-Secret (or as 
 password). The body carries `{{triggered_event}}`, e.g. `{status:{from:Open,to:Resolved}}`
 (numbers in some accounts: 4 = Resolved, 5 = Closed), which tells a solve from a reopen.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
 from marshmallow import ValidationError
 
@@ -38,19 +39,21 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: datetime, 
 
 def body_template() -> str:
     """The JSON body for the rule's "Trigger webhook" action (Freshdesk placeholders)."""
-    template = {"freshdesk_webhook": {
-        "ticket_id": "{{ticket.id}}",
-        "ticket_status": "{{ticket.status}}",
-        "ticket_priority": "{{ticket.priority}}",
-        "ticket_source": "{{ticket.source}}",
-        "ticket_tags": "{{ticket.tags}}",
-        "ticket_group_name": "{{ticket.group.name}}",
-        "ticket_agent_name": "{{ticket.agent.name}}",
-        "ticket_agent_email": "{{ticket.agent.email}}",
-        "requester_name": "{{ticket.requester.name}}",
-        "requester_email": "{{ticket.requester.email}}",
-        "triggered_event": "{{triggered_event}}",
-    }}
+    template = {
+        "freshdesk_webhook": {
+            "ticket_id": "{{ticket.id}}",
+            "ticket_status": "{{ticket.status}}",
+            "ticket_priority": "{{ticket.priority}}",
+            "ticket_source": "{{ticket.source}}",
+            "ticket_tags": "{{ticket.tags}}",
+            "ticket_group_name": "{{ticket.group.name}}",
+            "ticket_agent_name": "{{ticket.agent.name}}",
+            "ticket_agent_email": "{{ticket.agent.email}}",
+            "requester_name": "{{ticket.requester.name}}",
+            "requester_email": "{{ticket.requester.email}}",
+            "triggered_event": "{{triggered_event}}",
+        }
+    }
     return json.dumps(template, indent=2)
 
 

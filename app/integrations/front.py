@@ -4,11 +4,12 @@ Signed with base64(HMAC-SHA256(app signing key, timestamp + ":" + raw body)), th
 milliseconds in X-Front-Request-Timestamp. Saving the webhook sends `x-front-challenge`, which
 we echo back once the signature checks out.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
 from marshmallow import ValidationError
 
@@ -68,7 +69,9 @@ def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
         return HookEvent("reopen", event_id, ticket_id=ticket_id)
     recipient = conversation.get("recipient") if isinstance(conversation.get("recipient"), dict) else {}
     assignee = conversation.get("assignee") if isinstance(conversation.get("assignee"), dict) else {}
-    agent_name = text(f"{assignee.get('first_name') or ''} {assignee.get('last_name') or ''}") or text(assignee.get("username"))
+    agent_name = text(f"{assignee.get('first_name') or ''} {assignee.get('last_name') or ''}") or text(
+        assignee.get("username")
+    )
     data = invite_data(
         survey_id,
         {"email": text(recipient.get("handle"), 320), "name": text(recipient.get("name"))},

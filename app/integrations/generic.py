@@ -1,4 +1,5 @@
 """Our own webhook: the invite shape, signed the Standard Webhooks way."""
+
 from __future__ import annotations
 
 import base64
@@ -7,8 +8,8 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
 from marshmallow import ValidationError
 

@@ -3,11 +3,12 @@
 Signed with base64(HMAC-SHA1(secret, raw body)) in X-HelpScout-Signature; the secret is the one
 the admin types into the webhook form (we generate it).
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
 from marshmallow import ValidationError
 
@@ -64,10 +65,15 @@ def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
         {"email": text(customer.get("email"), 320), "name": _full_name(customer), "id": text(customer.get("id"))},
         {
             "id": ticket_id,
-            "channel": (text(_dict(convo.get("source")).get("type"), 50) or text(convo.get("type"), 50) or "").lower() or None,
+            "channel": (text(_dict(convo.get("source")).get("type"), 50) or text(convo.get("type"), 50) or "").lower()
+            or None,
             "tags": split_tags(convo.get("tags")),
             "team": text(mailbox.get("name")) or text(convo.get("mailboxId")),
-            "agent": {"id": text(assignee.get("id")), "name": _full_name(assignee), "email": text(assignee.get("email"), 320)},
+            "agent": {
+                "id": text(assignee.get("id")),
+                "name": _full_name(assignee),
+                "email": text(assignee.get("email"), 320),
+            },
             "created_at": parse_time(convo.get("createdAt")),
             "solved_at": parse_time(closed_at),
         },

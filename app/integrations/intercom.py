@@ -3,12 +3,13 @@
 
 Signed with "sha1=" + hex(HMAC-SHA1(client secret, raw body)) in X-Hub-Signature.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Mapping
 
 from marshmallow import ValidationError
 
@@ -64,7 +65,9 @@ def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
     created = parse_time(item.get("created_at"))
     agent_id = text(item.get("admin_assignee_id")) or text(_dict(item.get("assignee")).get("id"))
     closer = _closing_admin(item)
-    agent = closer if closer.get("id") is not None and str(closer.get("id")) == agent_id else _dict(item.get("assignee"))
+    agent = (
+        closer if closer.get("id") is not None and str(closer.get("id")) == agent_id else _dict(item.get("assignee"))
+    )
     first_reply = parse_time(stats.get("first_admin_reply_at"))
     if first_reply is None and created and isinstance(stats.get("time_to_admin_reply"), int):
         first_reply = created + timedelta(seconds=stats["time_to_admin_reply"])

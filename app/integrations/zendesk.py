@@ -4,16 +4,16 @@ Both are signed the same way: base64(HMAC-SHA256(secret, timestamp + raw body)),
 secret is the webhook's signing secret as shown in Zendesk's Admin Center. Event webhooks carry
 no requester email, so the worker completes them from the Zendesk API (`fetch_invite`).
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
-import socket
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
 from marshmallow import ValidationError
 
@@ -81,7 +81,11 @@ def body_template() -> str:
             "name": "{{ticket.requester.name}}",
             "language": "{{ticket.requester.language}}",
         },
-        "assignee": {"id": "{{ticket.assignee.id}}", "email": "{{ticket.assignee.email}}", "name": "{{ticket.assignee.name}}"},
+        "assignee": {
+            "id": "{{ticket.assignee.id}}",
+            "email": "{{ticket.assignee.email}}",
+            "name": "{{ticket.assignee.name}}",
+        },
     }
     return json.dumps(template, indent=2)
 
@@ -128,16 +132,23 @@ def _parse_trigger(headers: Mapping[str, str], payload: dict, survey_id: int) ->
     assignee = payload.get("assignee") if isinstance(payload.get("assignee"), dict) else {}
     data = invite_data(
         survey_id,
-        {"email": text(requester.get("email"), 320), "name": text(requester.get("name")),
-         "id": text(requester.get("id")), "locale": locale_of(requester.get("language"))},
+        {
+            "email": text(requester.get("email"), 320),
+            "name": text(requester.get("name")),
+            "id": text(requester.get("id")),
+            "locale": locale_of(requester.get("language")),
+        },
         {
             "id": ticket_id,
             "channel": _lower(ticket.get("via")),
             "priority": _lower(ticket.get("priority")),
             "tags": split_tags(ticket.get("tags")),
             "team": text(ticket.get("group")),
-            "agent": {"id": text(assignee.get("id")), "name": text(assignee.get("name")),
-                      "email": text(assignee.get("email"), 320)},
+            "agent": {
+                "id": text(assignee.get("id")),
+                "name": text(assignee.get("name")),
+                "email": text(assignee.get("email"), 320),
+            },
             "created_at": parse_time(ticket.get("created_at")),
             "solved_at": parse_time(updated),
         },
@@ -161,7 +172,9 @@ class FetchError(Exception):
         self.retry = retry
 
 
-def fetch_invite(base_url: str | None, credentials: dict | None, payload: dict, survey_id: int, timeout: float = 10) -> dict:
+def fetch_invite(
+    base_url: str | None, credentials: dict | None, payload: dict, survey_id: int, timeout: float = 10
+) -> dict:
     """Complete an event webhook into our invite shape: requester, agent, group and ticket metrics."""
     if not base_url or not credentials:
         raise FetchError("The integration has no Zendesk API URL and credentials yet.", retry=True)
@@ -171,7 +184,10 @@ def fetch_invite(base_url: str | None, credentials: dict | None, payload: dict, 
     if not requester_id:
         raise FetchError("The event has no requester_id.", retry=False)
     ids = ",".join(i for i in (requester_id, assignee_id) if i)
-    users = {str(u.get("id")): u for u in _get(base_url, credentials, f"/api/v2/users/show_many.json?ids={ids}", timeout).get("users", [])}
+    users = {
+        str(u.get("id")): u
+        for u in _get(base_url, credentials, f"/api/v2/users/show_many.json?ids={ids}", timeout).get("users", [])
+    }
     requester = users.get(requester_id) or {}
     if not requester.get("email"):
         raise FetchError(f"Zendesk user {requester_id} has no email address.", retry=False)
@@ -183,8 +199,12 @@ def fetch_invite(base_url: str | None, credentials: dict | None, payload: dict, 
     via = detail.get("via") if isinstance(detail.get("via"), dict) else {}
     return invite_data(
         survey_id,
-        {"email": text(requester.get("email"), 320), "name": text(requester.get("name")),
-         "id": requester_id, "locale": locale_of(requester.get("locale"))},
+        {
+            "email": text(requester.get("email"), 320),
+            "name": text(requester.get("name")),
+            "id": requester_id,
+            "locale": locale_of(requester.get("locale")),
+        },
         {
             "id": ticket_id,
             "channel": _lower(via.get("channel")),
@@ -195,23 +215,30 @@ def fetch_invite(base_url: str | None, credentials: dict | None, payload: dict, 
             "agent": {"id": assignee_id, "name": text(agent.get("name")), "email": text(agent.get("email"), 320)},
             "created_at": created,
             "first_response_at": minutes_between(created, reply.get("calendar") if isinstance(reply, dict) else None),
-            "solved_at": parse_time(metrics.get("solved_at")) or parse_time(payload.get("time")) or parse_time(detail.get("updated_at")),
+            "solved_at": parse_time(metrics.get("solved_at"))
+            or parse_time(payload.get("time"))
+            or parse_time(detail.get("updated_at")),
             "reopens": metrics.get("reopens") if isinstance(metrics.get("reopens"), int) else None,
         },
     )
 
 
 def _get(base_url: str, credentials: dict, path: str, timeout: float) -> dict:
-    request = urllib.request.Request(base_url.rstrip("/") + path, headers={
-        "Authorization": _authorization(credentials), "Accept": "application/json", "User-Agent": "Afterword",
-    })
+    request = urllib.request.Request(
+        base_url.rstrip("/") + path,
+        headers={
+            "Authorization": _authorization(credentials),
+            "Accept": "application/json",
+            "User-Agent": "Afterword",
+        },
+    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (https or loopback only)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         retry = exc.code == 429 or exc.code >= 500
         raise FetchError(f"Zendesk API {path.split('?')[0]} answered {exc.code}", retry=retry) from None
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         raise FetchError(f"Zendesk API unreachable: {exc}", retry=True) from None
     except json.JSONDecodeError:
         raise FetchError(f"Zendesk API {path.split('?')[0]} answered with invalid JSON", retry=True) from None

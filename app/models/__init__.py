@@ -1,16 +1,28 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
+
 from app.models.annotation import Annotation
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.response import Response, ResponseTheme
 from app.models.rollup import MetricRollup
-from app.models.survey import Survey
 from app.models.suppression import Suppression
+from app.models.survey import Survey
 from app.models.theme import Theme
 from app.models.workspace import Workspace
 from app.models.workspace_settings import WorkspaceSettings
 
 __all__ = [
-    "Annotation", "Integration", "Invite", "InviteEvent", "MetricRollup", "Response", "ResponseTheme", "Survey",
-    "Suppression", "Theme", "WebhookDelivery", "Workspace", "WorkspaceSettings",
+    "Annotation",
+    "Integration",
+    "Invite",
+    "InviteEvent",
+    "MetricRollup",
+    "Response",
+    "ResponseTheme",
+    "Survey",
+    "Suppression",
+    "Theme",
+    "WebhookDelivery",
+    "Workspace",
+    "WorkspaceSettings",
 ]

@@ -1,4 +1,5 @@
 """An event-log entry (launch, outage, policy change) shown beside the trends."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,7 +1,9 @@
 """A helpdesk connection: where it posts, and the secret its signatures are checked with."""
+
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,6 +12,18 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
 DELIVERY_STATUSES = ("pending", "done", "failed", "superseded")
+
+
+class Provider(StrEnum):
+    """The helpdesks we take webhooks from; app/integrations holds one module for each."""
+
+    GENERIC = "generic"
+    ZENDESK = "zendesk"
+    FRESHDESK = "freshdesk"
+    HELPSCOUT = "helpscout"
+    INTERCOM = "intercom"
+    FRONT = "front"
+    GORGIAS = "gorgias"
 
 
 class Integration(db.Model):

@@ -1,4 +1,5 @@
 """An invite: one customer asked about one ticket, with the ticket's facts and a delivery history."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """A confirmed answer to an invite, with the analysis of its comment."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -9,13 +9,14 @@ The output is frozen text: each migration that creates or replaces these objects
 these functions byte for byte. So a change of wording, spacing or line breaks here needs a new
 migration; the helpers take the line breaks of the text they produce for that reason.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func
 from sqlalchemy.sql import ColumnElement
 
 from app.models.invite import Invite
-from app.models.rollup import (
+from app.models.rollup_grain import (
     DIMENSIONS,
     FULL_GRAIN,
     GRAIN_BITS,
@@ -36,8 +37,18 @@ _INVITE_COLUMN = {"team": "team", "channel": "channel", "priority": "priority", 
 _MEASURES = ("polarity_sum", "polarity_n", "delivered", "answered")
 # The invite columns an answer's or delivery's rollup rows depend on (besides sent_at and
 # answered_at): an UPDATE changing any of them moves the invite's facts to other rows.
-_TICKET_FACTS = ("agent_id", "agent_email", "agent_name", "team", "channel", "priority", "customer_segment",
-                 "tags::text", "survey_id", "workspace_id")
+_TICKET_FACTS = (
+    "agent_id",
+    "agent_email",
+    "agent_name",
+    "team",
+    "channel",
+    "priority",
+    "customer_segment",
+    "tags::text",
+    "survey_id",
+    "workspace_id",
+)
 
 # Inserted invites are rolled up row by row (most are not sent yet: nothing to add), deleted ones
 # before they go. Updated invites are rolled up once per statement, over its transition tables:
@@ -71,6 +82,7 @@ DROP FUNCTION IF EXISTS afterword_rollup_apply(integer, integer, date, text, tex
 
 # --- the agent key --------------------------------------------------------------------------------
 
+
 def agent_key_sql(row: str) -> str:
     """The agent key of the invite `row` (a table alias or a PL/pgSQL record), as SQL text."""
     return "COALESCE(" + ", ".join(f"NULLIF({row}.{c}, '')" for c in AGENT_KEY_COLUMNS) + ", '')"
@@ -82,6 +94,7 @@ def agent_key(invite=Invite) -> ColumnElement:
 
 
 # --- fragments ------------------------------------------------------------------------------------
+
 
 def _keys(row: str = "") -> str:
     """The primary key columns of metric_rollups (the ON CONFLICT target), optionally of `row`."""
@@ -117,8 +130,9 @@ def _nonzero() -> str:
 
 def _no_removal(row: str) -> str:
     """The delta `row` only adds: a removal must never create a row (polarity_sum may be negative)."""
-    return " AND ".join([_per_score(row + ".s{i} >= 0", " AND "),
-                         *(f"{row}.{c} >= 0" for c in _MEASURES if c != "polarity_sum")])
+    return " AND ".join(
+        [_per_score(row + ".s{i} >= 0", " AND "), *(f"{row}.{c} >= 0" for c in _MEASURES if c != "polarity_sum")]
+    )
 
 
 def _invite_dimensions(row: str) -> str:
@@ -151,12 +165,14 @@ def _grains(indent: str) -> str:
     afterword_rollup_apply, which writes one fact at a time. Lines after the first start with `indent`."""
     untagged = ", ".join(str(g) for g in (0, *(GRAIN_BITS[d] for d in _GROUPED), FULL_GRAIN))
     tagged = f"{GRAIN_BITS['tag']}, {TAGGED_FULL_GRAIN}"
-    return f"\n{indent}".join([
-        f"SELECT unnest(ARRAY[{untagged}]) AS grain, ''::text AS tag",
-        "UNION",
-        "SELECT g, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value),",
-        f"    unnest(ARRAY[{tagged}]) AS g",
-    ])
+    return f"\n{indent}".join(
+        [
+            f"SELECT unnest(ARRAY[{untagged}]) AS grain, ''::text AS tag",
+            "UNION",
+            "SELECT g, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value),",
+            f"    unnest(ARRAY[{tagged}]) AS g",
+        ]
+    )
 
 
 def _grain_dimensions(indent: str, named: bool) -> str:
@@ -175,12 +191,15 @@ def _signed_scores(named: bool) -> str:
 def _apply_args(row: str) -> str:
     """The facts of the invite `row` as afterword_rollup_apply's p_agent .. p_tags."""
     dims = [f"COALESCE({row}.{_INVITE_COLUMN[d]}, '')" for d in _GROUPED[1:]]
-    return (f"{agent_key_sql(row)},\n"
-            f"        {row}.agent_name, {dims[0]}, {dims[1]},\n"
-            f"        {dims[2]}, {dims[3]}, {row}.tags,")
+    return (
+        f"{agent_key_sql(row)},\n"
+        f"        {row}.agent_name, {dims[0]}, {dims[1]},\n"
+        f"        {dims[2]}, {dims[3]}, {row}.tags,"
+    )
 
 
 # --- functions ------------------------------------------------------------------------------------
+
 
 def _apply_sql() -> str:
     """Adds (p_sign > 0) or subtracts one answer or delivery in every rollup row it belongs to."""
@@ -351,10 +370,12 @@ def invites_updated_sql() -> str:
     grain_of = _grain_of()
     # An UPDATE may add and remove facts of one rollup row; the label comes from the added ones.
     label = "CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) FILTER (WHERE sign > 0) END AS label"
-    sums = (f"{_per_score('COALESCE(sum(sign) FILTER (WHERE score = {i}), 0) AS s{i}')},"
-            " COALESCE(sum(sign * polarity), 0) AS polarity_sum,"
-            " COALESCE(sum(sign) FILTER (WHERE polarity IS NOT NULL), 0) AS polarity_n,"
-            " sum(sign * delivered) AS delivered, sum(sign * answered) AS answered")
+    sums = (
+        f"{_per_score('COALESCE(sum(sign) FILTER (WHERE score = {i}), 0) AS s{i}')},"
+        " COALESCE(sum(sign * polarity), 0) AS polarity_sum,"
+        " COALESCE(sum(sign) FILTER (WHERE polarity IS NOT NULL), 0) AS polarity_n,"
+        " sum(sign * delivered) AS delivered, sum(sign * answered) AS answered"
+    )
     moved = f"{_ticket_facts('n')} IS DISTINCT FROM {_ticket_facts('o')}"
     return f"""CREATE OR REPLACE FUNCTION afterword_rollup_invites_updated() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -486,10 +507,21 @@ _RESPONSES_TRIGGER_SQL = """CREATE TRIGGER afterword_rollup_responses
 
 # --- public ---------------------------------------------------------------------------------------
 
+
 def rollup_functions_sql() -> str:
     """Every CREATE OR REPLACE FUNCTION, in the order migration 0003 created them."""
-    return "\n" + "\n".join([_apply_sql(), _answer_sql(), _delivery_sql(), _RESPONSES_SQL, _invites_sql(),
-                             invites_updated_sql(), _rebuild_sql(), _WORKSPACES_SQL])
+    return "\n" + "\n".join(
+        [
+            _apply_sql(),
+            _answer_sql(),
+            _delivery_sql(),
+            _RESPONSES_SQL,
+            _invites_sql(),
+            invites_updated_sql(),
+            _rebuild_sql(),
+            _WORKSPACES_SQL,
+        ]
+    )
 
 
 def rollup_triggers_sql() -> str:

@@ -1,4 +1,5 @@
 """Addresses a workspace must never email again (unsubscribed, bounced, or added by an admin)."""
+
 from __future__ import annotations
 
 from datetime import datetime

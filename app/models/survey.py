@@ -1,4 +1,5 @@
 """A survey: what is asked, on which scale, and the timing rules for its invites."""
+
 from __future__ import annotations
 
 from datetime import datetime

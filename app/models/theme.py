@@ -1,4 +1,5 @@
 """A workspace's theme catalogue: keys the analysis found, and themes a CX team defined."""
+
 from __future__ import annotations
 
 from datetime import datetime

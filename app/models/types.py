@@ -1,15 +1,11 @@
 """Column types shared by the models."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
-
-
-# The largest value an INTEGER column holds on Postgres (SQLite's limit is higher): inputs are
-# bounded by it so an absurd number is refused or not found, never a database overflow.
-MAX_INT = 2**31 - 1
 
 
 class UTCDateTime(TypeDecorator):
@@ -23,19 +19,19 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def render_item(kind: str, obj, autogen_context):

@@ -1,4 +1,5 @@
 """A tenant: every other row belongs to exactly one workspace."""
+
 from __future__ import annotations
 
 from datetime import datetime

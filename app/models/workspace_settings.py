@@ -1,4 +1,5 @@
 """A workspace's reporting settings: score thresholds, score targets and SLA targets."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,9 +1,10 @@
 """URL converters shared by the blueprints."""
+
 from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-from app.models.types import MAX_INT
+from app.platform.bounds import MAX_INT
 
 
 class IdConverter(IntegerConverter):

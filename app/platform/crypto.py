@@ -1,4 +1,5 @@
 """Secrets at rest: helpdesk API credentials encrypted with a key derived from SECRET_KEY."""
+
 from __future__ import annotations
 
 import base64

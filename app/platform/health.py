@@ -1,4 +1,5 @@
 """GET /healthz: whether the database and the broker answer, for load balancers and operators."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app

@@ -1,4 +1,5 @@
 """Languages: the invite's locale first, else the browser's Accept-Language."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -1,4 +1,5 @@
 """Public links, built from PUBLIC_URL so emails and embeds point at the right host."""
+
 from __future__ import annotations
 
 from flask import current_app

@@ -4,6 +4,7 @@ Each worker process (thread) holds one SMTP connection and reuses it across mess
 of invites costs one TCP and TLS handshake and one login, not one per email. A connection idle
 for a while is checked with NOOP before reuse, and renewed after SMTP_MAX_MESSAGES_PER_CONNECTION messages.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -114,7 +115,9 @@ def _connect(url: str) -> smtplib.SMTP:
     host = parts.hostname or "127.0.0.1"
     timeout = float(query.get("timeout", ["20"])[0])
     if parts.scheme == "smtps":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465, timeout=timeout, context=ssl.create_default_context())
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, parts.port or 465, timeout=timeout, context=ssl.create_default_context()
+        )
     else:
         smtp = smtplib.SMTP(host, parts.port or 25, timeout=timeout)
         if query.get("starttls", ["0"])[0] in ("1", "true", "yes"):

@@ -8,6 +8,7 @@ pool connects afresh (raising DisconnectionError from a checkout listener is SQL
 documented way to ask for that, up to three times). So a restarted Postgres still costs no
 request a 500, as with `pool_pre_ping`.
 """
+
 from __future__ import annotations
 
 import time
@@ -34,7 +35,7 @@ def _ping_if_idle(dbapi_connection, record, proxy) -> None:
         finally:
             cursor.close()
         dbapi_connection.rollback()  # end the transaction the ping may have opened
-    except Exception as exc:  # noqa: BLE001 (any driver's "connection is gone")
+    except Exception as exc:
         raise DisconnectionError(f"stale pooled connection: {exc}") from exc
 
 

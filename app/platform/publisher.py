@@ -18,15 +18,16 @@ thread does not survive a fork), never blocks a request (the queue is unbounded 
 not wait), and drops a batch it cannot publish, leaving it to the sweep. With Celery's eager mode
 (tests) ids are completed in place, synchronously, exactly as before.
 """
+
 from __future__ import annotations
 
 import atexit
-from collections import deque
 import logging
 import os
 import threading
 import time
-from typing import Callable
+from collections import deque
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ MAX_BATCH = 200
 class BatchPublisher:
     """Collects ids from request threads; one daemon thread per process publishes them in batches."""
 
-    def __init__(self, publish: Callable[[list[int]], None], gather: float = GATHER_SECONDS,
-                 max_batch: int = MAX_BATCH):
+    def __init__(
+        self, publish: Callable[[list[int]], None], gather: float = GATHER_SECONDS, max_batch: int = MAX_BATCH
+    ):
         self._publish = publish
         self._gather, self._max_batch = gather, max_batch
         self._lock = threading.Lock()
@@ -85,8 +87,7 @@ class BatchPublisher:
             try:
                 self._publish(batch)
             except Exception:  # broker down: the rows are committed, the periodic sweep completes them
-                log.warning("could not publish %d deliveries; the sweep will complete them", len(batch),
-                            exc_info=True)
+                log.warning("could not publish %d deliveries; the sweep will complete them", len(batch), exc_info=True)
 
     def _take(self) -> list[int]:
         batch: list[int] = []

@@ -2,6 +2,7 @@
 
 Services name tasks rather than import them, so imports keep going one way (workers -> app).
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,7 @@ def init_celery(app: Flask) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     # Intake hands stored deliveries to this write-behind publisher (see app/publisher.py).
-    app.extensions["delivery_publisher"] = BatchPublisher(
-        lambda ids: celery.send_task(COMPLETE_DELIVERIES, args=[ids]))
+    app.extensions["delivery_publisher"] = BatchPublisher(lambda ids: celery.send_task(COMPLETE_DELIVERIES, args=[ids]))
     return celery
 
 
@@ -69,7 +69,8 @@ def _celery_settings(config) -> dict:
         # Short timeouts and no transport-level retries: a publish while Redis is down fails
         # within about a second (the request still answers 202), and the sweep sends it later.
         settings["broker_transport_options"] = {
-            "socket_connect_timeout": 1, "socket_timeout": 5,
+            "socket_connect_timeout": 1,
+            "socket_timeout": 5,
         }
     else:
         # No broker installed: a folder under instance/ carries the messages between processes.

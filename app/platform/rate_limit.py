@@ -19,13 +19,14 @@ A refusal is remembered until the window resets (answering 429s costs no storage
 storage failure lets requests through for a lease's lifetime, like RATELIMIT_SWALLOW_ERRORS:
 a Redis outage must not cost intake a connection attempt per webhook.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
 import os
 import threading
 import time
+from dataclasses import dataclass
 
 from limits import RateLimitItem
 from limits.storage import Storage
@@ -72,7 +73,7 @@ class LeasedRateLimit:
         # The storage call (a network round trip with Redis) is made outside the lock.
         try:
             total = self._storage.incr(key, item.get_expiry(), amount=size)
-        except Exception:  # noqa: BLE001 (whatever the storage raises, the door stays open)
+        except Exception:
             log.warning("rate-limit storage unreachable; webhooks are let through meanwhile", exc_info=True)
             self._keep(key, _Lease(0, item.amount, now + LEASE_SECONDS))  # open, uncounted, for a while
             return None
@@ -93,7 +94,7 @@ class LeasedRateLimit:
     def _seconds_to_reset(self, key: str) -> float:
         try:
             return self._storage.get_expiry(key) - time.time()
-        except Exception:  # noqa: BLE001
+        except Exception:
             return LEASE_SECONDS
 
 

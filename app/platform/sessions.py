@@ -1,4 +1,5 @@
 """Flask's signed-cookie sessions, minus the signer on requests that bring no cookie."""
+
 from __future__ import annotations
 
 from flask import Flask, Request

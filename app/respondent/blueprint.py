@@ -1,4 +1,5 @@
 """The public blueprint: no API key, a token or nothing."""
+
 import secrets
 
 from flask import Blueprint, g, request
@@ -6,7 +7,12 @@ from flask import Blueprint, g, request
 bp = Blueprint("respondent", __name__)
 
 # The only endpoints another origin may call: the widget's script and its token-scoped JSON.
-CORS_ENDPOINTS = {"respondent.embed_js", "respondent.public_invite", "respondent.public_answer", "respondent.public_embed"}
+CORS_ENDPOINTS = {
+    "respondent.embed_js",
+    "respondent.public_invite",
+    "respondent.public_answer",
+    "respondent.public_embed",
+}
 
 
 def csp_nonce() -> str:

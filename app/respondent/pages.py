@@ -1,17 +1,18 @@
 """GET/POST /s/{token}: the survey page. A GET never records anything; only the POST does."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 
 from app.extensions import db, limiter
-from app.platform.i18n import LANGUAGES, gettext, use_locale
 from app.models import Workspace
+from app.platform.i18n import LANGUAGES, gettext, use_locale
+from app.respondent.blueprint import bp
+from app.scoring.kinds import band, band_limits
 from app.services.answers import wording
 from app.services.answers.record import MAX_COMMENT, AnswerRefused, InviteState, load_invite_state, record_answer
 from app.services.branding import branding
-from app.scoring.kinds import band, band_limits
-from app.respondent.blueprint import bp
 
 # Each language named in itself, so a customer can find theirs whatever the page is in.
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch", "pt": "Português"}
@@ -40,8 +41,14 @@ def _page(template: str, state: InviteState, status: int = 200, /, **context):
 def _language_links(token: str, score: int | None) -> list[dict]:
     current = str(get_locale())
     return [
-        {"code": code, "name": name, "current": code == current,
-         "url": url_for("respondent.show", token=token, lang=code, **({"score": score} if score is not None else {}))}
+        {
+            "code": code,
+            "name": name,
+            "current": code == current,
+            "url": url_for(
+                "respondent.show", token=token, lang=code, **({"score": score} if score is not None else {})
+            ),
+        }
         for code, name in LANGUAGE_NAMES.items()
     ]
 
@@ -66,7 +73,9 @@ def _form(state: InviteState, score: int | None, comment: str | None, error: str
         points=list(range(survey.scale_min, survey.scale_max + 1)),
         selected=score,
         comment=comment or "",
-        follow_up=follow_ups[band(survey.kind, survey.scale_min, survey.scale_max, score) if score is not None else "default"],
+        follow_up=follow_ups[
+            band(survey.kind, survey.scale_min, survey.scale_max, score) if score is not None else "default"
+        ],
         follow_ups=follow_ups,
         bands=band_limits(survey.kind, survey.scale_min, survey.scale_max),
         low_label=low,

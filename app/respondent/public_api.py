@@ -1,4 +1,5 @@
 """The widget's JSON: scoped by the invite token (or a host-signed payload), no API key."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
@@ -6,14 +7,14 @@ from flask_babel import get_locale
 
 from app.errors import APIError
 from app.extensions import csrf, db, limiter
-from app.platform.i18n import gettext, use_locale
 from app.models import Workspace
+from app.platform.i18n import gettext, use_locale
+from app.respondent.blueprint import bp
+from app.scoring.kinds import band_limits
 from app.services.answers import wording
 from app.services.answers.record import AnswerRefused, InviteState, load_invite_state, record_answer
 from app.services.branding import branding
 from app.services.invites.embeds import open_signed_invite
-from app.scoring.kinds import band_limits
-from app.respondent.blueprint import bp
 
 
 def _public_limit() -> str:
@@ -71,7 +72,7 @@ def public_embed():
     """Open the widget from a payload signed by the host's server; the invite is made on first display."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise APIError(400, "invalid_json", "Send {\"signed\": \"...\"} as JSON.")
+        raise APIError(400, "invalid_json", 'Send {"signed": "..."} as JSON.')
     unknown = set(payload) - {"signed", "locale"}
     if unknown:
         raise APIError(422, "validation_error", "Unknown fields.", {k: ["Unknown field."] for k in sorted(unknown)})
@@ -103,7 +104,7 @@ def public_answer(token: str):
     except RecursionError:  # nested deeper than the parser follows: not a body we accept
         payload = None
     if not isinstance(payload, dict):
-        raise APIError(400, "invalid_json", "Send {\"score\": N, \"comment\": \"...\"} as JSON.")
+        raise APIError(400, "invalid_json", 'Send {"score": N, "comment": "..."} as JSON.')
     unknown = set(payload) - {"score", "comment"}
     if unknown:
         raise APIError(422, "validation_error", "Unknown fields.", {k: ["Unknown field."] for k in sorted(unknown)})
@@ -112,5 +113,7 @@ def public_answer(token: str):
     except AnswerRefused as refusal:
         status = {"expired": 410, "locked": 409}.get(refusal.code, 422)
         field = "comment" if refusal.code == "invalid_comment" else "score"
-        raise APIError(status, refusal.code, refusal.message, {field: [refusal.message]} if status == 422 else {}) from None
+        raise APIError(
+            status, refusal.code, refusal.message, {field: [refusal.message]} if status == 422 else {}
+        ) from None
     return jsonify({"id": response.id, "score": response.score, "comment": response.comment}), 201

@@ -4,16 +4,17 @@ A GET only asks (link scanners follow GETs); a POST suppresses the address. Mail
 the one-click POST with the body `List-Unsubscribe=One-Click` and no cookies, so the view is
 exempt from CSRF: the 192-bit token in the URL is the credential.
 """
+
 from __future__ import annotations
 
 from flask import abort, render_template, request
 
 from app.extensions import csrf, db, limiter
-from app.platform.i18n import use_locale
 from app.models import Invite, Workspace
-from app.services.suppressions import is_unsubscribed, unsubscribe
+from app.platform.i18n import use_locale
 from app.respondent.blueprint import bp
 from app.respondent.pages import _public_limit
+from app.services.suppressions import is_unsubscribed, unsubscribe
 
 
 def _invite_or_404(token: str) -> Invite:

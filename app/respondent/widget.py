@@ -1,4 +1,5 @@
 """GET /embed.js: the widget, read once from app/respondent/assets/embed.js and served compact and cached."""
+
 from __future__ import annotations
 
 import gzip

@@ -1,13 +1,14 @@
 """Field helpers shared by the inbound schemas."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 from marshmallow.validate import Length, Range
 
-from app.models.types import MAX_INT
+from app.platform.bounds import MAX_INT
 
 
 class StrictSchema(Schema):
@@ -53,23 +54,23 @@ class AwareDateTime(fields.DateTime):
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             try:
-                return datetime.fromtimestamp(value, timezone.utc)
+                return datetime.fromtimestamp(value, UTC)
             except (OverflowError, OSError, ValueError) as exc:
                 raise ValidationError("Not a valid timestamp.") from exc
         result = super()._deserialize(value, attr, data, **kwargs)
         try:
             # Stored as UTC: a time that has no UTC equivalent (year 1 at +14:00) is refused here.
-            return (result if result.tzinfo else result.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+            return (result if result.tzinfo else result.replace(tzinfo=UTC)).astimezone(UTC)
         except OverflowError as exc:
             raise ValidationError("Not a valid datetime.") from exc
 
 
-def Id(**kwargs) -> fields.Integer:  # noqa: N802 (reads like a field class)
+def Id(**kwargs) -> fields.Integer:
     """A row id: a positive integer no larger than an INTEGER column holds."""
     return fields.Integer(validate=Range(min=1, max=MAX_INT), **kwargs)
 
 
-def Text(max_length: int, validate=None, **kwargs) -> fields.String:  # noqa: N802 (reads like a field class)
+def Text(max_length: int, validate=None, **kwargs) -> fields.String:
     """A string field with a length cap (plus any other validators given)."""
     validators = [Length(max=max_length)] + (validate if isinstance(validate, list) else [validate] if validate else [])
     return fields.String(validate=validators, **kwargs)

@@ -1,4 +1,5 @@
 """Shapes for the insight endpoints: the event log, workspace settings and the drivers query."""
+
 from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -45,7 +46,9 @@ class TargetsSchema(StrictSchema):
 
 
 class SlaTargetSchema(StrictSchema):
-    first_response_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=60 * 24 * 90))
+    first_response_minutes = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=60 * 24 * 90)
+    )
     resolution_hours = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=24 * 365))
 
 

@@ -1,9 +1,10 @@
 """Integration shapes."""
+
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from app.integrations import PROVIDERS
+from app.models.integration import Provider
 from app.schemas.common import Id, StrictSchema, Text
 
 
@@ -17,7 +18,7 @@ class ApiCredentialsSchema(StrictSchema):
 
 
 class IntegrationInSchema(StrictSchema):
-    provider = fields.String(required=True, validate=validate.OneOf(sorted(PROVIDERS)))
+    provider = fields.String(required=True, validate=validate.OneOf(sorted(Provider)))
     survey_id = Id(strict=True, required=True)
     secret = Text(200, validate=validate.Length(min=16, max=200))
     api = fields.Nested(ApiCredentialsSchema)

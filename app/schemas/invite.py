@@ -1,11 +1,13 @@
 """Invite shapes: the customer and ticket a trigger carries, and the invite as the API shows it."""
+
 from __future__ import annotations
 
 from functools import cache
 
 from marshmallow import Schema, fields, validate
 
-from app.models.types import MAX_INT
+from app.platform.bounds import MAX_INT
+from app.platform.links import survey_url
 from app.schemas.common import AwareDateTime, Id, StrictSchema, Text
 
 
@@ -92,20 +94,23 @@ class InviteOutSchema(Schema):
     reminder_due_at = fields.DateTime(allow_none=True)
     reminder_sent_at = fields.DateTime(allow_none=True)
     customer = fields.Function(
-        lambda i: {"email": i.customer_email, "name": i.customer_name, "id": i.customer_id, "segment": i.customer_segment}
+        lambda i: {
+            "email": i.customer_email,
+            "name": i.customer_name,
+            "id": i.customer_id,
+            "segment": i.customer_segment,
+        }
     )
     ticket = fields.Function(lambda i: ticket_view(i))
     history = fields.List(fields.Nested(InviteEventSchema), attribute="events")
 
     def _url(self, invite) -> str:
-        from app.platform.links import survey_url
-
         return survey_url(invite.token)
 
 
 def ticket_view(invite) -> dict:
     """The ticket facts as every outbound view shows them."""
-    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    iso = lambda d: d.isoformat() if d else None
     return {
         "id": invite.ticket_id,
         "channel": invite.channel,

@@ -1,9 +1,10 @@
 """Query-string shapes for the list and aggregate endpoints."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.models.types import MAX_INT
+from app.platform.bounds import MAX_INT
 from app.schemas.common import AwareDateTime, Id, StrictSchema, TimeZone
 
 SENTIMENTS = ["negative", "neutral", "positive", "unsupported_language", "empty"]
@@ -50,9 +51,16 @@ class ResponseOutSchema(Schema):
     answered_at = fields.DateTime()
     updated_at = fields.DateTime()
     sentiment = fields.Function(
-        lambda r: None
-        if r.analysis_version is None
-        else {"polarity": r.polarity, "subjectivity": r.subjectivity, "label": r.sentiment_label, "language": r.language}
+        lambda r: (
+            None
+            if r.analysis_version is None
+            else {
+                "polarity": r.polarity,
+                "subjectivity": r.subjectivity,
+                "label": r.sentiment_label,
+                "language": r.language,
+            }
+        )
     )
     themes = fields.List(fields.String())
     mismatch = fields.Function(lambda r: r.mismatch_reason is not None)

@@ -1,4 +1,5 @@
 """Survey shapes: what a client may send, and what it gets back."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema

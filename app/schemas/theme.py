@@ -1,4 +1,5 @@
 """Theme shapes: catalogue definitions in and out, and the /themes report."""
+
 from __future__ import annotations
 
 import re
@@ -79,7 +80,8 @@ class ThemesQuery(ResponsesQuery):
         exclude = ("cursor",)
 
     survey_id = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=MAX_ID),
+        required=True,
+        validate=validate.Range(min=1, max=MAX_ID),
         error_messages={"required": "Themes are scored per survey: pass survey_id."},
     )
     # Bounded so an absurd number is a 422, never a database overflow.
@@ -109,8 +111,10 @@ class ThemeReportItemSchema(Schema):
     mean_polarity = fields.Float(allow_none=True)
     impact = fields.Float(
         allow_none=True,
-        metadata={"description": "overall score − score without this theme's answers; negative drags the score "
-                  "down (if its answers scored like the rest, the overall would move by −impact)"},
+        metadata={
+            "description": "overall score − score without this theme's answers; negative drags the score "
+            "down (if its answers scored like the rest, the overall would move by −impact)"
+        },
     )
     example_response_ids = fields.List(fields.Integer())
 

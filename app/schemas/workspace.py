@@ -1,4 +1,5 @@
 """Workspace settings: the brand shown in emails and the fatigue rules across every survey."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

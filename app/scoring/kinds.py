@@ -1,4 +1,5 @@
 """The three survey kinds: default wording, allowed scales, and which answers count as good."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -80,4 +81,7 @@ def band(kind: str, scale_min: int, scale_max: int, score: int) -> str:
 
 def band_limits(kind: str, scale_min: int, scale_max: int) -> dict[str, int]:
     """The band edges for pages and the widget, so the browser never re-derives the rules."""
-    return {"low_max": bad_threshold(kind, scale_min, scale_max), "high_min": good_threshold(kind, scale_min, scale_max)}
+    return {
+        "low_max": bad_threshold(kind, scale_min, scale_max),
+        "high_min": good_threshold(kind, scale_min, scale_max),
+    }

@@ -4,14 +4,15 @@ A local day is the calendar date an instant has on the zone's wall clock (what P
 `(ts AT TIME ZONE zone)::date` gives). Its first instant is `midnight(day)`: for a day that
 begins inside a DST gap that is the transition itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 INTERVALS = ("day", "week", "month")
-UTC = timezone.utc
+UTC = UTC
 
 
 def local_date(instant: datetime, zone: ZoneInfo) -> date:
@@ -77,6 +78,7 @@ def whole_days(since: datetime, until: datetime, zone: ZoneInfo) -> tuple[date, 
 
 def offset_segments(since: datetime, until: datetime, zone: ZoneInfo) -> list[tuple[datetime, int]]:
     """[(from_instant, utc_offset_seconds)] covering [since, until): one entry per offset change."""
+
     def offset(at: datetime) -> int:
         return int(at.astimezone(zone).utcoffset().total_seconds())
 

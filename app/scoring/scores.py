@@ -1,4 +1,5 @@
 """Scores from a distribution of answers (score -> count), with the intervals of KPIS.md."""
+
 from __future__ import annotations
 
 from app.scoring.kinds import good_threshold
@@ -51,7 +52,7 @@ def score_summary(
         )
     else:
         interval = wilson(good, n)
-        pct = lambda x: _round(100 * x) if x is not None else None  # noqa: E731
+        pct = lambda x: _round(100 * x) if x is not None else None
         result.update(value=pct(good / n) if n else None, ci_low=pct(interval.low), ci_high=pct(interval.high))
         if kind == "ces":
             total = sum(s * c for s, c in distribution.items())

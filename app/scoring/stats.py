@@ -1,4 +1,5 @@
 """Intervals from KPIS.md: Wilson for proportions, the NPS standard error, t for means."""
+
 from __future__ import annotations
 
 import math

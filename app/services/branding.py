@@ -1,4 +1,5 @@
 """A workspace's look on the widget and the survey page, made safe and readable."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,7 @@ def _luminance(colour: str) -> float:
         c = int(hex2, 16) / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 

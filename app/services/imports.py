@@ -1,10 +1,11 @@
 """Importing answers exported from another tool: validate every row, then write all or nothing."""
+
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Survey
@@ -12,24 +13,70 @@ from app.services.invites.tickets import new_token
 
 # Our field -> (required, parser). Parsers take the stripped text and raise ValueError with a reason.
 FIELDS = (
-    "score", "answered_at", "comment", "sent_at", "customer_email", "customer_name", "customer_id", "customer_segment",
-    "ticket_id", "agent_id", "agent_name", "agent_email", "team", "channel", "priority", "tags",
-    "ticket_created_at", "first_response_at", "solved_at", "reopens", "handle_seconds",
+    "score",
+    "answered_at",
+    "comment",
+    "sent_at",
+    "customer_email",
+    "customer_name",
+    "customer_id",
+    "customer_segment",
+    "ticket_id",
+    "agent_id",
+    "agent_name",
+    "agent_email",
+    "team",
+    "channel",
+    "priority",
+    "tags",
+    "ticket_created_at",
+    "first_response_at",
+    "solved_at",
+    "reopens",
+    "handle_seconds",
 )
 REQUIRED = ("score", "answered_at")
 # Column names other tools commonly export, matched case-insensitively after our own names.
 ALIASES = {
-    "rating": "score", "value": "score", "answer": "score",
-    "submitted_at": "answered_at", "responded_at": "answered_at", "created_at": "answered_at", "date": "answered_at",
-    "feedback": "comment", "comments": "comment", "reason": "comment",
-    "email": "customer_email", "requester_email": "customer_email", "customer": "customer_name",
-    "requester": "customer_name", "assignee": "agent_name", "assignee_email": "agent_email", "agent": "agent_name",
-    "group": "team", "via": "channel", "source": "channel", "segment": "customer_segment",
-    "ticket": "ticket_id", "ticket_created": "ticket_created_at", "solved": "solved_at",
+    "rating": "score",
+    "value": "score",
+    "answer": "score",
+    "submitted_at": "answered_at",
+    "responded_at": "answered_at",
+    "created_at": "answered_at",
+    "date": "answered_at",
+    "feedback": "comment",
+    "comments": "comment",
+    "reason": "comment",
+    "email": "customer_email",
+    "requester_email": "customer_email",
+    "customer": "customer_name",
+    "requester": "customer_name",
+    "assignee": "agent_name",
+    "assignee_email": "agent_email",
+    "agent": "agent_name",
+    "group": "team",
+    "via": "channel",
+    "source": "channel",
+    "segment": "customer_segment",
+    "ticket": "ticket_id",
+    "ticket_created": "ticket_created_at",
+    "solved": "solved_at",
 }
-LIMITS = {"comment": 5000, "customer_email": 320, "customer_name": 200, "customer_id": 200, "customer_segment": 100,
-          "ticket_id": 200, "agent_id": 200, "agent_name": 200, "agent_email": 320, "team": 200, "channel": 50,
-          "priority": 50}
+LIMITS = {
+    "comment": 5000,
+    "customer_email": 320,
+    "customer_name": 200,
+    "customer_id": 200,
+    "customer_segment": 100,
+    "ticket_id": 200,
+    "agent_id": 200,
+    "agent_name": 200,
+    "agent_email": 320,
+    "team": 200,
+    "channel": 50,
+    "priority": 50,
+}
 MAX_ERRORS = 100
 
 
@@ -54,8 +101,9 @@ def column_mapping(header: list[str], overrides: dict[str, str]) -> tuple[dict[s
         if target in FIELDS and target not in taken:
             mapping[column] = target
             taken.add(target)
-    problems += [f"no column for required field {f!r} (name one with --map COLUMN={f})" for f in REQUIRED
-                 if f not in taken]
+    problems += [
+        f"no column for required field {f!r} (name one with --map COLUMN={f})" for f in REQUIRED if f not in taken
+    ]
     return mapping, problems
 
 
@@ -88,7 +136,7 @@ def _parse(target: str, text: str, survey: Survey):
             stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(f"{text!r} is not an ISO 8601 date-time") from None
-        return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
     if target in ("reopens", "handle_seconds"):
         if not text.isdigit():
             raise ValueError(f"{text!r} is not a whole number ≥ 0")
@@ -118,8 +166,13 @@ def read_rows(handle) -> tuple[list[str], Iterable[tuple[int, dict]]]:
     return header, rows()
 
 
-def import_responses(survey: Survey, handle, overrides: dict[str, str] | None = None,
-                     progress: Callable[[Iterable], Iterable] = lambda rows: rows, dry_run: bool = False) -> ImportResult:
+def import_responses(
+    survey: Survey,
+    handle,
+    overrides: dict[str, str] | None = None,
+    progress: Callable[[Iterable], Iterable] = lambda rows: rows,
+    dry_run: bool = False,
+) -> ImportResult:
     """Validate every row; only if none fails, write every invite and answer in one transaction."""
     result = ImportResult()
     header, rows = read_rows(handle)
@@ -156,18 +209,45 @@ def _add(survey: Survey, v: dict) -> Response:
     answered = v["answered_at"]
     sent = v.get("sent_at") or answered
     invite = Invite(
-        workspace_id=survey.workspace_id, survey_id=survey.id, token=new_token(), status="sent", locale=survey.locale,
-        customer_email=v.get("customer_email"), customer_name=v.get("customer_name"), customer_id=v.get("customer_id"),
-        customer_segment=v.get("customer_segment"), ticket_id=v.get("ticket_id"), agent_id=v.get("agent_id"),
-        agent_name=v.get("agent_name"), agent_email=v.get("agent_email"), team=v.get("team"), channel=v.get("channel"),
-        priority=v.get("priority"), tags=v.get("tags", []), ticket_created_at=v.get("ticket_created_at"),
-        first_response_at=v.get("first_response_at"), solved_at=v.get("solved_at"), reopens=v.get("reopens"),
-        handle_seconds=v.get("handle_seconds"), created_at=sent, due_at=sent, sent_at=sent, answered_at=answered,
+        workspace_id=survey.workspace_id,
+        survey_id=survey.id,
+        token=new_token(),
+        status="sent",
+        locale=survey.locale,
+        customer_email=v.get("customer_email"),
+        customer_name=v.get("customer_name"),
+        customer_id=v.get("customer_id"),
+        customer_segment=v.get("customer_segment"),
+        ticket_id=v.get("ticket_id"),
+        agent_id=v.get("agent_id"),
+        agent_name=v.get("agent_name"),
+        agent_email=v.get("agent_email"),
+        team=v.get("team"),
+        channel=v.get("channel"),
+        priority=v.get("priority"),
+        tags=v.get("tags", []),
+        ticket_created_at=v.get("ticket_created_at"),
+        first_response_at=v.get("first_response_at"),
+        solved_at=v.get("solved_at"),
+        reopens=v.get("reopens"),
+        handle_seconds=v.get("handle_seconds"),
+        created_at=sent,
+        due_at=sent,
+        sent_at=sent,
+        answered_at=answered,
     )
     invite.events.append(InviteEvent(at=answered, status="imported", detail=f"score {v['score']}"))
     db.session.add(invite)
     db.session.flush()
-    response = Response(workspace_id=survey.workspace_id, survey_id=survey.id, invite_id=invite.id, score=v["score"],
-                        comment=v.get("comment"), answered_at=answered, updated_at=answered, themes=[])
+    response = Response(
+        workspace_id=survey.workspace_id,
+        survey_id=survey.id,
+        invite_id=invite.id,
+        score=v["score"],
+        comment=v.get("comment"),
+        answered_at=answered,
+        updated_at=answered,
+        themes=[],
+    )
     db.session.add(response)
     return response

@@ -1,4 +1,5 @@
 """Helpdesk integrations: connect one to a survey, change it, and show its admin what to paste."""
+
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -79,7 +80,9 @@ def _set_api(integration: Integration, data: dict) -> None:
         parts = urlparse(url)
         loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
         if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-            raise APIError(422, "validation_error", "The API URL must use https.", {"api": {"base_url": ["Use https://."]}})
+            raise APIError(
+                422, "validation_error", "The API URL must use https.", {"api": {"base_url": ["Use https://."]}}
+            )
         integration.api_base_url = url.rstrip("/")
     credentials = {k: api[k] for k in ("email", "api_token", "oauth_token") if api.get(k)}
     if credentials:

@@ -1,4 +1,5 @@
 """The suppression list: addresses a workspace never emails again."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, select
@@ -20,8 +21,11 @@ def suppress(workspace_id: int, email: str, reason: str) -> Suppression:
     row = Suppression(workspace_id=workspace_id, email=email, reason=reason, created_at=now)
     db.session.add(row)
     waiting = db.session.scalars(
-        select(Invite).where(Invite.workspace_id == workspace_id, Invite.customer_email == email,
-                             (Invite.status == "scheduled") | Invite.reminder_due_at.is_not(None))
+        select(Invite).where(
+            Invite.workspace_id == workspace_id,
+            Invite.customer_email == email,
+            (Invite.status == "scheduled") | Invite.reminder_due_at.is_not(None),
+        )
     )
     for invite in waiting:
         invite.reminder_due_at = None
@@ -66,4 +70,6 @@ def remove_suppression(workspace_id: int, email: str) -> None:
 
 
 def _find(workspace_id: int, email: str) -> Suppression | None:
-    return db.session.scalar(select(Suppression).where(Suppression.workspace_id == workspace_id, Suppression.email == email))
+    return db.session.scalar(
+        select(Suppression).where(Suppression.workspace_id == workspace_id, Suppression.email == email)
+    )

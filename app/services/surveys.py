@@ -1,4 +1,5 @@
 """Survey CRUD, with each kind's defaults filled in."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Creating workspaces and their API keys."""
+
 from __future__ import annotations
 
 import hashlib

@@ -12,13 +12,14 @@ task pays for imports, compiled templates and catalogues, the baseline's first c
 its handshake. Rounds alternate the two; the medians are reported. One sweep takes at most 500
 due invites, so --emails is capped there. Target: at least 70 %.
 """
+
 from __future__ import annotations
 
 import argparse
 import email.policy
 import os
-import statistics
 import smtplib
+import statistics
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.common import BIN, REDIS_URL, ROOT, free_port, scratch_database, stop, wait_port  # noqa: E402
+from benchmarks.common import BIN, REDIS_URL, ROOT, free_port, scratch_database, stop, wait_port
 
 
 def main() -> int:
@@ -39,17 +40,26 @@ def main() -> int:
     args.emails = min(args.emails, 500)  # what one sweep takes (delivery.due_invite_ids)
 
     smtp_port = free_port()
-    sink = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}",
-                             "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}", "-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     queue = f"afterword-bench-{uuid.uuid4().hex[:8]}"
     instance = Path("/tmp") / queue
     worker = None
     try:
         wait_port(smtp_port)
         with scratch_database() as url:
-            env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-secret", "CELERY_DEFAULT_QUEUE": queue,
-                   "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "AFTERWORD_INSTANCE": str(instance),
-                   "PUBLIC_URL": "https://surveys.example.com"}
+            env = {
+                "DATABASE_URL": url,
+                "REDIS_URL": REDIS_URL,
+                "SECRET_KEY": "bench-secret",
+                "CELERY_DEFAULT_QUEUE": queue,
+                "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+                "AFTERWORD_INSTANCE": str(instance),
+                "PUBLIC_URL": "https://surveys.example.com",
+            }
             os.environ.update(env)
             from flask_migrate import upgrade
             from sqlalchemy import func, insert, select
@@ -59,8 +69,8 @@ def main() -> int:
             from app.models import Invite
             from app.models.types import utcnow
             from app.platform.queue import SWEEP_DUE_INVITES
-            from app.services.sending.invite_email import build_invite_email
             from app.services.invites.tickets import new_token
+            from app.services.sending.invite_email import build_invite_email
             from tests.factories import Factory
 
             app = create_app()
@@ -73,13 +83,25 @@ def main() -> int:
                 def due_invites(n: int) -> None:
                     now = utcnow()
                     rows = []
-                    for i in range(n):
+                    for _ in range(n):
                         k = next(serial)
-                        rows.append({"workspace_id": survey.workspace_id, "survey_id": survey.id, "token": new_token(),
-                                     "status": "scheduled", "locale": ("en", "es", "fr", "de", "pt")[k % 5], "tags": [],
-                                     "customer_email": f"c{k}@example.com", "customer_name": f"Customer {k}",
-                                     "ticket_id": f"T-{k}", "agent_name": "Sam", "created_at": now, "due_at": now,
-                                     "solve_number": 1})
+                        rows.append(
+                            {
+                                "workspace_id": survey.workspace_id,
+                                "survey_id": survey.id,
+                                "token": new_token(),
+                                "status": "scheduled",
+                                "locale": ("en", "es", "fr", "de", "pt")[k % 5],
+                                "tags": [],
+                                "customer_email": f"c{k}@example.com",
+                                "customer_name": f"Customer {k}",
+                                "ticket_id": f"T-{k}",
+                                "agent_name": "Sam",
+                                "created_at": now,
+                                "due_at": now,
+                                "solve_number": 1,
+                            }
+                        )
                     db.session.execute(insert(Invite), rows)
                     db.session.commit()
 
@@ -105,22 +127,39 @@ def main() -> int:
                     unsent = -1
                     while unsent != 0 and time.monotonic() < deadline:
                         time.sleep(0.05)
-                        unsent = db.session.scalar(select(func.count()).select_from(Invite)
-                                                   .where(Invite.status.in_(("scheduled", "sending"))))
+                        unsent = db.session.scalar(
+                            select(func.count()).select_from(Invite).where(Invite.status.in_(("scheduled", "sending")))
+                        )
                         db.session.commit()
-                    sent, last = db.session.execute(select(func.count(), func.max(Invite.sent_at))
-                                                    .where(Invite.sent_at >= started_at)).one()
+                    sent, last = db.session.execute(
+                        select(func.count(), func.max(Invite.sent_at)).where(Invite.sent_at >= started_at)
+                    ).one()
                     db.session.commit()
                     if unsent != 0 or last is None:
                         return sent / (time.perf_counter() - started), sent
                     return sent / (last - started_at).total_seconds(), sent
 
-                worker_cmd = [str(BIN / "celery"), "-A", "workers", "worker", "-P", "solo", "-Q", queue,
-                              "-n", f"{queue}@localhost", "--without-mingle", "--without-gossip", "-l", "warning"]
-                log = (instance / "worker.log")
+                worker_cmd = [
+                    str(BIN / "celery"),
+                    "-A",
+                    "workers",
+                    "worker",
+                    "-P",
+                    "solo",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"{queue}@localhost",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-l",
+                    "warning",
+                ]
+                log = instance / "worker.log"
                 instance.mkdir(parents=True, exist_ok=True)
-                worker = subprocess.Popen(worker_cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"),
-                                          stderr=subprocess.STDOUT)
+                worker = subprocess.Popen(
+                    worker_cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
+                )
                 time.sleep(4)  # let it connect and start consuming; not part of the timing
                 raw_loop(100)
                 worker_path(100)  # warm-up rounds, not counted
@@ -142,13 +181,19 @@ def main() -> int:
 
     raw_rate, worker_rate = statistics.median(raw_rates), statistics.median(worker_rates)
     ratios = [w / r for w, r in zip(worker_rates, raw_rates)]
-    print(f"{args.rounds} rounds of {args.emails} invite emails ({len(raw_bytes)} bytes each) to one aiosmtpd sink "
-          f"on loopback, after a warm-up round")
+    print(
+        f"{args.rounds} rounds of {args.emails} invite emails ({len(raw_bytes)} bytes each) to one aiosmtpd sink "
+        f"on loopback, after a warm-up round"
+    )
     print(f"  raw smtplib, one connection      {raw_rate:8.1f} emails/s (median of {[round(r) for r in raw_rates]})")
-    print(f"  sweep + celery worker (solo)     {worker_rate:8.1f} emails/s (median of {[round(r) for r in worker_rates]})"
-          f"  unsent {short}")
-    print(f"  ratio: {worker_rate / raw_rate:.0%} of the raw loop (target >= 70 %); per-round ratios "
-          f"{[f'{r:.0%}' for r in ratios]}")
+    print(
+        f"  sweep + celery worker (solo)     {worker_rate:8.1f} emails/s (median of {[round(r) for r in worker_rates]})"
+        f"  unsent {short}"
+    )
+    print(
+        f"  ratio: {worker_rate / raw_rate:.0%} of the raw loop (target >= 70 %); per-round ratios "
+        f"{[f'{r:.0%}' for r in ratios]}"
+    )
     return 0 if short == 0 else 1
 
 

@@ -1,4 +1,5 @@
 """The baseline: a bare Flask endpoint that does one INSERT and answers 202."""
+
 from __future__ import annotations
 
 import os

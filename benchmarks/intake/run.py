@@ -8,6 +8,7 @@ signed generic webhook (Standard Webhooks), so each one verifies, deduplicates, 
 fatigue rules, stores an invite and publishes its send task to Redis. Bounded by --requests and
 --max-seconds per run. Target: at least 60 % of the baseline's throughput.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.common import BIN, REDIS_URL, ROOT, free_port, percentile, scratch_database, stop, wait_port  # noqa: E402
+from benchmarks.common import BIN, REDIS_URL, ROOT, free_port, percentile, scratch_database, stop, wait_port
 
 
 def load(port: int, path: str, requests: list[tuple[bytes, dict]], concurrency: int, max_seconds: float) -> dict:
@@ -66,8 +67,13 @@ def load(port: int, path: str, requests: list[tuple[bytes, dict]], concurrency: 
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
-    return {"n": len(latencies), "errors": len(errors), "rps": len(latencies) / wall,
-            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
+    return {
+        "n": len(latencies),
+        "errors": len(errors),
+        "rps": len(latencies) / wall,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
 
 
 def _median(runs: list[dict]) -> dict:
@@ -80,8 +86,17 @@ def _median(runs: list[dict]) -> dict:
 
 
 def gunicorn(target: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
-    cmd = [str(BIN / "gunicorn"), "--no-control-socket", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           "--log-level", "warning", target]
+    cmd = [
+        str(BIN / "gunicorn"),
+        "--no-control-socket",
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        target,
+    ]
     proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env})
     wait_port(port)
     return proc
@@ -100,9 +115,15 @@ def main() -> int:
 
     queue = f"afterword-bench-{uuid.uuid4().hex[:8]}"
     with scratch_database() as url:
-        env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-secret", "CELERY_DEFAULT_QUEUE": queue,
-               "HOOK_RATE_LIMIT": "100000000 per minute", "AFTERWORD_INSTANCE": str(Path("/tmp") / queue),
-               "PUBLIC_URL": "http://127.0.0.1"}
+        env = {
+            "DATABASE_URL": url,
+            "REDIS_URL": REDIS_URL,
+            "SECRET_KEY": "bench-secret",
+            "CELERY_DEFAULT_QUEUE": queue,
+            "HOOK_RATE_LIMIT": "100000000 per minute",
+            "AFTERWORD_INSTANCE": str(Path("/tmp") / queue),
+            "PUBLIC_URL": "http://127.0.0.1",
+        }
         os.environ.update(env)
         from flask_migrate import upgrade
 
@@ -125,11 +146,24 @@ def main() -> int:
         stamp = int(time.time())
         ours, bare = [], []
         for i in range(args.requests):
-            body = json.dumps({"customer": {"email": f"c{i}@example.com", "name": f"Customer {i}"},
-                               "ticket": {"id": f"T-{i}", "agent": {"id": "7", "name": "Sam"}, "channel": "email",
-                                          "tags": ["billing"], "solved_at": "2026-11-21T09:00:00Z"}}).encode()
-            headers = {"Content-Type": "application/json", "webhook-id": f"msg_{i}", "webhook-timestamp": str(stamp),
-                       "webhook-signature": sign(secret, f"msg_{i}", stamp, body)}
+            body = json.dumps(
+                {
+                    "customer": {"email": f"c{i}@example.com", "name": f"Customer {i}"},
+                    "ticket": {
+                        "id": f"T-{i}",
+                        "agent": {"id": "7", "name": "Sam"},
+                        "channel": "email",
+                        "tags": ["billing"],
+                        "solved_at": "2026-11-21T09:00:00Z",
+                    },
+                }
+            ).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "webhook-id": f"msg_{i}",
+                "webhook-timestamp": str(stamp),
+                "webhook-signature": sign(secret, f"msg_{i}", stamp, body),
+            }
             ours.append((body, headers))
             bare.append((body, {"Content-Type": "application/json"}))
 
@@ -141,14 +175,14 @@ def main() -> int:
                 ("bare Flask INSERT", "bare:app", "/bare", bare),
                 ("Afterword intake", "app:create_app()", f"/hooks/{hook_id}", ours),
             ):
-                chunk = requests[r * per_round:(r + 1) * per_round]
+                chunk = requests[r * per_round : (r + 1) * per_round]
                 port = free_port()
                 cwd = ROOT / "benchmarks" / "intake" if target == "bare:app" else ROOT
                 proc = gunicorn(target, port, args.workers, env, cwd)
                 try:
                     warm = chunk[:20]  # each worker's first request pays for imports and connections
                     load(port, path, warm, 4, 30)
-                    rounds[name].append(load(port, path, chunk[len(warm):], args.concurrency, args.max_seconds))
+                    rounds[name].append(load(port, path, chunk[len(warm) :], args.concurrency, args.max_seconds))
                 finally:
                     stop(proc)
         results = {name: _median(runs) for name, runs in rounds.items()}
@@ -157,17 +191,23 @@ def main() -> int:
         redis.Redis.from_url(REDIS_URL).delete(queue)
 
     base, ours_r = results["bare Flask INSERT"], results["Afterword intake"]
-    print(f"gunicorn --no-control-socket -w {args.workers}, {args.concurrency} concurrent clients, Postgres, loopback, "
-          f"{args.rounds} rounds of {per_round} requests each")
+    print(
+        f"gunicorn --no-control-socket -w {args.workers}, {args.concurrency} concurrent clients, Postgres, loopback, "
+        f"{args.rounds} rounds of {per_round} requests each"
+    )
     for name, r in results.items():
-        print(f"  {name:<18} {r['rps']:8.1f} req/s (median of rounds {r['all_rps']})  p50 {r['p50_ms']:6.1f} ms  "
-              f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}")
+        print(
+            f"  {name:<18} {r['rps']:8.1f} req/s (median of rounds {r['all_rps']})  p50 {r['p50_ms']:6.1f} ms  "
+            f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}"
+        )
     ratio = ours_r["rps"] / base["rps"]
     # Each round runs the two servers back to back, so a round's own ratio is the least touched
     # by whatever else the machine was doing at the time.
     paired = sorted(o["rps"] / b["rps"] for o, b in zip(rounds["Afterword intake"], rounds["bare Flask INSERT"]))
-    print(f"  throughput ratio: {ratio:.0%} of the bare endpoint (target >= 60 %); "
-          f"p99 ratio {ours_r['p99_ms'] / base['p99_ms']:.2f}x")
+    print(
+        f"  throughput ratio: {ratio:.0%} of the bare endpoint (target >= 60 %); "
+        f"p99 ratio {ours_r['p99_ms'] / base['p99_ms']:.2f}x"
+    )
     print(f"  ratio within each round: {[f'{r:.0%}' for r in paired]}, median {paired[len(paired) // 2]:.0%}")
     return 0 if ours_r["errors"] == 0 and base["errors"] == 0 else 1
 

@@ -9,6 +9,7 @@ is positive, below is negative, exactly the middle is neutral. Reports Pearson r
 analyzer's score and the label, and balanced accuracy of each analyzer's label (neutral band
 ±0.1 for TextBlob and ours, VADER's documented ±0.05 on its compound score).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,15 +18,15 @@ import math
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from textblob import TextBlob  # noqa: E402
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
+from textblob import TextBlob
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from app.analysis.sentiment import analyze_text  # noqa: E402
+from app.analysis.sentiment import analyze_text
 
 BUNDLED = Path(__file__).parent / "data" / "yelp_labelled.txt"
 DEV_SHARE = 30  # percent of rows, chosen by a hash of the text so the split never moves
@@ -81,8 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=BUNDLED)
     parser.add_argument("--split", choices=("dev", "eval", "all"), default="eval")
-    parser.add_argument("--show-errors", type=int, default=0, metavar="N",
-                        help="print N of our worst misses (use with --split dev only)")
+    parser.add_argument(
+        "--show-errors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print N of our worst misses (use with --split dev only)",
+    )
     args = parser.parse_args(argv)
 
     rows = load(args.data)
@@ -108,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         ("VADER (reference)", lambda t: vader.polarity_scores(t)["compound"], 0.05),
         ("Afterword SupportAnalyzer", ours, 0.1),
     ]
-    print(f"data: {args.data.name}  split: {args.split}  n={len(rows)}  "
-          f"classes: {{{', '.join(f'{c}: {truth.count(c)}' for c in sorted(set(truth)))}}}")
+    print(
+        f"data: {args.data.name}  split: {args.split}  n={len(rows)}  "
+        f"classes: {{{', '.join(f'{c}: {truth.count(c)}' for c in sorted(set(truth)))}}}"
+    )
     print(f"{'analyzer':<28}{'Pearson r':>10}{'bal. acc.':>11}{'neutral %':>11}{'ms/text':>9}")
     scores_by_name = {}
     for name, score, band in analyzers:
@@ -118,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = (time.perf_counter() - started) * 1000 / max(1, len(texts))
         predicted = [to_class(s, band) for s in scores]
         neutral = 100 * predicted.count(0) / max(1, len(predicted))
-        print(f"{name:<28}{pearson(scores, labels):>10.3f}{balanced_accuracy(truth, predicted):>11.3f}"
-              f"{neutral:>10.1f}%{elapsed:>9.3f}")
+        print(
+            f"{name:<28}{pearson(scores, labels):>10.3f}{balanced_accuracy(truth, predicted):>11.3f}"
+            f"{neutral:>10.1f}%{elapsed:>9.3f}"
+        )
         scores_by_name[name] = scores
     if unsupported:
         print(f"(ours marked {unsupported} texts as not English; scored 0 here)")

@@ -1,4 +1,5 @@
 """The package's public contract, as the app and workers use it."""
+
 import ast
 import dataclasses
 from pathlib import Path
@@ -8,7 +9,15 @@ import pytest
 import app.analysis as analysis
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comment, analyze_comments
 
-TEXTS = ["Still waiting for my refund", "thanks!", "", None, "Muy buen servicio", "thanks!", "fast, but nothing was fixed"]
+TEXTS = [
+    "Still waiting for my refund",
+    "thanks!",
+    "",
+    None,
+    "Muy buen servicio",
+    "thanks!",
+    "fast, but nothing was fixed",
+]
 
 
 def test_batch_gives_the_same_results_as_one_by_one():

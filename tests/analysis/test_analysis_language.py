@@ -1,4 +1,5 @@
 """Non-English comments get a language and no polarity, short English ones stay English."""
+
 import pytest
 
 from app.analysis import analyze_comment
@@ -28,8 +29,18 @@ def test_other_languages_are_not_scored(text, language):
 
 @pytest.mark.parametrize(
     "text",
-    ["ok", "thanks!", "Super", "no", "10/10", "👍", "A+ service", "de nada? no, the agent was great",
-     "Is it fixed? No.", "The agent Jose was great"],
+    [
+        "ok",
+        "thanks!",
+        "Super",
+        "no",
+        "10/10",
+        "👍",
+        "A+ service",
+        "de nada? no, the agent was great",
+        "Is it fixed? No.",
+        "The agent Jose was great",
+    ],
 )
 def test_short_or_ambiguous_comments_stay_english(text):
     result = analyze_comment(text)

@@ -1,4 +1,5 @@
 """Tone-score mismatch flags a clear contradiction, with the reason."""
+
 import pytest
 
 from app.analysis import analyze_comment, detect_mismatch

@@ -1,4 +1,5 @@
 """SupportAnalyzer on the comments post-support surveys actually get."""
+
 import pytest
 from textblob import TextBlob
 
@@ -37,8 +38,14 @@ def test_plain_fact_complaints_are_negative(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["Very helpful and patient, thank you so much", "went above and beyond", "it works now, thanks",
-     "No complaints!", "solved my login issue in minutes", "thanks!"],
+    [
+        "Very helpful and patient, thank you so much",
+        "went above and beyond",
+        "it works now, thanks",
+        "No complaints!",
+        "solved my login issue in minutes",
+        "thanks!",
+    ],
 )
 def test_support_praise_is_positive(text):
     assert analyze_comment(text).label == "positive"

@@ -1,4 +1,5 @@
 """Automatic themes are normalised keys; workspace themes win over them."""
+
 import pytest
 
 from app.analysis import analyze_comment, combine_themes, match_custom_themes

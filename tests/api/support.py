@@ -1,4 +1,5 @@
 """Helpers shared by the API, survey and service tests."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -43,8 +44,9 @@ def assert_error(resp, status: int, code: str | None = None) -> dict:
     return error
 
 
-def answer(make, survey: Survey, score: int, comment: str | None = None, at: datetime | None = None,
-           **ticket) -> Response:
+def answer(
+    make, survey: Survey, score: int, comment: str | None = None, at: datetime | None = None, **ticket
+) -> Response:
     """A confirmed answer through the real services (invite, email, record, analysis)."""
     invite = make.invite(survey, **ticket)
     response = record_answer(load_invite_state(invite.token), score, comment)

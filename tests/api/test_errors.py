@@ -1,4 +1,5 @@
 """Every refusal of the JSON API: a clear 4xx in the documented shape, never a 500, nothing written."""
+
 from __future__ import annotations
 
 import base64
@@ -33,8 +34,9 @@ def test_invalid_utf8_is_400_invalid_json(client, auth, survey):
 
 def test_absurdly_nested_json_is_400_not_500(client, auth, survey):
     before = row_counts()
-    resp = client.post("/api/v1/surveys", data="[" * 100_000 + "]" * 100_000, content_type="application/json",
-                       headers=auth)
+    resp = client.post(
+        "/api/v1/surveys", data="[" * 100_000 + "]" * 100_000, content_type="application/json", headers=auth
+    )
     assert_error(resp, 400, "invalid_json")
     assert row_counts() == before
 
@@ -100,8 +102,9 @@ def test_unknown_fields_are_422_and_named(client, auth, survey):
     before = row_counts()
     resp = client.post("/api/v1/surveys", json={"name": "x", "kind": "csat", "colour": "red"}, headers=auth)
     assert assert_error(resp, 422, "validation_error")["fields"] == {"colour": ["Unknown field."]}
-    resp = client.post("/api/v1/invites", json=invite_body(survey.id, customer={"email": "a@example.com", "vip": True}),
-                       headers=auth)
+    resp = client.post(
+        "/api/v1/invites", json=invite_body(survey.id, customer={"email": "a@example.com", "vip": True}), headers=auth
+    )
     assert assert_error(resp, 422, "validation_error")["fields"] == {"customer": {"vip": ["Unknown field."]}}
     resp = client.patch(f"/api/v1/surveys/{survey.id}", json={"nmae": "typo"}, headers=auth)
     assert "nmae" in assert_error(resp, 422, "validation_error")["fields"]
@@ -119,8 +122,9 @@ def test_oversized_body_is_413(app, client, auth, survey):
 
 def test_a_body_just_under_the_limit_is_read(client, auth, survey):
     # 200 KiB of padding is under the limit: refused for its content (422), not its size.
-    resp = client.post("/api/v1/invites", json=invite_body(survey.id, ticket={"id": "T-1", "team": "x" * 200_000}),
-                       headers=auth)
+    resp = client.post(
+        "/api/v1/invites", json=invite_body(survey.id, ticket={"id": "T-1", "team": "x" * 200_000}), headers=auth
+    )
     assert_error(resp, 422, "validation_error")
 
 
@@ -163,14 +167,24 @@ def test_another_workspaces_survey_and_invite_are_404(client, make, auth, survey
     assert "survey_id" in assert_error(resp, 422)["fields"]
     assert row_counts() == before
     # Their rows are untouched and not listed.
-    assert client.get("/api/v1/surveys", headers=auth).json["items"] == [client.get(
-        f"/api/v1/surveys/{survey.id}", headers=auth).json]
-    assert client.get(f"/api/v1/surveys/{their_survey.id}", headers={"Authorization": f"Bearer {other.key}"}).json[
-        "name"] == their_survey.name
+    assert client.get("/api/v1/surveys", headers=auth).json["items"] == [
+        client.get(f"/api/v1/surveys/{survey.id}", headers=auth).json
+    ]
+    assert (
+        client.get(f"/api/v1/surveys/{their_survey.id}", headers={"Authorization": f"Bearer {other.key}"}).json["name"]
+        == their_survey.name
+    )
 
 
-@pytest.mark.parametrize("path", ["/api/v1/surveys/99999999999999999999", "/api/v1/invites/99999999999999999999",
-                                  "/api/v1/surveys/0", "/api/v1/surveys/abc"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/surveys/99999999999999999999",
+        "/api/v1/invites/99999999999999999999",
+        "/api/v1/surveys/0",
+        "/api/v1/surveys/abc",
+    ],
+)
 def test_absurd_ids_in_the_path_are_404(client, auth, path):
     assert_error(client.get(path, headers=auth), 404, "not_found")
 
@@ -187,8 +201,10 @@ def test_absurd_ids_in_the_path_are_404(client, auth, path):
     ],
 )
 def test_bad_cursor_is_400(client, auth, survey, cursor):
-    assert "cursor" in assert_error(client.get(f"/api/v1/responses?cursor={cursor}", headers=auth), 400,
-                                    "invalid_cursor")["fields"]
+    assert (
+        "cursor"
+        in assert_error(client.get(f"/api/v1/responses?cursor={cursor}", headers=auth), 400, "invalid_cursor")["fields"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -207,12 +223,14 @@ def test_bad_cursor_is_400(client, auth, survey, cursor):
     ],
 )
 def test_bad_query_parameters_are_422(client, auth, query, field):
-    assert field in assert_error(client.get(f"/api/v1/responses?{query}", headers=auth), 422,
-                                 "validation_error")["fields"]
+    assert (
+        field in assert_error(client.get(f"/api/v1/responses?{query}", headers=auth), 422, "validation_error")["fields"]
+    )
 
 
-@pytest.mark.parametrize("query, field", [("tz=Mars/Olympus", "tz"), ("interval=hour", "interval"),
-                                          ("group_by=weather", "group_by")])
+@pytest.mark.parametrize(
+    "query, field", [("tz=Mars/Olympus", "tz"), ("interval=hour", "interval"), ("group_by=weather", "group_by")]
+)
 def test_bad_metrics_parameters_are_422(client, auth, query, field):
     assert field in assert_error(client.get(f"/api/v1/metrics?{query}", headers=auth), 422)["fields"]
 

@@ -1,4 +1,5 @@
 """POST /hooks/{id} for the generic provider: Standard Webhooks signatures, dedup, no half-writes."""
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,12 @@ def integration(make, workspace):
 
 
 def hook_body(**ticket) -> bytes:
-    return json.dumps({
-        "customer": {"email": "Grace@Example.com", "name": "Grace"},
-        "ticket": {"id": "T-42", "channel": "email", "agent": {"id": "a7", "name": "Sam"}, **ticket},
-    }).encode()
+    return json.dumps(
+        {
+            "customer": {"email": "Grace@Example.com", "name": "Grace"},
+            "ticket": {"id": "T-42", "channel": "email", "agent": {"id": "a7", "name": "Sam"}, **ticket},
+        }
+    ).encode()
 
 
 def test_valid_delivery_is_202_with_one_invite_and_one_email(client, integration):
@@ -164,8 +167,9 @@ def test_invalid_body_with_valid_signature_is_422_and_writes_nothing(client, int
 
 def test_body_naming_another_workspaces_survey_is_422(client, make, integration):
     theirs = make.survey(make.workspace("Other"), "csat")
-    body = json.dumps({"survey_id": theirs.id, "customer": {"email": "a@example.com"},
-                       "ticket": {"id": "T-1"}}).encode()
+    body = json.dumps(
+        {"survey_id": theirs.id, "customer": {"email": "a@example.com"}, "ticket": {"id": "T-1"}}
+    ).encode()
     refused(client, integration, body, signed_headers(integration.secret, body), 422, "validation_error")
 
 
@@ -183,6 +187,7 @@ def test_oversized_webhook_is_413(client, integration):
 
 
 # --- the per-process integration cache never lets a changed integration through -----------------
+
 
 def _deliver(client, integration_id: int, secret: str, ticket: str, msg_id: str):
     body = hook_body(id=ticket)
@@ -203,8 +208,10 @@ def test_a_rotated_secret_takes_effect_at_once_despite_the_cache(client, auth, i
 def test_a_moved_integration_stores_its_new_survey_despite_the_cache(client, auth, make, workspace, integration):
     assert _deliver(client, integration.id, integration.secret, "T-1", "m1").status_code == 202
     other = make.survey(workspace, "nps")
-    assert client.patch(f"/api/v1/integrations/{integration.id}", json={"survey_id": other.id},
-                        headers=auth).status_code == 200
+    assert (
+        client.patch(f"/api/v1/integrations/{integration.id}", json={"survey_id": other.id}, headers=auth).status_code
+        == 200
+    )
     moved = _deliver(client, integration.id, integration.secret, "T-2", "m2")
     assert moved.status_code == 202
     db.session.expire_all()

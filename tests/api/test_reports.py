@@ -1,15 +1,16 @@
 """GET /responses (filters, cursor pagination) and GET /metrics (the KPIS.md formulas on known numbers)."""
+
 from __future__ import annotations
 
 import math
 import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.api.support import answer
 
-BASE = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+BASE = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def ids(resp) -> list[int]:
@@ -22,12 +23,36 @@ def answers(make, workspace):
     csat = make.survey(workspace, "csat")
     nps = make.survey(workspace, "nps")
     rows = {
-        "happy": answer(make, csat, 5, "Great, excellent support!", BASE + timedelta(days=1),
-                        agent={"id": "a1", "name": "Sam"}, team="tier1", channel="email"),
-        "angry": answer(make, csat, 1, "Terrible, awful experience.", BASE + timedelta(days=2),
-                        agent={"id": "a2", "email": "kim@example.com"}, team="tier2", channel="chat"),
-        "mixed": answer(make, csat, 5, "Terrible, awful, horrible.", BASE + timedelta(days=3),
-                        agent={"id": "a1"}, team="tier2", channel="chat"),
+        "happy": answer(
+            make,
+            csat,
+            5,
+            "Great, excellent support!",
+            BASE + timedelta(days=1),
+            agent={"id": "a1", "name": "Sam"},
+            team="tier1",
+            channel="email",
+        ),
+        "angry": answer(
+            make,
+            csat,
+            1,
+            "Terrible, awful experience.",
+            BASE + timedelta(days=2),
+            agent={"id": "a2", "email": "kim@example.com"},
+            team="tier2",
+            channel="chat",
+        ),
+        "mixed": answer(
+            make,
+            csat,
+            5,
+            "Terrible, awful, horrible.",
+            BASE + timedelta(days=3),
+            agent={"id": "a1"},
+            team="tier2",
+            channel="chat",
+        ),
         "silent": answer(make, csat, 3, None, BASE + timedelta(days=4), team="tier1", channel="phone"),
         "promoter": answer(make, nps, 10, None, BASE + timedelta(days=5), channel="email"),
     }

@@ -1,4 +1,5 @@
 """Surveys CRUD, integrations, invites with history, the OpenAPI document and the CLI."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,28 +24,55 @@ def test_create_survey_fills_the_kinds_defaults(client, auth, kind):
     assert body["scale"] == list(KINDS[kind].default_scale)
     assert body["follow_up"] == KINDS[kind].follow_up
     assert (body["locale"], body["send_delay_minutes"], body["sample_percent"], body["expires_after_days"]) == (
-        "en", 0, 100, 14)
+        "en",
+        0,
+        100,
+        14,
+    )
     assert {"csat": [1, 5], "nps": [0, 10], "ces": [1, 7]}[kind] == body["scale"]
 
 
 def test_create_survey_keeps_given_fields(client, auth):
-    resp = client.post("/api/v1/surveys", json={
-        "name": "Short CSAT", "kind": "csat", "scale": [1, 3], "question": "Happy?",
-        "follow_up": {"low": "Why not?"}, "send_delay_minutes": 30, "exclude_tags": ["spam"],
-    }, headers=auth)
+    resp = client.post(
+        "/api/v1/surveys",
+        json={
+            "name": "Short CSAT",
+            "kind": "csat",
+            "scale": [1, 3],
+            "question": "Happy?",
+            "follow_up": {"low": "Why not?"},
+            "send_delay_minutes": 30,
+            "exclude_tags": ["spam"],
+        },
+        headers=auth,
+    )
     assert resp.status_code == 201
     body = resp.json
     assert (body["scale"], body["question"], body["send_delay_minutes"], body["exclude_tags"]) == (
-        [1, 3], "Happy?", 30, ["spam"])
+        [1, 3],
+        "Happy?",
+        30,
+        ["spam"],
+    )
     assert body["follow_up"]["low"] == "Why not?"
     assert body["follow_up"]["high"] == KINDS["csat"].follow_up["high"]
 
 
 @pytest.mark.parametrize(
     "kind, scale, ok",
-    [("csat", [1, 5], True), ("csat", [1, 3], True), ("csat", [1, 10], True), ("csat", [0, 10], False),
-     ("nps", [0, 10], True), ("nps", [1, 10], False), ("ces", [1, 7], True), ("ces", [1, 5], True),
-     ("ces", [1, 10], False), ("csat", [5, 1], False), ("csat", [1, 2, 3], False)],
+    [
+        ("csat", [1, 5], True),
+        ("csat", [1, 3], True),
+        ("csat", [1, 10], True),
+        ("csat", [0, 10], False),
+        ("nps", [0, 10], True),
+        ("nps", [1, 10], False),
+        ("ces", [1, 7], True),
+        ("ces", [1, 5], True),
+        ("ces", [1, 10], False),
+        ("csat", [5, 1], False),
+        ("csat", [1, 2, 3], False),
+    ],
 )
 def test_scale_is_validated_per_kind(client, auth, kind, scale, ok):
     before = row_counts()
@@ -59,8 +87,11 @@ def test_scale_is_validated_per_kind(client, auth, kind, scale, ok):
 def test_patch_changes_only_the_given_fields(client, auth, make, workspace):
     survey = make.survey(workspace, "ces")
     original = client.get(f"/api/v1/surveys/{survey.id}", headers=auth).json
-    resp = client.patch(f"/api/v1/surveys/{survey.id}", json={"name": "Renamed", "scale": [1, 5],
-                                                               "follow_up": {"low": "What was hard?"}}, headers=auth)
+    resp = client.patch(
+        f"/api/v1/surveys/{survey.id}",
+        json={"name": "Renamed", "scale": [1, 5], "follow_up": {"low": "What was hard?"}},
+        headers=auth,
+    )
     assert resp.status_code == 200, resp.json
     changed = resp.json
     assert (changed["name"], changed["scale"]) == ("Renamed", [1, 5])
@@ -72,10 +103,18 @@ def test_patch_changes_only_the_given_fields(client, auth, make, workspace):
 
 def test_patch_refuses_a_scale_or_kind_the_survey_cannot_take(client, auth, make, workspace):
     survey = make.survey(workspace, "nps")
-    assert "scale" in assert_error(client.patch(f"/api/v1/surveys/{survey.id}", json={"scale": [1, 5]},
-                                                headers=auth), 422)["fields"]
-    assert "kind" in assert_error(client.patch(f"/api/v1/surveys/{survey.id}", json={"kind": "csat"},
-                                               headers=auth), 422)["fields"]
+    assert (
+        "scale"
+        in assert_error(client.patch(f"/api/v1/surveys/{survey.id}", json={"scale": [1, 5]}, headers=auth), 422)[
+            "fields"
+        ]
+    )
+    assert (
+        "kind"
+        in assert_error(client.patch(f"/api/v1/surveys/{survey.id}", json={"kind": "csat"}, headers=auth), 422)[
+            "fields"
+        ]
+    )
     db.session.expire_all()
     assert (survey.kind, survey.scale_min, survey.scale_max) == ("nps", 0, 10)
 
@@ -91,8 +130,11 @@ def test_delete_archives_and_then_404(client, auth, make, workspace):
     # Archived, not deleted: the row and its invites stay for history; no new invites.
     assert db.session.get(Survey, gone.id).archived is True
     assert client.get(f"/api/v1/invites/{invite.id}", headers=auth).status_code == 200
-    resp = client.post("/api/v1/invites", json={"survey_id": gone.id, "customer": {"email": "a@example.com"},
-                                                "ticket": {"id": "T"}}, headers=auth)
+    resp = client.post(
+        "/api/v1/invites",
+        json={"survey_id": gone.id, "customer": {"email": "a@example.com"}, "ticket": {"id": "T"}},
+        headers=auth,
+    )
     assert_error(resp, 422)
 
 
@@ -116,9 +158,14 @@ def test_post_integration_returns_url_and_a_whsec_secret(client, auth, make, wor
     assert other.json["secret"] != body["secret"]
 
 
-@pytest.mark.parametrize("body, field", [({"provider": "pagerduty", "survey_id": 1}, "provider"),
-                                         ({"provider": "generic"}, "survey_id"),
-                                         ({"provider": "generic", "survey_id": 1, "secret": "short"}, "secret")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"provider": "pagerduty", "survey_id": 1}, "provider"),
+        ({"provider": "generic"}, "survey_id"),
+        ({"provider": "generic", "survey_id": 1, "secret": "short"}, "secret"),
+    ],
+)
 def test_post_integration_refuses_bad_fields(client, auth, make, workspace, body, field):
     make.survey(workspace)
     before = row_counts()
@@ -128,10 +175,20 @@ def test_post_integration_refuses_bad_fields(client, auth, make, workspace, body
 
 def test_post_invite_then_get_shows_its_history(client, auth, make, workspace):
     survey = make.survey(workspace)
-    created = client.post("/api/v1/invites", json={
-        "survey_id": survey.id, "customer": {"email": "ada@example.com", "name": "Ada"},
-        "ticket": {"id": "T-1", "tags": ["billing"], "agent": {"name": "Sam"}, "created_at": "2024-05-01T10:00:00Z"},
-    }, headers=auth)
+    created = client.post(
+        "/api/v1/invites",
+        json={
+            "survey_id": survey.id,
+            "customer": {"email": "ada@example.com", "name": "Ada"},
+            "ticket": {
+                "id": "T-1",
+                "tags": ["billing"],
+                "agent": {"name": "Sam"},
+                "created_at": "2024-05-01T10:00:00Z",
+            },
+        },
+        headers=auth,
+    )
     assert created.status_code == 201, created.json
     body = created.json
     assert body["status"] in ("scheduled", "sent")  # the email goes out from a worker
@@ -153,8 +210,11 @@ def test_post_invite_then_get_shows_its_history(client, auth, make, workspace):
 
 def test_delayed_invite_is_scheduled_not_sent(client, auth, make, workspace):
     survey = make.survey(workspace, send_delay_minutes=60)
-    created = client.post("/api/v1/invites", json={"survey_id": survey.id, "customer": {"email": "a@example.com"},
-                                                   "ticket": {"id": "T-1"}}, headers=auth).json
+    created = client.post(
+        "/api/v1/invites",
+        json={"survey_id": survey.id, "customer": {"email": "a@example.com"}, "ticket": {"id": "T-1"}},
+        headers=auth,
+    ).json
     assert created["status"] == "scheduled"
 
 
@@ -164,8 +224,16 @@ def test_openapi_document_is_openapi_3_with_the_main_paths(client):
     doc = resp.json
     assert doc["openapi"].startswith("3.")
     assert doc["info"]["title"] and doc["info"]["version"]
-    for path in ("/api/v1/surveys", "/api/v1/surveys/{survey_id}", "/api/v1/invites", "/api/v1/invites/{invite_id}",
-                 "/api/v1/responses", "/api/v1/metrics", "/api/v1/integrations", "/hooks/{integration_id}"):
+    for path in (
+        "/api/v1/surveys",
+        "/api/v1/surveys/{survey_id}",
+        "/api/v1/invites",
+        "/api/v1/invites/{invite_id}",
+        "/api/v1/responses",
+        "/api/v1/metrics",
+        "/api/v1/integrations",
+        "/hooks/{integration_id}",
+    ):
         assert path in doc["paths"], path
     assert set(doc["paths"]["/api/v1/surveys"]) >= {"get", "post"}
     create = doc["paths"]["/api/v1/surveys"]["post"]

@@ -1,4 +1,5 @@
 """Browser fixtures: the app and a host page on two loopback origins, driven by headless Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,15 @@ from tests.conftest import service_unavailable, unit_config
 from tests.factories import Factory
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -69,8 +77,12 @@ def chromium_path() -> str:
 def live(tmp_path_factory, chromium_path):
     """The app on SQLite with tasks run in place and CSRF on, as a customer's browser meets it."""
     tmp = tmp_path_factory.mktemp("live")
-    config = {**unit_config(tmp), "WTF_CSRF_ENABLED": True, "TESTING": False,
-              "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 15}}}
+    config = {
+        **unit_config(tmp),
+        "WTF_CSRF_ENABLED": True,
+        "TESTING": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 15}},
+    }
     app = create_app(config)
     with app.app_context():
         db.create_all()
@@ -87,8 +99,10 @@ def live(tmp_path_factory, chromium_path):
 def host(live):
     site = HostSite()
     # No inline script or style without the nonce: the widget must live with a strict host CSP.
-    site.csp = (f"default-src 'none'; script-src {live.url} 'nonce-hostnonce'; connect-src {live.url}; "
-                "style-src 'nonce-hostnonce'; img-src https: data:")
+    site.csp = (
+        f"default-src 'none'; script-src {live.url} 'nonce-hostnonce'; connect-src {live.url}; "
+        "style-src 'nonce-hostnonce'; img-src https: data:"
+    )
     yield site
     site.served.stop()
 

@@ -1,4 +1,5 @@
 """The widget on someone else's page and the survey page, in headless Chromium."""
+
 from __future__ import annotations
 
 import email
@@ -35,16 +36,28 @@ def make_invite(seed, kind: str = "nps", locale: str | None = None, **survey_fie
 
 
 def api(live, key: str, method: str, path: str, **kwargs):
-    response = requests.request(method, live.url + "/api/v1" + path, headers={"Authorization": f"Bearer {key}"},
-                                timeout=10, **kwargs)
+    response = requests.request(
+        method, live.url + "/api/v1" + path, headers={"Authorization": f"Bearer {key}"}, timeout=10, **kwargs
+    )
     return response
 
 
-def host_page(live, host, path: str, script: dict | None = None, inline: str | None = None,
-              direction: str = "ltr", lang: str = "en") -> str:
+def host_page(
+    live,
+    host,
+    path: str,
+    script: dict | None = None,
+    inline: str | None = None,
+    direction: str = "ltr",
+    lang: str = "en",
+) -> str:
     """A host app's page: hostile CSS, a strict CSP, and the snippet."""
     attrs = " ".join(f'data-{k}="{v}"' for k, v in (script or {}).items())
-    call = f'<script nonce="hostnonce">window.addEventListener("load", function () {{ {inline} }});</script>' if inline else ""
+    call = (
+        f'<script nonce="hostnonce">window.addEventListener("load", function () {{ {inline} }});</script>'
+        if inline
+        else ""
+    )
     html = f"""<!doctype html>
 <html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Host app</title>
@@ -99,8 +112,14 @@ def test_answer_by_mouse(live, host, seed, page, shot):
 def test_answer_by_keyboard_alone(live, host, seed, page, shot):
     ids = make_invite(seed, "csat")
     secret = api(live, ids["key"], "GET", "/workspace/embed-secret").json()["embed_secret"]
-    signed = sign_payload(secret, {"survey_id": ids["survey_id"], "customer": {"email": "kim@example.com"},
-                                   "ticket": {"id": "CHAT-77", "channel": "chat"}})
+    signed = sign_payload(
+        secret,
+        {
+            "survey_id": ids["survey_id"],
+            "customer": {"email": "kim@example.com"},
+            "ticket": {"id": "CHAT-77", "channel": "chat"},
+        },
+    )
     page.goto(host_page(live, host, "/keyboard", inline=f"Afterword.show({{signed: {json.dumps(signed)}}});"))
     region = page.get_by_role("region", name="Feedback for Acme Support")
     region.get_by_role("radio", name="1").wait_for()
@@ -115,8 +134,10 @@ def test_answer_by_keyboard_alone(live, host, seed, page, shot):
         page.keyboard.press("ArrowRight")
     assert region.get_by_role("radio", name="4").is_checked()
     assert region.get_by_role("radio", name="4").evaluate("el => el.matches(':focus-visible')")
-    ring = shadow_eval(page, "const s = getComputedStyle(root.activeElement.nextElementSibling);"
-                             "return [s.outlineStyle, s.outlineWidth]")
+    ring = shadow_eval(
+        page,
+        "const s = getComputedStyle(root.activeElement.nextElementSibling);return [s.outlineStyle, s.outlineWidth]",
+    )
     assert ring == ["solid", "3px"], "the focused point shows a visible focus ring"
     status = region.get_by_role("status")
     assert status.inner_text() == "4 selected. Great to hear! What did we do well?"
@@ -169,14 +190,18 @@ def test_comment_is_shown_as_text_never_as_html(live, host, seed, page, shot):
 
 def test_change_language(live, host, seed, context, page, shot):
     ids = make_invite(seed, "csat")
-    page.goto(host_page(live, host, "/lang", inline=f"Afterword.show({{token: {json.dumps(ids['token'])}, locale: 'de'}});"))
+    page.goto(
+        host_page(live, host, "/lang", inline=f"Afterword.show({{token: {json.dumps(ids['token'])}, locale: 'de'}});")
+    )
     region = page.get_by_role("region", name="Feedback für Acme Support")
     region.get_by_text("Wie zufrieden waren Sie mit dem Support, den Sie erhalten haben?").wait_for()
     assert region.get_by_role("button", name="Antwort senden").is_visible()
     assert shadow_eval(page, "return root.querySelector('.aw').lang") == "de"
     shot(page, "de")
     page.evaluate(f"Afterword.show({{token: {json.dumps(ids['token'])}, locale: 'pt'}})")
-    page.get_by_role("region", name="Opinião para Acme Support").get_by_role("button", name="Enviar minha resposta").wait_for()
+    page.get_by_role("region", name="Opinião para Acme Support").get_by_role(
+        "button", name="Enviar minha resposta"
+    ).wait_for()
     assert page.locator(WIDGET).count() == 1
 
     # The survey page: the invite's language (en), then the customer's own pick.
@@ -222,8 +247,15 @@ def test_an_expired_token(live, host, seed, page, shot):
 
     # An expired signature: nothing appears on the host page, the host's developer gets a warning.
     secret = api(live, ids["key"], "GET", "/workspace/embed-secret").json()["embed_secret"]
-    stale = sign_payload(secret, {"survey_id": ids["survey_id"], "customer": {"email": "late@example.com"},
-                                  "ticket": {"id": "OLD-1"}, "exp": 1_700_000_000})
+    stale = sign_payload(
+        secret,
+        {
+            "survey_id": ids["survey_id"],
+            "customer": {"email": "late@example.com"},
+            "ticket": {"id": "OLD-1"},
+            "exp": 1_700_000_000,
+        },
+    )
     page.goto(host_page(live, host, "/expired-signed", {"signed": stale}))
     page.wait_for_function("() => window.Afterword !== undefined")
     page.wait_for_timeout(300)
@@ -235,11 +267,14 @@ def test_an_expired_token(live, host, seed, page, shot):
 def test_survey_page_from_an_email_link(live, seed, page, shot):
     ids = make_invite(seed, "csat")
     outbox = Path(live.config["OUTBOX_DIR"])
-    [eml] = [p for p in outbox.glob("*.eml")
-             if email.message_from_bytes(p.read_bytes())["X-Afterword-Invite"] == str(ids["invite_id"])]
+    [eml] = [
+        p
+        for p in outbox.glob("*.eml")
+        if email.message_from_bytes(p.read_bytes())["X-Afterword-Invite"] == str(ids["invite_id"])
+    ]
     message = email.message_from_bytes(eml.read_bytes())
     html = next(p for p in message.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
-    links = dict((int(score), url) for url, score in re.findall(r'href="([^"]+\?score=(\d+))"', html))
+    links = {int(score): url for url, score in re.findall(r'href="([^"]+\?score=(\d+))"', html)}
     assert sorted(links) == [1, 2, 3, 4, 5] and links[2].startswith(live.url)
 
     page.set_viewport_size({"width": 320, "height": 640})
@@ -302,7 +337,9 @@ def test_small_screen_right_to_left_and_reduced_motion(live, host, seed, browser
         assert shadow_eval(page, "return getComputedStyle(root.querySelector('.pts')).direction") == "ltr"
         assert shadow_eval(page, "return getComputedStyle(root.querySelector('.aw')).animationName") == "none"
         region.get_by_text("7", exact=True).click()
-        for selector, ratio in page.evaluate(CONTRAST, ["legend", ".ends span", ".fu", ".go", ".p input:checked + span", ".hd span"]):
+        for selector, ratio in page.evaluate(
+            CONTRAST, ["legend", ".ends span", ".fu", ".go", ".p input:checked + span", ".hd span"]
+        ):
             assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f} is below WCAG AA"
         shot(page, "320-rtl")
     finally:

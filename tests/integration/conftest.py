@@ -1,4 +1,5 @@
 """Integration fixtures: Postgres with the migrations applied, Redis, SMTP and a Celery worker."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Real services for integration tests: a fresh Postgres database, Redis, SMTP, a Celery worker."""
+
 from __future__ import annotations
 
 import os
@@ -70,7 +71,7 @@ class _Handler:
     def __init__(self, mailbox: Mailbox):
         self.mailbox = mailbox
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         with self.mailbox.lock:
             self.mailbox.messages.append(message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
@@ -91,9 +92,27 @@ class Worker:
         self.queue = queue
         self.log_path = log_path
         self._log = log_path.open("wb")
-        cmd = [sys.executable, "-m", "celery", "-A", "workers", "worker", "-P", "solo", "-Q", queue,
-               "-n", f"{queue}@localhost", "--without-mingle", "--without-gossip", "-l", "info"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT)
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@localhost",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "info",
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT
+        )
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 60) -> None:

@@ -1,4 +1,5 @@
 """The backbone on real services: Postgres (migrated), Redis, a Celery worker and an SMTP server."""
+
 from __future__ import annotations
 
 import json
@@ -46,15 +47,29 @@ def test_signed_webhook_to_answered_and_analysed(pg_app, mailbox):
     survey = make.survey(ws, "nps")
     integration = make.integration(survey)
     client = pg_app.test_client()
-    body = json.dumps({
-        "customer": {"email": "grace@example.com", "name": "Grace"},
-        "ticket": {"id": "Z-42", "agent": {"id": "7", "name": "Sam"}, "team": "Billing", "channel": "email",
-                   "created_at": "2026-11-20T10:00:00Z", "first_response_at": "2026-11-20T10:30:00Z",
-                   "solved_at": "2026-11-21T09:00:00Z", "reopens": 0, "tags": ["refund"]},
-    }).encode()
+    body = json.dumps(
+        {
+            "customer": {"email": "grace@example.com", "name": "Grace"},
+            "ticket": {
+                "id": "Z-42",
+                "agent": {"id": "7", "name": "Sam"},
+                "team": "Billing",
+                "channel": "email",
+                "created_at": "2026-11-20T10:00:00Z",
+                "first_response_at": "2026-11-20T10:30:00Z",
+                "solved_at": "2026-11-21T09:00:00Z",
+                "reopens": 0,
+                "tags": ["refund"],
+            },
+        }
+    ).encode()
     stamp = int(time.time())
-    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(stamp),
-               "webhook-signature": sign(integration.secret, "msg_1", stamp, body), "Content-Type": "application/json"}
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": sign(integration.secret, "msg_1", stamp, body),
+        "Content-Type": "application/json",
+    }
 
     accepted = client.post(f"/hooks/{integration.id}", data=body, headers=headers)
     assert accepted.status_code == 202, accepted.json
@@ -121,16 +136,23 @@ def test_input_postgres_cannot_store_is_refused_not_a_500(pg_app):
     client = pg_app.test_client()
     auth = {"Authorization": f"Bearer {ws.key}"}
 
-    nul_name = client.post("/api/v1/invites", headers=auth, json={
-        "survey_id": survey.id, "customer": {"email": "a@example.com", "name": "A\x00B"}, "ticket": {"id": "1"}})
+    nul_name = client.post(
+        "/api/v1/invites",
+        headers=auth,
+        json={"survey_id": survey.id, "customer": {"email": "a@example.com", "name": "A\x00B"}, "ticket": {"id": "1"}},
+    )
     assert nul_name.status_code == 422
     assert client.get("/api/v1/responses?agent=a%00b", headers=auth).status_code == 422
     assert client.get("/s/abc%00defghijklmnopqrstu").status_code == 404
 
     body = json.dumps({"customer": {"email": "b@example.com"}, "ticket": {"id": "2"}}).encode()
     stamp, long_id = int(time.time()), "m" * 300
-    headers = {"webhook-id": long_id, "webhook-timestamp": str(stamp),
-               "webhook-signature": sign(integration.secret, long_id, stamp, body), "Content-Type": "application/json"}
+    headers = {
+        "webhook-id": long_id,
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": sign(integration.secret, long_id, stamp, body),
+        "Content-Type": "application/json",
+    }
     assert client.post(f"/hooks/{integration.id}", data=body, headers=headers).status_code == 422
 
     invite = make.invite(survey)

@@ -1,4 +1,5 @@
 """Delivery on real services: Redis down during intake, SMTP 421/550, one connection per batch."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,9 +19,9 @@ from app import create_app
 from app.extensions import db
 from app.models import Invite, WebhookDelivery
 from app.models.types import utcnow
+from app.platform.mail import close_connection
 from app.platform.queue import SWEEP_DUE_INVITES
 from app.services.sending.send import due_invite_ids, flush_outcomes, send_invite, send_invites
-from app.platform.mail import close_connection
 from tests.conftest import service_unavailable
 from tests.factories import Factory
 from tests.helpdesks import fixture, helpscout_headers
@@ -44,7 +45,8 @@ class OwnRedis:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while not port_open("127.0.0.1", self.port):
@@ -66,7 +68,7 @@ class ScriptedHandler:
         self.sessions: set[int] = set()
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.sessions.add(id(session))
             if self.replies:
@@ -95,8 +97,15 @@ def scripted_smtp():
 
 
 def app_with(postgres_url: str, **config):
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": postgres_url, "PUBLIC_URL": "http://afterword.test",
-                       "RATELIMIT_ENABLED": False, **config})
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": postgres_url,
+            "PUBLIC_URL": "http://afterword.test",
+            "RATELIMIT_ENABLED": False,
+            **config,
+        }
+    )
 
 
 def test_a_webhook_accepted_while_redis_is_down_is_sent_once_redis_is_back(pg_app, postgres_url, tmp_path):
@@ -106,8 +115,13 @@ def test_a_webhook_accepted_while_redis_is_down_is_sent_once_redis_is_back(pg_ap
     mailbox.smtp_url = f"smtp://127.0.0.1:{smtp.port}"
     redis = OwnRedis()
     queue = f"afterword-it-down-{uuid.uuid4().hex[:8]}"
-    app = app_with(postgres_url, REDIS_URL=redis.url, SMTP_URL=mailbox.smtp_url, CELERY={"task_default_queue": queue},
-                   RATELIMIT_ENABLED=True)
+    app = app_with(
+        postgres_url,
+        REDIS_URL=redis.url,
+        SMTP_URL=mailbox.smtp_url,
+        CELERY={"task_default_queue": queue},
+        RATELIMIT_ENABLED=True,
+    )
     worker = None
     try:
         with app.app_context():
@@ -125,13 +139,21 @@ def test_a_webhook_accepted_while_redis_is_down_is_sent_once_redis_is_back(pg_ap
         assert elapsed < 5, f"intake waited {elapsed:.1f}s on the dead broker"
         with app.app_context():
             delivery = db.session.get(WebhookDelivery, answer.json["delivery_id"])
-            assert delivery.status == "pending" and delivery.payload["invite"]["customer"]["email"] == "marie@example.com"
+            assert (
+                delivery.status == "pending" and delivery.payload["invite"]["customer"]["email"] == "marie@example.com"
+            )
             db.session.remove()
         assert mailbox.messages == []
 
         redis.start()
-        env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis.url, "SMTP_URL": mailbox.smtp_url,
-               "PUBLIC_URL": "http://afterword.test", "AFTERWORD_INSTANCE": str(tmp_path), "CELERY_DEFAULT_QUEUE": queue}
+        env = {
+            "DATABASE_URL": postgres_url,
+            "REDIS_URL": redis.url,
+            "SMTP_URL": mailbox.smtp_url,
+            "PUBLIC_URL": "http://afterword.test",
+            "AFTERWORD_INSTANCE": str(tmp_path),
+            "CELERY_DEFAULT_QUEUE": queue,
+        }
         worker = Worker(env, queue, tmp_path / "worker.log")
         # What beat does every 30 s; retried here because the app's pooled broker connection
         # may still hold the refused one from the outage (beat would simply try again next tick).
@@ -227,8 +249,7 @@ with app.app_context():
 """
 
 
-def test_a_worker_killed_before_its_grouped_outcomes_are_written_never_sends_twice(pg_app, postgres_url,
-                                                                                 scripted_smtp):
+def test_a_worker_killed_before_its_grouped_outcomes_are_written_never_sends_twice(pg_app, postgres_url, scripted_smtp):
     # The third email hangs in DATA: the worker has sent two whose outcomes are still unwritten.
     handler, url = scripted_smtp([])
     stuck = threading.Event()
@@ -248,8 +269,10 @@ def test_a_worker_killed_before_its_grouped_outcomes_are_written_never_sends_twi
         ids = [make.invite(survey).id for _ in range(5)]
         db.session.execute(update(Invite).where(Invite.id.in_(ids)).values(due_at=utcnow()))
         db.session.commit()
-        worker = subprocess.Popen([sys.executable, "-c", _SEND_BATCH, postgres_url, url, *map(str, ids)],
-                                  cwd=Path(__file__).resolve().parents[2])
+        worker = subprocess.Popen(
+            [sys.executable, "-c", _SEND_BATCH, postgres_url, url, *map(str, ids)],
+            cwd=Path(__file__).resolve().parents[2],
+        )
         try:
             assert stuck.wait(60), "the worker never reached the third email"
         finally:

@@ -1,4 +1,5 @@
 """Caps and cooldowns hold when several workers offer invites at the same moment (PostgreSQL)."""
+
 from __future__ import annotations
 
 import threading
@@ -24,7 +25,7 @@ def _offer_at_once(app, workspace_id: int, bodies: list[dict]) -> list[BaseExcep
             try:
                 start.wait()
                 offer_api_invite(workspace_id, body)
-            except BaseException as exc:  # noqa: BLE001 (reported to the test)
+            except BaseException as exc:
                 errors.append(exc)
             finally:
                 db.session.remove()
@@ -56,15 +57,23 @@ def test_concurrent_offers_never_exceed_the_daily_cap(pg_app, slow_counts):
     survey = make.survey(workspace, "csat", daily_cap=3)
     survey_id, workspace_id = survey.id, workspace.id
     db.session.commit()
-    bodies = [{"survey_id": survey_id, "customer": {"email": f"c{i}@example.com"}, "ticket": {"id": f"R-{i}"}}
-              for i in range(8)]
+    bodies = [
+        {"survey_id": survey_id, "customer": {"email": f"c{i}@example.com"}, "ticket": {"id": f"R-{i}"}}
+        for i in range(8)
+    ]
     assert _offer_at_once(pg_app, workspace_id, bodies) == []
     db.session.expire_all()
     statuses = sorted(db.session.scalars(select(Invite.status).where(Invite.survey_id == survey_id)))
     assert statuses.count("scheduled") + statuses.count("sending") + statuses.count("sent") == 3
     assert len(statuses) == 8
-    assert db.session.scalar(select(db.func.count()).select_from(Invite).where(
-        Invite.survey_id == survey_id, Invite.reason == "daily_cap")) == 5
+    assert (
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(Invite)
+            .where(Invite.survey_id == survey_id, Invite.reason == "daily_cap")
+        )
+        == 5
+    )
 
 
 def test_concurrent_offers_to_one_customer_respect_the_cooldown(pg_app, monkeypatch):
@@ -80,10 +89,12 @@ def test_concurrent_offers_to_one_customer_respect_the_cooldown(pg_app, monkeypa
         return real(*args)
 
     monkeypatch.setattr(fatigue, "is_suppressed", suppressed_slowly)
-    bodies = [{"survey_id": s.id, "customer": {"email": "same@example.com"}, "ticket": {"id": f"C-{s.id}"}}
-              for s in surveys]
+    bodies = [
+        {"survey_id": s.id, "customer": {"email": "same@example.com"}, "ticket": {"id": f"C-{s.id}"}} for s in surveys
+    ]
     assert _offer_at_once(pg_app, workspace.id, bodies) == []
     db.session.expire_all()
-    reasons = sorted((r or "") for r in db.session.scalars(
-        select(Invite.reason).where(Invite.workspace_id == workspace.id)))
+    reasons = sorted(
+        (r or "") for r in db.session.scalars(select(Invite.reason).where(Invite.workspace_id == workspace.id))
+    )
     assert reasons == ["", "cooldown", "cooldown", "cooldown"]

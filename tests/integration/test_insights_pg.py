@@ -4,6 +4,7 @@ The same random rows and queries as tests/test_insights_properties.py; here ever
 answer is read twice, from the rollups and from the raw tables, and both must equal each other
 and the naive reference, before and after edits, deletes and a change of time zone.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,8 +16,8 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Invite, MetricRollup, Response, Workspace
-from app.services.insights.metrics import metrics
 from app.scoring.periods import local_date, midnight
+from app.services.insights.metrics import metrics
 from tests.factories import Factory
 from tests.insights_reference import (
     AGENTS,
@@ -44,11 +45,17 @@ def random_row(rng: random.Random) -> Row:
         return rng.randrange(SPAN_MINUTES)
 
     return Row(
-        survey=rng.randrange(len(SURVEYS)), agent=rng.randrange(len(AGENTS)), team=rng.randrange(len(TEAMS)),
-        channel=rng.randrange(len(CHANNELS)), priority=rng.randrange(len(PRIORITIES)),
-        segment=rng.randrange(len(SEGMENTS)), tags=rng.sample(TAGS, rng.randrange(3)) + ([TAGS[0]] * rng.randrange(2)),
-        sent=None if rng.random() < 0.1 else moment(), answered=None if rng.random() < 0.25 else moment(),
-        score=rng.randrange(1001), polarity=None if rng.random() < 0.3 else round(rng.uniform(-1, 1), 3),
+        survey=rng.randrange(len(SURVEYS)),
+        agent=rng.randrange(len(AGENTS)),
+        team=rng.randrange(len(TEAMS)),
+        channel=rng.randrange(len(CHANNELS)),
+        priority=rng.randrange(len(PRIORITIES)),
+        segment=rng.randrange(len(SEGMENTS)),
+        tags=rng.sample(TAGS, rng.randrange(3)) + ([TAGS[0]] * rng.randrange(2)),
+        sent=None if rng.random() < 0.1 else moment(),
+        answered=None if rng.random() < 0.25 else moment(),
+        score=rng.randrange(1001),
+        polarity=None if rng.random() < 0.3 else round(rng.uniform(-1, 1), 3),
     )
 
 
@@ -67,8 +74,14 @@ def random_query(rng: random.Random, zone: str, surveys) -> dict:
     group = rng.choice([None, "agent", "team", "channel", "priority", "segment", "tag"])
     if group:
         query["group_by"] = group
-    pools = {"agent": ["a1", "bob@example.com", "Cy", ""], "team": TEAMS[1:], "channel": CHANNELS[1:],
-             "priority": PRIORITIES[1:], "segment": SEGMENTS[1:], "tag": TAGS}
+    pools = {
+        "agent": ["a1", "bob@example.com", "Cy", ""],
+        "team": TEAMS[1:],
+        "channel": CHANNELS[1:],
+        "priority": PRIORITIES[1:],
+        "segment": SEGMENTS[1:],
+        "tag": TAGS,
+    }
     for name in rng.sample(sorted(pools), rng.randrange(3)):
         query[name] = rng.choice(pools[name])
     return query
@@ -103,7 +116,7 @@ def rollup_snapshot(workspace_id: int) -> set:
     columns = [c for c in MetricRollup.__table__.columns if c.name != "label"]
     rows = db.session.execute(select(*columns).where(MetricRollup.workspace_id == workspace_id)).all()
     measures = {f"s{i}" for i in range(11)} | {"polarity_n", "delivered", "answered"}
-    zero = lambda r: all(not v for c, v in zip(columns, r) if c.name in measures)  # noqa: E731
+    zero = lambda r: all(not v for c, v in zip(columns, r) if c.name in measures)
     return {tuple(round(v, 9) if isinstance(v, float) else v for v in r) for r in rows if not zero(r)}
 
 
@@ -157,13 +170,17 @@ def test_rollups_and_raw_rows_agree_through_edits_deletes_and_a_new_time_zone(pg
     moved, resent = batch[:30], batch[30:]
     for i in moved:
         rows[i].channel = 0
-    db.session.execute(text("UPDATE invites SET channel = :channel WHERE id = ANY(:ids)"),
-                       {"channel": CHANNELS[0], "ids": [stored[i][0].id for i in moved]})
+    db.session.execute(
+        text("UPDATE invites SET channel = :channel WHERE id = ANY(:ids)"),
+        {"channel": CHANNELS[0], "ids": [stored[i][0].id for i in moved]},
+    )
     for i in resent:
         if rows[i].sent is not None:
             rows[i].sent += 150
-    db.session.execute(text("UPDATE invites SET sent_at = sent_at + interval '150 minutes' WHERE id = ANY(:ids)"),
-                       {"ids": [stored[i][0].id for i in resent]})
+    db.session.execute(
+        text("UPDATE invites SET sent_at = sent_at + interval '150 minutes' WHERE id = ANY(:ids)"),
+        {"ids": [stored[i][0].id for i in resent]},
+    )
     db.session.commit()
     db.session.expire_all()
     check(pg_app, workspace, rows, surveys, rng, 6)

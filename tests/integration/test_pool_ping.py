@@ -1,4 +1,5 @@
 """A pooled connection the server dropped while it sat idle is replaced, not turned into a 500."""
+
 from __future__ import annotations
 
 import time
@@ -17,8 +18,10 @@ def _kill_other_backends() -> None:
 
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def test_idle_connections_killed_by_the_server_are_replaced(pg_app):

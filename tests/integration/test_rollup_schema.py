@@ -1,4 +1,5 @@
 """A database made by the migrations has exactly the rollup triggers and functions of the models."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,7 @@ from tests.integration.services import create_database, drop_database
 pytestmark = pytest.mark.integration
 
 TRIGGERS = "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname"
-FUNCTIONS = ("SELECT proname, pg_get_functiondef(oid) FROM pg_proc "
-             "WHERE proname LIKE 'afterword%' ORDER BY proname")
+FUNCTIONS = "SELECT proname, pg_get_functiondef(oid) FROM pg_proc WHERE proname LIKE 'afterword%' ORDER BY proname"
 
 
 def _definitions(url: str) -> tuple[list, list]:

@@ -1,4 +1,5 @@
 """Verbatim analysis on real services: batches through the Celery worker, row locks and upserts on Postgres."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,15 @@ def stored_answers(survey) -> list[int]:
     for score, comment in COMMENTS:
         invite = make.invite(survey)
         now = utcnow()
-        response = Response(workspace_id=survey.workspace_id, survey_id=survey.id, invite_id=invite.id,
-                            score=score, comment=comment, answered_at=now, updated_at=now)
+        response = Response(
+            workspace_id=survey.workspace_id,
+            survey_id=survey.id,
+            invite_id=invite.id,
+            score=score,
+            comment=comment,
+            answered_at=now,
+            updated_at=now,
+        )
         db.session.add(response)
         db.session.commit()
         ids.append(response.id)
@@ -57,7 +65,8 @@ def test_batches_run_on_the_worker_once_and_feed_the_themes_report(pg_app):
     def analysed() -> bool:
         db.session.rollback()  # see the worker's commits
         current = db.session.scalar(
-            select(func.count()).select_from(Response)
+            select(func.count())
+            .select_from(Response)
             .where(Response.id.in_(ids), Response.analysis_version == ANALYSIS_VERSION)
         )
         return current == len(ids)

@@ -1,4 +1,5 @@
 """Rate limits on the public endpoints are shared through Redis when REDIS_URL is set."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """A worker killed in the middle of a send never causes a second email (the claim in the database)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,7 @@ class StallingHandler:
         self.release = threading.Event()
         self.received: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.received.append(message_from_bytes(envelope.content))
         self.arrived.set()
         while not self.release.is_set():
@@ -45,11 +46,25 @@ def test_a_worker_killed_mid_send_never_sends_twice(pg_app, postgres_url, redis_
     smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
     smtp.start()
     queue = f"afterword-it-kill-{uuid.uuid4().hex[:8]}"
-    env = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_url, "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
-           "PUBLIC_URL": "http://afterword.test", "AFTERWORD_INSTANCE": str(tmp_path), "CELERY_DEFAULT_QUEUE": queue}
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": postgres_url, "REDIS_URL": redis_url,
-                      "SMTP_URL": env["SMTP_URL"], "PUBLIC_URL": "http://afterword.test", "RATELIMIT_ENABLED": False,
-                      "CELERY": {"task_default_queue": queue}})
+    env = {
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": redis_url,
+        "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "PUBLIC_URL": "http://afterword.test",
+        "AFTERWORD_INSTANCE": str(tmp_path),
+        "CELERY_DEFAULT_QUEUE": queue,
+    }
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": postgres_url,
+            "REDIS_URL": redis_url,
+            "SMTP_URL": env["SMTP_URL"],
+            "PUBLIC_URL": "http://afterword.test",
+            "RATELIMIT_ENABLED": False,
+            "CELERY": {"task_default_queue": queue},
+        }
+    )
     worker = second = None
     try:
         with app.app_context():

@@ -1,4 +1,5 @@
 """Tasks are safe to run twice: one email per invite, one analysis per answer."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """app/services/stats.py and scores.py against table values and hand-computed intervals."""
+
 from __future__ import annotations
 
 import math
@@ -9,8 +10,7 @@ from app.scoring.scores import score_summary
 from app.scoring.stats import nps_interval, t_interval, t_quantile_975, two_proportion_z, wilson
 
 
-@pytest.mark.parametrize("df, table", [(1, 12.706), (2, 4.303), (5, 2.571), (10, 2.228), (30, 2.042),
-                                       (100, 1.984)])
+@pytest.mark.parametrize("df, table", [(1, 12.706), (2, 4.303), (5, 2.571), (10, 2.228), (30, 2.042), (100, 1.984)])
 def test_t_quantiles_match_the_table(df, table):
     assert t_quantile_975(df) == pytest.approx(table, abs=0.0005)
 
@@ -23,8 +23,13 @@ def test_t_quantile_tends_to_z_and_refuses_no_freedom():
 
 @pytest.mark.parametrize(
     "k, n, low, high",
-    [(8, 10, 0.4902, 0.9433), (0, 10, 0.0, 0.2775), (10, 10, 0.7225, 1.0), (50, 100, 0.4038, 0.5962),
-     (1, 1, 0.2065, 1.0)],
+    [
+        (8, 10, 0.4902, 0.9433),
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (50, 100, 0.4038, 0.5962),
+        (1, 1, 0.2065, 1.0),
+    ],
 )
 def test_wilson_known_values(k, n, low, high):
     interval = wilson(k, n)

@@ -1,4 +1,5 @@
 """GET/POST /s/{token}: a GET never records; a POST records once, editable for a while; CSRF; escaping."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The widget's token-scoped JSON: GET the survey, POST {score, comment}."""
+
 from __future__ import annotations
 
 from datetime import timedelta

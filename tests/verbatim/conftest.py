@@ -1,4 +1,5 @@
 """Helpers for the verbatim tests: answers recorded the way customers record them, or stored raw."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,8 +26,15 @@ class Answers:
         """An answer row written directly, never analysed (as after an import or a lost task)."""
         invite = self.make.invite(survey)
         now = utcnow()
-        response = Response(workspace_id=survey.workspace_id, survey_id=survey.id, invite_id=invite.id,
-                            score=score, comment=comment, answered_at=now, updated_at=now)
+        response = Response(
+            workspace_id=survey.workspace_id,
+            survey_id=survey.id,
+            invite_id=invite.id,
+            score=score,
+            comment=comment,
+            answered_at=now,
+            updated_at=now,
+        )
         db.session.add(response)
         db.session.commit()
         return response.id

@@ -1,4 +1,5 @@
 """The analysis pipeline: batched, idempotent, versioned tasks and `flask analysis backfill`."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -24,9 +25,11 @@ def theme_rows() -> int:
 
 def test_a_batch_scores_what_needs_it_and_a_second_run_writes_nothing(make, workspace, answers):
     survey = make.survey(workspace, "nps")
-    ids = [answers.stored(survey, 10, "Still waiting for my refund, awful"),
-           answers.stored(survey, 9, "Great agent, thanks"),
-           answers.stored(survey, 7)]
+    ids = [
+        answers.stored(survey, 10, "Still waiting for my refund, awful"),
+        answers.stored(survey, 9, "Great agent, thanks"),
+        answers.stored(survey, 7),
+    ]
     assert count_stale(workspace.id) == 3
 
     assert analyze_batch.apply(args=[ids]).get() == 3
@@ -115,7 +118,9 @@ def test_the_periodic_sweep_scores_answers_whose_task_was_lost(app, make, worksp
     invite = make.invite(make.survey(workspace, "csat"))
     response = record_answer(load_invite_state(invite.token), 1, "Nobody replied for a week.")
     # As if the analysis task had never run.
-    db.session.execute(update(Response).where(Response.id == response.id).values(analysis_version=None, analyzed_at=None))
+    db.session.execute(
+        update(Response).where(Response.id == response.id).values(analysis_version=None, analyzed_at=None)
+    )
     db.session.commit()
     assert sweep_stale_analysis() == 1
     db.session.expire_all()

@@ -1,9 +1,11 @@
 """Tone-score mismatch end to end: the survey page -> analysis -> GET /responses?mismatch=true."""
+
 from __future__ import annotations
 
 
-def test_a_ten_with_an_angry_comment_and_a_one_with_praise_are_listed_with_their_reason(client, make, workspace, auth,
-                                                                                          answers):
+def test_a_ten_with_an_angry_comment_and_a_one_with_praise_are_listed_with_their_reason(
+    client, make, workspace, auth, answers
+):
     nps = make.survey(workspace, "nps")
     csat = make.survey(workspace, "csat")
     angry_ten = answers.post(nps, 10, "Absolutely terrible, I am furious, nobody helped and I was charged twice")

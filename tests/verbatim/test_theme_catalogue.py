@@ -1,4 +1,5 @@
 """The workspace theme catalogue: automatic keys recorded, custom themes defined through the API."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -46,8 +47,9 @@ def test_a_custom_theme_retags_existing_answers_and_wins_over_automatic_keys(cli
     assert tags(invoice) == (["invoice"], ["invoice"])
     assert tags(money) == (["money"], ["money"])
 
-    created = client.post(URL, headers=auth, json={"label": "Billing", "keywords": ["invoice", "charge"],
-                                                   "phrases": ["money back"]})
+    created = client.post(
+        URL, headers=auth, json={"label": "Billing", "keywords": ["invoice", "charge"], "phrases": ["money back"]}
+    )
     assert created.status_code == 201, created.json
     assert created.json["key"] == "billing" and created.json["source"] == "custom"
     assert tags(invoice) == (["billing"], ["billing"])

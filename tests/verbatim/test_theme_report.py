@@ -1,7 +1,8 @@
 """GET /api/v1/themes: mentions, share, score among mentions, impact on the overall score, examples."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_filters_narrow_the_answers_the_report_reads(client, auth, csat):
     low = client.get(URL, headers=auth, query_string={"survey_id": survey.id, "score_max": 2}).json
     assert low["answers"] == 2 and list(by_theme(low)) == ["refunds"]
     assert by_theme(low)["refunds"]["impact"] is None  # every answer mentions it: nothing to compare with
-    later = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     future = client.get(URL, headers=auth, query_string={"survey_id": survey.id, "since": later}).json
     assert future["answers"] == 0 and future["items"] == [] and future["overall"]["value"] is None
     past = client.get(URL, headers=auth, query_string={"survey_id": survey.id, "until": later}).json
@@ -101,9 +102,14 @@ def test_the_report_needs_a_survey_of_this_workspace(client, make, auth, answers
     assert client.get(URL, headers=other_auth, query_string={"survey_id": survey.id}).status_code == 404
     mine = client.get(URL, headers=auth, query_string={"survey_id": survey.id}).json
     assert mine["answers"] == 6 and by_theme(mine)["refunds"]["label"] == "Refunds"
-    for bad in ({"survey_id": "x"}, {"survey_id": survey.id, "cursor": "abc"}, {"survey_id": survey.id, "limit": 0},
-                {"survey_id": survey.id, "since": "yesterday"}, {"survey_id": 10**20},
-                {"survey_id": survey.id, "score_min": 10**20}):
+    for bad in (
+        {"survey_id": "x"},
+        {"survey_id": survey.id, "cursor": "abc"},
+        {"survey_id": survey.id, "limit": 0},
+        {"survey_id": survey.id, "since": "yesterday"},
+        {"survey_id": 10**20},
+        {"survey_id": survey.id, "score_min": 10**20},
+    ):
         answer = client.get(URL, headers=auth, query_string=bad)
         assert answer.status_code == 422, bad
     assert client.get(URL, query_string={"survey_id": survey.id}).status_code == 401
@@ -116,5 +122,13 @@ def test_the_openapi_document_describes_the_theme_endpoints(client):
     assert set(spec["paths"]["/api/v1/themes/catalogue"]) == {"get", "post"}
     assert set(spec["paths"]["/api/v1/themes/catalogue/{theme_id}"]) == {"get", "patch", "delete"}
     item = spec["components"]["schemas"]["ThemeReportItem"]["properties"]
-    assert {"theme", "mentions", "share", "mean_score", "score", "mean_polarity", "impact",
-            "example_response_ids"} <= set(item)
+    assert {
+        "theme",
+        "mentions",
+        "share",
+        "mean_score",
+        "score",
+        "mean_polarity",
+        "impact",
+        "example_response_ids",
+    } <= set(item)

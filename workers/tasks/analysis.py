@@ -1,4 +1,5 @@
 """Analysing answers."""
+
 from __future__ import annotations
 
 from celery import shared_task

@@ -1,4 +1,5 @@
 """Completing stored webhook deliveries: the invite a solve asks for, made after intake answered."""
+
 from __future__ import annotations
 
 import logging

@@ -1,6 +1,6 @@
 """Sending invites and reminders, and the periodic sweep of everything due (stored deliveries too)."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from celery import shared_task
 
@@ -12,6 +12,7 @@ from app.platform.queue import (
     SWEEP_DUE_INVITES,
     enqueue,
 )
+from app.services.intake.enrichment import due_delivery_ids
 from app.services.sending.send import (
     due_invite_ids,
     due_reminder_ids,
@@ -21,7 +22,6 @@ from app.services.sending.send import (
     send_invites,
     send_reminder,
 )
-from app.services.intake.enrichment import due_delivery_ids
 
 # Due invites per send task. Each task pays a fixed ~15 ms (Celery's hand-over and ack, the
 # claim's committed UPDATE, the batch's reads) that 100 spreads half as thin as 50: measured
@@ -59,7 +59,7 @@ def sweep_due_invites() -> int:
     mark_stale_claims()
     ids = due_invite_ids()
     for start in range(0, len(ids), BATCH_SIZE):
-        enqueue(SEND_INVITE_BATCH, ids[start:start + BATCH_SIZE])
+        enqueue(SEND_INVITE_BATCH, ids[start : start + BATCH_SIZE])
     reminders = due_reminder_ids()
     for invite_id in reminders:
         enqueue(SEND_REMINDER, invite_id)

@@ -1,4 +1,5 @@
 """Scoring stored answers with the pure analysis package, idempotently and versioned."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,16 @@ def needs_analysis(response: Response | Row) -> bool:
 
 
 # What analysing an answer reads.
-_READ = (Response.id, Response.workspace_id, Response.survey_id, Response.score, Response.comment,
-         Response.analysis_version, Response.analyzed_at, Response.updated_at)
+_READ = (
+    Response.id,
+    Response.workspace_id,
+    Response.survey_id,
+    Response.score,
+    Response.comment,
+    Response.analysis_version,
+    Response.analyzed_at,
+    Response.updated_at,
+)
 
 # needs_analysis as SQL, for finding the answers a backfill should re-run.
 _STALE = or_(
@@ -47,12 +56,7 @@ def analyze_responses(response_ids: list[int]) -> int:
     """
     # Plain rows and Core statements (executemany) rather than ORM objects and a flush: the
     # database work is then a small share of the batch (benchmarks/analysis_db_throughput.py).
-    query = (
-        select(*_READ)
-        .where(Response.id.in_(response_ids))
-        .order_by(Response.id)
-        .with_for_update(skip_locked=True)
-    )
+    query = select(*_READ).where(Response.id.in_(response_ids)).order_by(Response.id).with_for_update(skip_locked=True)
     rows = [row for row in db.session.execute(query) if needs_analysis(row)]
     if not rows:
         db.session.rollback()  # release the row locks
@@ -86,8 +90,10 @@ def analyze_responses(response_ids: list[int]) -> int:
         db.session.execute(update(responses).where(responses.c.id == bindparam("row_id")), updates)
     db.session.execute(delete(response_themes).where(response_themes.c.response_id.in_([r.id for r in rows])))
     if theme_rows and postgres:
-        db.session.execute(_INSERT_THEMES_PG, {"response_id": [t["response_id"] for t in theme_rows],
-                                               "theme": [t["theme"] for t in theme_rows]})
+        db.session.execute(
+            _INSERT_THEMES_PG,
+            {"response_id": [t["response_id"] for t in theme_rows], "theme": [t["theme"] for t in theme_rows]},
+        )
     elif theme_rows:
         db.session.execute(insert(response_themes), theme_rows)
     db.session.commit()
@@ -114,8 +120,17 @@ _INSERT_THEMES_PG = text("""
 INSERT INTO response_themes (response_id, theme)
 SELECT * FROM unnest(CAST(:response_id AS integer[]), CAST(:theme AS text[]))
 """)
-_UPDATE_COLUMNS = ("row_id", "polarity", "subjectivity", "sentiment_label", "language", "themes",
-                   "mismatch_reason", "analysis_version", "analyzed_at")
+_UPDATE_COLUMNS = (
+    "row_id",
+    "polarity",
+    "subjectivity",
+    "sentiment_label",
+    "language",
+    "themes",
+    "mismatch_reason",
+    "analysis_version",
+    "analyzed_at",
+)
 
 
 def _update_postgres(updates: list[dict]) -> None:

@@ -1,15 +1,16 @@
 """Listing answers with filters and keyset pagination."""
+
 from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, or_, select
 
 from app.errors import APIError
 from app.models import Invite, Response, ResponseTheme
-from app.models.types import MAX_INT
+from app.platform.bounds import MAX_INT
 
 
 def filtered_responses(workspace_id: int, filters: dict) -> Select:
@@ -71,6 +72,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         last_id = int(ident)
         if not 0 < last_id <= MAX_INT:
             raise ValueError(ident)
-        return answered_at.astimezone(timezone.utc), last_id
+        return answered_at.astimezone(UTC), last_id
     except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
-        raise APIError(400, "invalid_cursor", "The cursor is not one this API returned.", {"cursor": ["Invalid."]}) from None
+        raise APIError(
+            400, "invalid_cursor", "The cursor is not one this API returned.", {"cursor": ["Invalid."]}
+        ) from None

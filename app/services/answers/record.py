@@ -1,4 +1,5 @@
 """Recording a customer's confirmed answer: one per invite, editable for a while."""
+
 from __future__ import annotations
 
 import logging
@@ -86,8 +87,13 @@ def record_answer(state: InviteState, score, comment) -> Response:
     invite = state.invite
     if response is None:
         response = Response(
-            workspace_id=invite.workspace_id, survey_id=invite.survey_id, invite_id=invite.id, answered_at=now,
-            score=value, comment=text, updated_at=now,
+            workspace_id=invite.workspace_id,
+            survey_id=invite.survey_id,
+            invite_id=invite.id,
+            answered_at=now,
+            score=value,
+            comment=text,
+            updated_at=now,
         )
         db.session.add(response)
         invite.answered_at = now

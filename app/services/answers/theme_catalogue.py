@@ -1,5 +1,6 @@
 """The workspace theme catalogue: automatic keys recorded as the analysis finds them, and
 custom themes (keywords and phrases) that CX teams define and that the analysis matches first."""
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,16 @@ def record_auto_themes(workspace_id: int, keys: list[str]) -> None:
         return
     now = utcnow()
     rows = [
-        {"workspace_id": workspace_id, "key": key, "label": key, "source": "auto", "keywords": [], "phrases": [],
-         "created_at": now, "updated_at": now}
+        {
+            "workspace_id": workspace_id,
+            "key": key,
+            "label": key,
+            "source": "auto",
+            "keywords": [],
+            "phrases": [],
+            "created_at": now,
+            "updated_at": now,
+        }
         for key in missing
     ]
     dialect = db.session.get_bind().dialect.name
@@ -99,8 +108,12 @@ def create_custom_theme(workspace_id: int, data: dict) -> Theme:
     key = theme_key(data.get("key") or data["label"])
     theme = db.session.scalar(select(Theme).where(Theme.workspace_id == workspace_id, Theme.key == key))
     if theme is not None and theme.source == "custom":
-        raise APIError(409, "conflict", f"A custom theme with the key '{key}' exists (id {theme.id}).",
-                       {"key": [f"Already used by theme {theme.id}."]})
+        raise APIError(
+            409,
+            "conflict",
+            f"A custom theme with the key '{key}' exists (id {theme.id}).",
+            {"key": [f"Already used by theme {theme.id}."]},
+        )
     keywords, phrases = data.get("keywords", []), data.get("phrases", [])
     _require_terms(keywords, phrases)
     if theme is None:
@@ -116,8 +129,11 @@ def create_custom_theme(workspace_id: int, data: dict) -> Theme:
 def update_theme(theme: Theme, data: dict) -> Theme:
     """Relabel any theme; change a custom theme's keywords and phrases (its answers are re-tagged)."""
     if theme.source == "auto":
-        refused = {name: ["An automatic theme has no keywords; create a custom theme with its key instead."]
-                   for name in ("keywords", "phrases") if name in data}
+        refused = {
+            name: ["An automatic theme has no keywords; create a custom theme with its key instead."]
+            for name in ("keywords", "phrases")
+            if name in data
+        }
         if refused:
             raise APIError(422, "validation_error", "Only the label of an automatic theme can change.", refused)
     keywords, phrases = data.get("keywords", theme.keywords), data.get("phrases", theme.phrases)
@@ -137,8 +153,12 @@ def update_theme(theme: Theme, data: dict) -> Theme:
 def delete_theme(theme: Theme) -> None:
     """Remove a custom theme; its answers are re-tagged without it."""
     if theme.source != "custom":
-        raise APIError(409, "auto_theme", "Automatic themes stay while answers mention them; "
-                       "define a custom theme with the same key to override one.")
+        raise APIError(
+            409,
+            "auto_theme",
+            "Automatic themes stay while answers mention them; "
+            "define a custom theme with the same key to override one.",
+        )
     workspace_id = theme.workspace_id
     db.session.delete(theme)
     _mark_stale(workspace_id)

@@ -2,14 +2,15 @@
 
 A survey's own question is shown as written; the kinds' default wording is translated.
 """
+
 from __future__ import annotations
 
-from app.platform.i18n import gettext
 from app.models import Survey
+from app.platform.i18n import gettext
 from app.scoring.kinds import KINDS
 
 
-def N_(text: str) -> str:  # noqa: N802 (the gettext convention) marks a msgid translated later
+def N_(text: str) -> str:
     return text
 
 

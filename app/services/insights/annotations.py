@@ -1,4 +1,5 @@
 """The event log: launches, outages and policy changes shown beside the trends."""
+
 from __future__ import annotations
 
 from datetime import date

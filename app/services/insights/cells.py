@@ -5,6 +5,7 @@ reads metric_rollups (PostgreSQL, kept by triggers) for the local days wholly in
 and the raw tables for the partial days at its edges. `fetch` picks the rollup whenever it can
 answer: the workspace's own time zone (any mix of filters and grouping has a grain).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,7 +18,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app.extensions import db
 from app.models import Invite, MetricRollup, Response
-from app.models.rollup import FULL_GRAIN, GRAIN_BITS, SCORE_SLOTS, TAGGED_FULL_GRAIN
+from app.models.rollup_grain import FULL_GRAIN, GRAIN_BITS, SCORE_SLOTS, TAGGED_FULL_GRAIN
 from app.models.rollup_sql import agent_key
 from app.scoring.periods import midnight, offset_segments, whole_days
 
@@ -105,11 +106,16 @@ def _merge(into: Cells, cells: Cells) -> None:
 
 # --- raw rows ---------------------------------------------------------------------------------
 
+
 def dimension(name: str) -> ColumnElement:
     if name == "agent":
         return agent_key()
-    column = {"team": Invite.team, "channel": Invite.channel, "priority": Invite.priority,
-              "segment": Invite.customer_segment}[name]
+    column = {
+        "team": Invite.team,
+        "channel": Invite.channel,
+        "priority": Invite.priority,
+        "segment": Invite.customer_segment,
+    }[name]
     return func.coalesce(column, "")
 
 
@@ -181,7 +187,7 @@ def _grouping(rows, scope: Scope, since: datetime, until: datetime, by_day: bool
 def _split(row, keys: list, by_day: bool, by_group: bool):
     day = _as_date(row[1]) if by_day else None
     key = row[len(keys) - 1] if by_group else None
-    return (day, key, row[0]), row[len(keys):]
+    return (day, key, row[0]), row[len(keys) :]
 
 
 def _raw_answers(scope, since, until, by_day, by_group):
@@ -189,8 +195,14 @@ def _raw_answers(scope, since, until, by_day, by_group):
     if scope.survey_id is not None:
         where.append(Response.survey_id == scope.survey_id)
     source = Response.__table__.join(Invite.__table__, Invite.id == Response.invite_id)
-    rows = _grouped_rows(scope, source, [Response.id, Response.survey_id, Response.score, Response.polarity],
-                         Response.answered_at, where, by_group)
+    rows = _grouped_rows(
+        scope,
+        source,
+        [Response.id, Response.survey_id, Response.score, Response.polarity],
+        Response.answered_at,
+        where,
+        by_group,
+    )
     keys = _grouping(rows, scope, since, until, by_day, by_group)
     query = select(
         *keys, rows.c.score, func.count(), func.sum(rows.c.polarity), func.count(rows.c.polarity), func.max(rows.c.name)
@@ -207,8 +219,14 @@ def _raw_deliveries(scope, since, until, by_day, by_group):
     where = [Invite.workspace_id == scope.workspace_id, Invite.sent_at >= since, Invite.sent_at < until]
     if scope.survey_id is not None:
         where.append(Invite.survey_id == scope.survey_id)
-    rows = _grouped_rows(scope, Invite.__table__, [Invite.id, Invite.survey_id, Invite.answered_at.label("answered")],
-                         Invite.sent_at, where, by_group)
+    rows = _grouped_rows(
+        scope,
+        Invite.__table__,
+        [Invite.id, Invite.survey_id, Invite.answered_at.label("answered")],
+        Invite.sent_at,
+        where,
+        by_group,
+    )
     keys = _grouping(rows, scope, since, until, by_day, by_group)
     query = select(*keys, func.count(), func.count(rows.c.answered), func.max(rows.c.name)).group_by(*keys)
     for row in db.session.execute(query):
@@ -222,6 +240,7 @@ def _as_date(value) -> date:
 
 # --- rollups ----------------------------------------------------------------------------------
 
+
 def rollup_cells(scope: Scope, d1: date, d2: date, by_day: bool, by_group: bool) -> Cells:
     r = MetricRollup
     keys = [r.survey_id]
@@ -231,8 +250,15 @@ def rollup_cells(scope: Scope, d1: date, d2: date, by_day: bool, by_group: bool)
         keys.append(getattr(r, scope.group_by))
     sums = [func.sum(getattr(r, f"s{i}")) for i in range(SCORE_SLOTS)]
     query = (
-        select(*keys, *sums, func.sum(r.polarity_sum), func.sum(r.polarity_n), func.sum(r.delivered),
-               func.sum(r.answered), func.max(r.label))
+        select(
+            *keys,
+            *sums,
+            func.sum(r.polarity_sum),
+            func.sum(r.polarity_n),
+            func.sum(r.delivered),
+            func.sum(r.answered),
+            func.max(r.label),
+        )
         .where(r.workspace_id == scope.workspace_id, r.grain == scope.grain(by_group), r.day >= d1, r.day < d2)
         .group_by(*keys)
     )
@@ -245,13 +271,19 @@ def rollup_cells(scope: Scope, d1: date, d2: date, by_day: bool, by_group: bool)
         survey_id = row[0]
         day = row[1] if by_day else None
         key = row[len(keys) - 1] if by_group else None
-        values = row[len(keys):]
+        values = row[len(keys) :]
         counts = [int(c or 0) for c in values[:SCORE_SLOTS]]
         pol_sum, pol_n, delivered, answered, label = values[SCORE_SLOTS:]
         if not any(counts) and not pol_n and not delivered and not answered:
             # Rows whose facts were all taken out again (answers moved or deleted) stay at zero:
             # they are no group, exactly as the raw rows would show.
             continue
-        out[(day, key, survey_id)] = Cell(counts, float(pol_sum or 0), int(pol_n or 0), int(delivered or 0),
-                                          int(answered or 0), label if scope.group_by == "agent" else None)
+        out[(day, key, survey_id)] = Cell(
+            counts,
+            float(pol_sum or 0),
+            int(pol_n or 0),
+            int(delivered or 0),
+            int(answered or 0),
+            label if scope.group_by == "agent" else None,
+        )
     return out

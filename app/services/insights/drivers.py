@@ -5,6 +5,7 @@ answers, whenever given, feed the score of the bucket the ticket falls in. The h
 no count of agent touches, so FCR counts a ticket as resolved on first contact when it was
 solved and never reopened.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -15,15 +16,21 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Invite, Response, Workspace
+from app.scoring.stats import wilson
 from app.services.insights import figures
 from app.services.insights.cells import Cell, invite_filters
 from app.services.insights.metrics import build_scope, resolve_range, survey_scales
 from app.services.insights.settings import load_settings, sla_targets
-from app.scoring.stats import wilson
 
 MINUTE, HOUR = 60, 3600
-FRT_BUCKETS = [(2 * MINUTE, "< 2 min"), (10 * MINUTE, "2–10 min"), (HOUR, "10 min – 1 h"), (4 * HOUR, "1–4 h"),
-               (24 * HOUR, "4–24 h"), (None, "> 24 h")]
+FRT_BUCKETS = [
+    (2 * MINUTE, "< 2 min"),
+    (10 * MINUTE, "2–10 min"),
+    (HOUR, "10 min – 1 h"),
+    (4 * HOUR, "1–4 h"),
+    (24 * HOUR, "4–24 h"),
+    (None, "> 24 h"),
+]
 RESOLUTION_BUCKETS = [(12 * HOUR, "< 12 h"), (48 * HOUR, "12–48 h"), (None, "> 48 h")]
 DRIVERS = ("first_response", "resolution", "reopened", "fcr", "sla", "channel")
 
@@ -117,11 +124,23 @@ def drivers(workspace: Workspace, args: dict) -> dict:
     scope = build_scope(workspace, args, args.get("tz") or workspace.timezone)
     scales = survey_scales(workspace.id, settings, args.get("survey_id"))
     query = (
-        select(Invite.survey_id, Invite.channel, Invite.ticket_created_at, Invite.first_response_at, Invite.solved_at,
-               Invite.reopens, Invite.handle_seconds, Response.score)
+        select(
+            Invite.survey_id,
+            Invite.channel,
+            Invite.ticket_created_at,
+            Invite.first_response_at,
+            Invite.solved_at,
+            Invite.reopens,
+            Invite.handle_seconds,
+            Response.score,
+        )
         .outerjoin(Response, Response.invite_id == Invite.id)
-        .where(Invite.workspace_id == workspace.id, Invite.created_at >= since, Invite.created_at < until,
-               *invite_filters(scope.filters))
+        .where(
+            Invite.workspace_id == workspace.id,
+            Invite.created_at >= since,
+            Invite.created_at < until,
+            *invite_filters(scope.filters),
+        )
     )
     if scope.survey_id is not None:
         query = query.where(Invite.survey_id == scope.survey_id)
@@ -152,8 +171,14 @@ def _bucket_views(driver: str, found: dict[str, Bucket], scales) -> list[dict]:
         bucket = found.get(name, Bucket())
         if driver == "channel" or name in found or name != "unknown":
             answers = figures.total(bucket.cells.values())
-            out.append({"bucket": name, "tickets": bucket.tickets, "n": answers.n,
-                        "scores": figures.scores(bucket.cells, scales)})
+            out.append(
+                {
+                    "bucket": name,
+                    "tickets": bucket.tickets,
+                    "n": answers.n,
+                    "scores": figures.scores(bucket.cells, scales),
+                }
+            )
     return out
 
 
@@ -166,18 +191,33 @@ def operations(tickets: list[Ticket], settings: dict) -> dict:
         "tickets": len(tickets),
         "first_response_seconds": _durations(frts, "first_response_at − created_at"),
         "resolution_seconds": _durations(resolutions, "solved_at − created_at"),
-        "reopen_rate": _rate([t.reopened for t in tickets], "tickets reopened at least once ÷ tickets with reopen data"),
-        "fcr": {**_rate([t.fcr for t in tickets], "tickets solved and never reopened ÷ tickets with reopen data"),
-                "target": settings["targets"].get("fcr"), "benchmark": "70–75 % average, 85 %+ top teams"},
+        "reopen_rate": _rate(
+            [t.reopened for t in tickets], "tickets reopened at least once ÷ tickets with reopen data"
+        ),
+        "fcr": {
+            **_rate([t.fcr for t in tickets], "tickets solved and never reopened ÷ tickets with reopen data"),
+            "target": settings["targets"].get("fcr"),
+            "benchmark": "70–75 % average, 85 %+ top teams",
+        },
         "sla": {
-            "first_response": _rate([t.frt_met for t in tickets], "tickets answered within the FRT target ÷ tickets with an FRT"),
-            "resolution": _rate([t.resolution_met for t in tickets], "tickets solved within the resolution target ÷ tickets with a resolution time"),
-            "overall": _rate([t.sla_met for t in tickets], "tickets meeting every target that applies ÷ tickets with SLA data"),
+            "first_response": _rate(
+                [t.frt_met for t in tickets], "tickets answered within the FRT target ÷ tickets with an FRT"
+            ),
+            "resolution": _rate(
+                [t.resolution_met for t in tickets],
+                "tickets solved within the resolution target ÷ tickets with a resolution time",
+            ),
+            "overall": _rate(
+                [t.sla_met for t in tickets], "tickets meeting every target that applies ÷ tickets with SLA data"
+            ),
             "targets": settings["sla"],
             "target": settings["targets"].get("sla"),
         },
-        "average_handle_seconds": {"value": round(sum(handles) / len(handles), 2) if handles else None,
-                                   "n": len(handles), "formula": "sum of handle time ÷ interactions"},
+        "average_handle_seconds": {
+            "value": round(sum(handles) / len(handles), 2) if handles else None,
+            "n": len(handles),
+            "formula": "sum of handle time ÷ interactions",
+        },
     }
 
 
@@ -194,6 +234,11 @@ def _rate(flags: list[bool | None], formula: str) -> dict:
     known = [f for f in flags if f is not None]
     yes = sum(known)
     interval = wilson(yes, len(known))
-    pct = lambda x: None if x is None else round(100 * x, 2)  # noqa: E731
-    return {"n": len(known), "value": pct(yes / len(known)) if known else None,
-            "ci_low": pct(interval.low), "ci_high": pct(interval.high), "formula": formula}
+    pct = lambda x: None if x is None else round(100 * x, 2)
+    return {
+        "n": len(known),
+        "value": pct(yes / len(known)) if known else None,
+        "ci_low": pct(interval.low),
+        "ci_high": pct(interval.high),
+        "formula": formula,
+    }

@@ -1,4 +1,5 @@
 """CSV exports: one row per answer (streamed), and the metrics view as rows."""
+
 from __future__ import annotations
 
 import csv
@@ -12,12 +13,39 @@ from app.services.answers.listing import filtered_responses
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 RESPONSE_COLUMNS = [
-    "response_id", "survey_id", "invite_id", "score", "comment", "answered_at", "updated_at",
-    "sentiment_label", "polarity", "subjectivity", "language", "themes", "mismatch", "mismatch_reason",
-    "customer_email", "customer_name", "customer_id", "customer_segment",
-    "ticket_id", "agent_id", "agent_name", "agent_email", "team", "channel", "priority", "tags",
-    "ticket_created_at", "first_response_at", "solved_at", "reopens", "handle_seconds",
-    "first_response_seconds", "resolution_seconds",
+    "response_id",
+    "survey_id",
+    "invite_id",
+    "score",
+    "comment",
+    "answered_at",
+    "updated_at",
+    "sentiment_label",
+    "polarity",
+    "subjectivity",
+    "language",
+    "themes",
+    "mismatch",
+    "mismatch_reason",
+    "customer_email",
+    "customer_name",
+    "customer_id",
+    "customer_segment",
+    "ticket_id",
+    "agent_id",
+    "agent_name",
+    "agent_email",
+    "team",
+    "channel",
+    "priority",
+    "tags",
+    "ticket_created_at",
+    "first_response_at",
+    "solved_at",
+    "reopens",
+    "handle_seconds",
+    "first_response_seconds",
+    "resolution_seconds",
 ]
 
 
@@ -55,28 +83,82 @@ def response_rows(workspace_id: int, filters: dict) -> Iterator[list]:
         frt = (invite.first_response_at - created).total_seconds() if created and invite.first_response_at else None
         resolution = (invite.solved_at - created).total_seconds() if created and invite.solved_at else None
         yield [
-            response.id, response.survey_id, response.invite_id, response.score, response.comment,
-            response.answered_at, response.updated_at, response.sentiment_label, response.polarity,
-            response.subjectivity, response.language, ";".join(response.themes or []),
-            response.mismatch_reason is not None, response.mismatch_reason,
-            invite.customer_email, invite.customer_name, invite.customer_id, invite.customer_segment,
-            invite.ticket_id, invite.agent_id, invite.agent_name, invite.agent_email, invite.team, invite.channel,
-            invite.priority, ";".join(invite.tags or []), invite.ticket_created_at, invite.first_response_at,
-            invite.solved_at, invite.reopens, invite.handle_seconds, frt, resolution,
+            response.id,
+            response.survey_id,
+            response.invite_id,
+            response.score,
+            response.comment,
+            response.answered_at,
+            response.updated_at,
+            response.sentiment_label,
+            response.polarity,
+            response.subjectivity,
+            response.language,
+            ";".join(response.themes or []),
+            response.mismatch_reason is not None,
+            response.mismatch_reason,
+            invite.customer_email,
+            invite.customer_name,
+            invite.customer_id,
+            invite.customer_segment,
+            invite.ticket_id,
+            invite.agent_id,
+            invite.agent_name,
+            invite.agent_email,
+            invite.team,
+            invite.channel,
+            invite.priority,
+            ";".join(invite.tags or []),
+            invite.ticket_created_at,
+            invite.first_response_at,
+            invite.solved_at,
+            invite.reopens,
+            invite.handle_seconds,
+            frt,
+            resolution,
         ]
 
 
-METRICS_COLUMNS = ["section", "period", "key", "label", "kind", "n", "value", "ci_low", "ci_high", "low_sample",
-                   "delivered", "answered", "response_rate", "mean_polarity", "annotations"]
+METRICS_COLUMNS = [
+    "section",
+    "period",
+    "key",
+    "label",
+    "kind",
+    "n",
+    "value",
+    "ci_low",
+    "ci_high",
+    "low_sample",
+    "delivered",
+    "answered",
+    "response_rate",
+    "mean_polarity",
+    "annotations",
+]
 
 
 def metrics_rows(view: dict) -> Iterator[list]:
     """The metrics view flattened: totals, then one row per period and kind, then per group and kind."""
     for summary in view["scores"]:
         rate = view["response_rate"]
-        yield ["total", "", "", "", summary["kind"], summary["n"], summary["value"], summary["ci_low"],
-               summary["ci_high"], summary["low_sample"], rate["delivered"], rate["answered"], rate["value"],
-               view["sentiment"]["mean_polarity"], ""]
+        yield [
+            "total",
+            "",
+            "",
+            "",
+            summary["kind"],
+            summary["n"],
+            summary["value"],
+            summary["ci_low"],
+            summary["ci_high"],
+            summary["low_sample"],
+            rate["delivered"],
+            rate["answered"],
+            rate["value"],
+            view["sentiment"]["mean_polarity"],
+            "",
+        ]
     for item in view["series"]:
         notes = "; ".join(a["label"] for a in item["annotations"])
         yield from _score_rows("series", item["period"], "", "", item, notes)
@@ -88,5 +170,20 @@ def _score_rows(section: str, period: str, key, label, item: dict, notes: str) -
     rate, polarity = item["response_rate"], item["sentiment"]["mean_polarity"]
     scores = item["scores"] or {"": {"n": 0, "value": None, "ci_low": None, "ci_high": None, "low_sample": True}}
     for kind, s in scores.items():
-        yield [section, period, key, label, kind, s["n"], s["value"], s["ci_low"], s["ci_high"], s["low_sample"],
-               rate["delivered"], rate["answered"], rate["value"], polarity, notes]
+        yield [
+            section,
+            period,
+            key,
+            label,
+            kind,
+            s["n"],
+            s["value"],
+            s["ci_low"],
+            s["ci_high"],
+            s["low_sample"],
+            rate["delivered"],
+            rate["answered"],
+            rate["value"],
+            polarity,
+            notes,
+        ]

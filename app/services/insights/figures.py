@@ -1,11 +1,12 @@
 """Figures from cells: scores with n and 95 % intervals, changes, response rate, sentiment."""
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from app.services.insights.cells import Cell
 from app.scoring.stats import Z95, nps_interval, nps_standard_error, t_interval, two_proportion_z, wilson
+from app.services.insights.cells import Cell
 
 LOW_SAMPLE = 30
 KIND_ORDER = ("csat", "nps", "ces")
@@ -63,8 +64,9 @@ def score(kind: str, tally: Tally) -> dict:
     result: dict = {"n": n, "low_sample": n < LOW_SAMPLE}
     if kind == "nps":
         interval = nps_interval(tally.good, tally.bad, n)
-        result.update(value=_r(100 * (tally.good - tally.bad) / n) if n else None,
-                      promoters=tally.good, detractors=tally.bad)
+        result.update(
+            value=_r(100 * (tally.good - tally.bad) / n) if n else None, promoters=tally.good, detractors=tally.bad
+        )
         result.update(ci_low=_r(interval.low), ci_high=_r(interval.high))
     else:
         interval = wilson(tally.good, n)
@@ -92,15 +94,23 @@ def change(kind: str, current: Tally, previous: Tally) -> dict:
 
     CSAT and CES "% easy": two-proportion z-test. NPS: the difference over its combined SE.
     """
-    result: dict = {"previous_n": previous.n, "previous_value": None, "delta": None, "z": None,
-                    "significant": False, "verdict": "not enough data"}
+    result: dict = {
+        "previous_n": previous.n,
+        "previous_value": None,
+        "delta": None,
+        "z": None,
+        "significant": False,
+        "verdict": "not enough data",
+    }
     if not current.n or not previous.n:
         return result
     if kind == "nps":
         now = 100 * (current.good - current.bad) / current.n
         before = 100 * (previous.good - previous.bad) / previous.n
-        se = 100 * math.hypot(nps_standard_error(current.good, current.bad, current.n),
-                              nps_standard_error(previous.good, previous.bad, previous.n))
+        se = 100 * math.hypot(
+            nps_standard_error(current.good, current.bad, current.n),
+            nps_standard_error(previous.good, previous.bad, previous.n),
+        )
         z = (now - before) / se if se > 0 else None
         test = "NPS difference ÷ √(SE₁² + SE₂²)"
     else:
@@ -109,8 +119,13 @@ def change(kind: str, current: Tally, previous: Tally) -> dict:
         z = two_proportion_z(current.good, current.n, previous.good, previous.n)
         test = "two-proportion z-test (pooled)"
     significant = z is not None and abs(z) >= Z95
-    result.update(previous_value=_r(before), delta=_r(now - before), z=_r(z, 3) if z is not None else None,
-                  significant=significant, test=test)
+    result.update(
+        previous_value=_r(before),
+        delta=_r(now - before),
+        z=_r(z, 3) if z is not None else None,
+        significant=significant,
+        test=test,
+    )
     if significant:
         result["verdict"] = "up" if now > before else "down"
     else:

@@ -1,4 +1,5 @@
 """GET /metrics: scores with n and intervals, series, groups, change, response rate, sentiment."""
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -12,14 +13,14 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import Survey, Workspace
 from app.models.types import utcnow
+from app.scoring.periods import count_periods, local_date, periods
+from app.scoring.scores import BANDS, score_summary
 from app.services.insights import figures
 from app.services.insights.annotations import annotation_view, list_annotations
 from app.services.insights.cells import FILTER_DIMENSIONS, Cell, Scope, fetch
 from app.services.insights.figures import SurveyScale
-from app.scoring.periods import count_periods, local_date, periods
 from app.services.insights.settings import good_at, load_settings
 from app.services.surveys import unknown_survey
-from app.scoring.scores import BANDS, score_summary
 
 DEFAULT_DAYS = 30
 MAX_PERIODS = 1100
@@ -34,8 +35,12 @@ def metrics(workspace: Workspace, args: dict) -> dict:
     interval = args.get("interval") or ("day" if until - since <= timedelta(days=31) else "week")
     scope = build_scope(workspace, args, zone_name)
     if count_periods(since, until, scope.zone, interval) > MAX_PERIODS:
-        raise APIError(422, "validation_error", "Too many periods: use a wider interval or a shorter range.",
-                       {"interval": [f"At most {MAX_PERIODS} periods per request."]})
+        raise APIError(
+            422,
+            "validation_error",
+            "Too many periods: use a wider interval or a shorter range.",
+            {"interval": [f"At most {MAX_PERIODS} periods per request."]},
+        )
     scales = survey_scales(workspace.id, settings, args.get("survey_id"))
     previous_since = since - (until - since)
 
@@ -58,8 +63,7 @@ def metrics(workspace: Workspace, args: dict) -> dict:
         "previous": {"since": previous_since.isoformat(), "until": since.isoformat()},
         "scores": summaries,
         **{kind: next((s for s in summaries if s["kind"] == kind), None) for kind in figures.KIND_ORDER},
-        "response_rate": {**figures.response_rate(overall),
-                          "target": settings["targets"].get("response_rate")},
+        "response_rate": {**figures.response_rate(overall), "target": settings["targets"].get("response_rate")},
         "sentiment": figures.sentiment(overall),
         "series": _series(workspace.id, scope, since, until, interval, by_day, scales),
         "groups": _groups(grouped, scales),
@@ -89,7 +93,9 @@ def build_scope(workspace: Workspace, args: dict, zone_name: str) -> Scope:
 
 
 def survey_scales(workspace_id: int, settings: dict, survey_id: int | None) -> dict[int, SurveyScale]:
-    query = select(Survey.id, Survey.kind, Survey.scale_min, Survey.scale_max).where(Survey.workspace_id == workspace_id)
+    query = select(Survey.id, Survey.kind, Survey.scale_min, Survey.scale_max).where(
+        Survey.workspace_id == workspace_id
+    )
     if survey_id is not None:
         query = query.where(Survey.id == survey_id)
     scales = {
@@ -108,8 +114,9 @@ def _per_survey(items) -> dict[int, Cell]:
     return out
 
 
-def _headline(current: dict[int, Cell], previous: dict[int, Cell], scales: dict[int, SurveyScale],
-              settings: dict) -> list[dict]:
+def _headline(
+    current: dict[int, Cell], previous: dict[int, Cell], scales: dict[int, SurveyScale], settings: dict
+) -> list[dict]:
     """One full summary per kind and scale, with its change and the workspace's target."""
     by_scale: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for survey_id, cell in current.items():
@@ -148,19 +155,22 @@ def _series(workspace_id, scope, since, until, interval, by_day, scales) -> list
     for span in spans:
         cells = buckets[span.start_day]
         overall = figures.total(cells.values())
-        out.append({
-            "period": span.start_day.isoformat(),
-            "start": span.start.astimezone(scope.zone).isoformat(),
-            "end": span.end.astimezone(scope.zone).isoformat(),
-            "n": overall.n,
-            "scores": figures.scores(cells, scales),
-            "response_rate": figures.response_rate(overall),
-            "sentiment": figures.sentiment(overall),
-            "annotations": [
-                annotation_view(a) for a in notes
-                if span.start_day <= a.day < span.end_day and first_day <= a.day <= last_day
-            ],
-        })
+        out.append(
+            {
+                "period": span.start_day.isoformat(),
+                "start": span.start.astimezone(scope.zone).isoformat(),
+                "end": span.end.astimezone(scope.zone).isoformat(),
+                "n": overall.n,
+                "scores": figures.scores(cells, scales),
+                "response_rate": figures.response_rate(overall),
+                "sentiment": figures.sentiment(overall),
+                "annotations": [
+                    annotation_view(a)
+                    for a in notes
+                    if span.start_day <= a.day < span.end_day and first_day <= a.day <= last_day
+                ],
+            }
+        )
     return out
 
 
@@ -176,13 +186,15 @@ def _groups(grouped, scales) -> list[dict]:
     out = []
     for key, cells in per_group.items():
         overall = figures.total(cells.values())
-        out.append({
-            "key": key or None,
-            "label": overall.label or None,
-            "n": overall.n,
-            "scores": figures.scores(cells, scales),
-            "response_rate": figures.response_rate(overall),
-            "sentiment": figures.sentiment(overall),
-        })
+        out.append(
+            {
+                "key": key or None,
+                "label": overall.label or None,
+                "n": overall.n,
+                "scores": figures.scores(cells, scales),
+                "response_rate": figures.response_rate(overall),
+                "sentiment": figures.sentiment(overall),
+            }
+        )
     out.sort(key=lambda g: (-g["n"], -g["response_rate"]["delivered"], g["key"] or ""))
     return out[:MAX_GROUPS]

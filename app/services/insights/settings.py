@@ -1,4 +1,5 @@
 """A workspace's reporting settings, with the defaults of KPIS.md where it set nothing."""
+
 from __future__ import annotations
 
 import copy

@@ -1,4 +1,5 @@
 """GET /themes: what answers talk about, and how much each theme moves the survey's score."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -8,8 +9,8 @@ from sqlalchemy import case, func, select
 from app.errors import APIError
 from app.extensions import db
 from app.models import Response, ResponseTheme, Survey, Theme
-from app.services.answers.listing import filtered_responses
 from app.scoring.scores import score_summary
+from app.services.answers.listing import filtered_responses
 
 EXAMPLES = 3
 
@@ -58,15 +59,17 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50) -> dict:
         if overall["value"] is not None and rest["value"] is not None:
             impact = round(overall["value"] - rest["value"], 2)
         polarity_sum, polarity_n = polarity[theme]
-        items.append({
-            "theme": theme,
-            "mentions": mentions,
-            "share": round(100 * mentions / comments, 2) if comments else None,
-            "mean_score": round(sum(s * c for s, c in dist.items()) / mentions, 3),
-            "score": summary,
-            "mean_polarity": round(polarity_sum / polarity_n, 3) if polarity_n else None,
-            "impact": impact,
-        })
+        items.append(
+            {
+                "theme": theme,
+                "mentions": mentions,
+                "share": round(100 * mentions / comments, 2) if comments else None,
+                "mean_score": round(sum(s * c for s, c in dist.items()) / mentions, 3),
+                "score": summary,
+                "mean_polarity": round(polarity_sum / polarity_n, 3) if polarity_n else None,
+                "impact": impact,
+            }
+        )
     # Most negative impact first; themes without one (every answer mentions them) last.
     items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0.0, -i["mentions"], i["theme"]))
     items = items[:limit]

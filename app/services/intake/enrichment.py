@@ -7,28 +7,34 @@ re-checks the delivery under a row lock, so a reopen that arrived meanwhile (whi
 it) or a second worker wins cleanly. Failures that may pass are retried from the database by the
 periodic sweep.
 """
+
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
 from marshmallow import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.integrations import get_provider
 from app.models import Integration, Survey, WebhookDelivery
 from app.models.types import utcnow
-from app.schemas.invite import hook_invite_schema
 from app.platform.crypto import decrypt_json
+from app.schemas.invite import hook_invite_schema
 from app.services.invites.creation import dispatch_if_due
 from app.services.invites.tickets import offer_invite
 
 log = logging.getLogger(__name__)
 
-FETCH_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
-                      timedelta(hours=6))
+FETCH_RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+)
 
 
 def complete_delivery(delivery_id: int) -> str:
@@ -42,7 +48,11 @@ def complete_delivery(delivery_id: int) -> str:
         _finish(delivery_id, "failed", "the survey was deleted")
         return "failed"
     provider = get_provider(integration.provider)
-    payload, base_url, credentials = delivery.payload, integration.api_base_url, decrypt_json(integration.api_credentials)
+    payload, base_url, credentials = (
+        delivery.payload,
+        integration.api_base_url,
+        decrypt_json(integration.api_credentials),
+    )
     db.session.commit()  # no transaction stays open during the HTTP calls
     if "invite" in payload:
         try:
@@ -55,7 +65,9 @@ def complete_delivery(delivery_id: int) -> str:
         except provider.FetchError as exc:
             return _retry_or_fail(delivery_id, str(exc), exc.retry)
     locked = db.session.scalar(
-        select(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending").with_for_update()
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
+        .with_for_update()
     )
     if locked is None:
         db.session.rollback()
@@ -86,7 +98,9 @@ def due_delivery_ids(limit: int = 200) -> list[int]:
 
 def _retry_or_fail(delivery_id: int, error: str, retry: bool) -> str:
     delivery = db.session.scalar(
-        select(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending").with_for_update()
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
+        .with_for_update()
     )
     if delivery is None:
         db.session.rollback()

@@ -7,12 +7,13 @@ integration and external id, so a replay is a 200 `duplicate`. A worker then mak
 services/enrichment.py) and sends it. Reopens are applied at once, in the request, so a
 reopen can never be overtaken by the solve it undoes.
 """
+
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-import time
-from typing import Mapping
 
 from flask import current_app
 from marshmallow import ValidationError
@@ -35,7 +36,10 @@ from app.services.surveys import live_survey
 # of the columns intake needs: no identity map, no API credentials decrypted.
 _integrations, _deliveries = Integration.__table__, WebhookDelivery.__table__
 _INTEGRATION_ROW = select(
-    _integrations.c.id, _integrations.c.workspace_id, _integrations.c.survey_id, _integrations.c.provider,
+    _integrations.c.id,
+    _integrations.c.workspace_id,
+    _integrations.c.survey_id,
+    _integrations.c.provider,
     _integrations.c.secret,
 ).where(_integrations.c.id == bindparam("id"))
 
@@ -48,13 +52,28 @@ def _param(name: str):
 # against (same secret, survey and provider): intake may have read it from a cache (below), and
 # this makes a stale read harmless. No row back means "read it again"; an IntegrityError means
 # the sender's id was seen before.
-_STORE_DELIVERY = insert(_deliveries).from_select(
-    ["integration_id", "external_id", "kind", "ticket_id", "status", "payload", "received_at", "next_attempt_at"],
-    select(_integrations.c.id, _param("external_id"), literal("solve"), _param("ticket_id"), literal("pending"),
-           _param("payload"), _param("received_at"), _param("received_at"))
-    .where(_integrations.c.id == bindparam("integration_id"), _integrations.c.secret == bindparam("secret"),
-           _integrations.c.survey_id == bindparam("survey_id"), _integrations.c.provider == bindparam("provider")),
-).returning(_deliveries.c.id)
+_STORE_DELIVERY = (
+    insert(_deliveries)
+    .from_select(
+        ["integration_id", "external_id", "kind", "ticket_id", "status", "payload", "received_at", "next_attempt_at"],
+        select(
+            _integrations.c.id,
+            _param("external_id"),
+            literal("solve"),
+            _param("ticket_id"),
+            literal("pending"),
+            _param("payload"),
+            _param("received_at"),
+            _param("received_at"),
+        ).where(
+            _integrations.c.id == bindparam("integration_id"),
+            _integrations.c.secret == bindparam("secret"),
+            _integrations.c.survey_id == bindparam("survey_id"),
+            _integrations.c.provider == bindparam("provider"),
+        ),
+    )
+    .returning(_deliveries.c.id)
+)
 
 # Integration rows are kept per web process for this long, saving intake a round trip per
 # webhook (measured: ~10 % of its CPU). Safe because a solve is stored only by the guarded
@@ -157,8 +176,15 @@ def _integration(conn: Connection, integration_id: int, fresh: bool) -> tuple[Ro
 
 
 def _reopen(integration: Row, survey: Survey, event: HookEvent, external_id: str) -> HookOutcome:
-    db.session.add(WebhookDelivery(integration_id=integration.id, external_id=external_id, kind="reopen",
-                                   ticket_id=event.ticket_id, status="done"))
+    db.session.add(
+        WebhookDelivery(
+            integration_id=integration.id,
+            external_id=external_id,
+            kind="reopen",
+            ticket_id=event.ticket_id,
+            status="done",
+        )
+    )
     try:
         db.session.flush()
     except IntegrityError:
@@ -167,8 +193,11 @@ def _reopen(integration: Row, survey: Survey, event: HookEvent, external_id: str
     # A solve still waiting for the helpdesk's API is superseded: the ticket is open again.
     db.session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.integration_id == integration.id, WebhookDelivery.ticket_id == event.ticket_id,
-               WebhookDelivery.status == "pending")
+        .where(
+            WebhookDelivery.integration_id == integration.id,
+            WebhookDelivery.ticket_id == event.ticket_id,
+            WebhookDelivery.status == "pending",
+        )
         .values(status="superseded", error="the ticket was reopened")
         .execution_options(synchronize_session=False)
     )
@@ -186,11 +215,22 @@ def _store(conn: Connection, integration: Row, event: HookEvent, external_id: st
     """Store a solve as pending; its id, None for a replay, or _STALE if the integration changed."""
     try:
         # One INSERT ... SELECT ... RETURNING, committed on its own (autocommit): the whole write.
-        return conn.execute(_STORE_DELIVERY, {
-            "integration_id": integration.id, "secret": integration.secret, "survey_id": integration.survey_id,
-            "provider": integration.provider, "external_id": external_id, "ticket_id": event.ticket_id,
-            "payload": payload, "received_at": utcnow(),
-        }).scalar_one_or_none() or _STALE
+        return (
+            conn.execute(
+                _STORE_DELIVERY,
+                {
+                    "integration_id": integration.id,
+                    "secret": integration.secret,
+                    "survey_id": integration.survey_id,
+                    "provider": integration.provider,
+                    "external_id": external_id,
+                    "ticket_id": event.ticket_id,
+                    "payload": payload,
+                    "received_at": utcnow(),
+                },
+            ).scalar_one_or_none()
+            or _STALE
+        )
     except IntegrityError:  # the unique (integration, external id): nothing to roll back in autocommit
         return None
 

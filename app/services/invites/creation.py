@@ -1,4 +1,5 @@
 """Creating invites through the API, reading them back, and handing due ones to the mail worker."""
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ carries it but cannot forge or alter it. The invite it stands for is created on 
 the same `offer_invite` as email invites (one per ticket solve, fatigue rules), and its token is derived from the signed content, so
 showing the widget again for the same customer and ticket finds the same invite.
 """
+
 from __future__ import annotations
 
 import base64

@@ -3,6 +3,7 @@
 The survey's rules and the workspace's rules both apply (the stricter wins). Each skip keeps a
 stable `reason` code on the invite and a human explanation in its history.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,12 @@ def send_delay(survey: Survey, workspace: Workspace) -> timedelta:
 
 def counts_offers(survey: Survey, workspace: Workspace) -> bool:
     """Whether a rule here depends on how many invites were already offered (caps, cooldown)."""
-    return (survey.daily_cap is not None or workspace.daily_cap is not None
-            or bool(survey.cooldown_days) or bool(workspace.cooldown_days))
+    return (
+        survey.daily_cap is not None
+        or workspace.daily_cap is not None
+        or bool(survey.cooldown_days)
+        or bool(workspace.cooldown_days)
+    )
 
 
 def is_suppressed(workspace_id: int, email: str) -> bool:
@@ -40,8 +45,9 @@ def is_suppressed(workspace_id: int, email: str) -> bool:
     return db.session.scalar(query) is not None
 
 
-def skip_reason(survey: Survey, workspace: Workspace, email: str, tags: list[str], sample_key: str,
-                now: datetime) -> Skip | None:
+def skip_reason(
+    survey: Survey, workspace: Workspace, email: str, tags: list[str], sample_key: str, now: datetime
+) -> Skip | None:
     """The first fatigue rule that stops this invite, or None to send it. Reads only; no writes."""
     email = email.lower()
     if is_suppressed(workspace.id, email):
@@ -50,20 +56,26 @@ def skip_reason(survey: Survey, workspace: Workspace, email: str, tags: list[str
     hit = sorted(excluded & {t.lower() for t in tags or []})
     if hit:
         return Skip("excluded_tag", f"ticket tagged {', '.join(hit)}")
-    percent = min(survey.sample_percent if survey.sample_percent is not None else 100,
-                  workspace.sample_percent if workspace.sample_percent is not None else 100)
+    percent = min(
+        survey.sample_percent if survey.sample_percent is not None else 100,
+        workspace.sample_percent if workspace.sample_percent is not None else 100,
+    )
     if percent < 100 and _bucket(sample_key) >= percent:
         return Skip("sampled_out", f"not in the {percent} % sample")
     cooldown = max(survey.cooldown_days or 0, workspace.cooldown_days or 0)
     if cooldown:
         last = db.session.scalar(
             select(func.max(Invite.created_at)).where(
-                Invite.workspace_id == workspace.id, Invite.customer_email == email, Invite.status.in_(LIVE),
+                Invite.workspace_id == workspace.id,
+                Invite.customer_email == email,
+                Invite.status.in_(LIVE),
                 Invite.created_at > now - timedelta(days=cooldown),
             )
         )
         if last is not None:
-            return Skip("cooldown", f"surveyed {last.date().isoformat()}; cooldown is {cooldown} days across all surveys")
+            return Skip(
+                "cooldown", f"surveyed {last.date().isoformat()}; cooldown is {cooldown} days across all surveys"
+            )
     day_start = _day_start(workspace, now)
     if survey.daily_cap is not None and _offered_since(day_start, survey_id=survey.id) >= survey.daily_cap:
         return Skip("daily_cap", f"the survey's daily cap of {survey.daily_cap} is reached")

@@ -3,6 +3,7 @@
 A ticket's invites are numbered by solve (`solve_number`), and the database refuses two invites
 with the same (survey, ticket, solve number), so racing duplicates can never both win.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -18,8 +19,10 @@ from app.services.invites.fatigue import Skip, counts_offers, send_delay, skip_r
 
 def latest_invite(survey_id: int, ticket_id: str) -> Invite | None:
     query = (
-        select(Invite).where(Invite.survey_id == survey_id, Invite.ticket_id == ticket_id)
-        .order_by(Invite.solve_number.desc()).limit(1)
+        select(Invite)
+        .where(Invite.survey_id == survey_id, Invite.ticket_id == ticket_id)
+        .order_by(Invite.solve_number.desc())
+        .limit(1)
     )
     return db.session.scalar(query)
 
@@ -34,7 +37,9 @@ def solve_state(survey_id: int, ticket_id: str | None, reopen: bool) -> int:
     if not ticket_id:
         return 0
     invites, reopened = db.session.execute(
-        select(func.count(), func.count(Invite.reopened_at)).where(Invite.survey_id == survey_id, Invite.ticket_id == ticket_id)
+        select(func.count(), func.count(Invite.reopened_at)).where(
+            Invite.survey_id == survey_id, Invite.ticket_id == ticket_id
+        )
     ).one()
     return reopened + (invites if reopen else 0)
 
@@ -58,8 +63,14 @@ def offer_invite(survey: Survey, data: dict, integration_id: int | None = None) 
         # its row (locked until the caller commits); without such a rule, nothing waits.
         db.session.execute(select(Workspace.id).where(Workspace.id == workspace.id).with_for_update())
     now = utcnow()
-    skip = skip_reason(survey, workspace, data["customer"]["email"], ticket.get("tags") or [],
-                       f"{survey.id}:{ticket['id']}:{number}", now)
+    skip = skip_reason(
+        survey,
+        workspace,
+        data["customer"]["email"],
+        ticket.get("tags") or [],
+        f"{survey.id}:{ticket['id']}:{number}",
+        now,
+    )
     invite = build_invite(survey, workspace, data, integration_id, solve_number=number, now=now, skip=skip)
     return invite, True
 
@@ -73,9 +84,13 @@ def reopen_ticket(survey_id: int, ticket_id: str) -> Invite | None:
     invite.reopened_at = now
     if invite.status == "scheduled":
         invite.status, invite.reason = "cancelled", "reopened"
-        invite.events.append(InviteEvent(at=now, status="cancelled", detail="the ticket was reopened before the email went out"))
+        invite.events.append(
+            InviteEvent(at=now, status="cancelled", detail="the ticket was reopened before the email went out")
+        )
     else:
-        invite.events.append(InviteEvent(at=now, status="reopened", detail="the ticket was reopened; the next solve gets a new survey"))
+        invite.events.append(
+            InviteEvent(at=now, status="reopened", detail="the ticket was reopened; the next solve gets a new survey")
+        )
     return invite
 
 
@@ -89,8 +104,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)  # 192 random bits
 
 
-def build_invite(survey: Survey, workspace: Workspace, data: dict, integration_id: int | None, solve_number: int,
-                 now: datetime, skip: Skip | None) -> Invite:
+def build_invite(
+    survey: Survey,
+    workspace: Workspace,
+    data: dict,
+    integration_id: int | None,
+    solve_number: int,
+    now: datetime,
+    skip: Skip | None,
+) -> Invite:
     """An invite for `survey` from a validated trigger body; added to the session, not committed."""
     customer, ticket = data["customer"], data["ticket"]
     agent = ticket.get("agent") or {}

@@ -11,6 +11,7 @@ headers and the lines of text that every copy shares, and then makes each invite
 filling in and quoted-printable encoding (C code) only the lines with its own values, not a Jinja
 render and an `email` package build and flatten per message.
 """
+
 from __future__ import annotations
 
 import binascii
@@ -25,11 +26,11 @@ from types import SimpleNamespace
 from flask import current_app, render_template
 from markupsafe import escape
 
-from app.platform.i18n import force_locale_for, gettext
 from app.models import Invite, Survey, Workspace
-from app.scoring.kinds import KINDS
+from app.platform.i18n import force_locale_for, gettext
 from app.platform.links import survey_url, unsubscribe_url
 from app.platform.mail import OutgoingEmail
+from app.scoring.kinds import KINDS
 
 # Placeholders: private-use characters, so neither HTML escaping, gettext formatting nor URL
 # building changes them, and no real text contains them.
@@ -43,9 +44,7 @@ _SMTP = email.policy.SMTP
 
 def scale_points(survey: Survey, invite) -> list[dict]:
     """Each point of the scale with its one-click link (the click only pre-selects)."""
-    return [
-        {"score": n, "url": survey_url(invite.token, n)} for n in range(survey.scale_min, survey.scale_max + 1)
-    ]
+    return [{"score": n, "url": survey_url(invite.token, n)} for n in range(survey.scale_min, survey.scale_max + 1)]
 
 
 def build_invite_email(invite: Invite, survey: Survey, workspace: Workspace, reminder: bool = False) -> EmailMessage:
@@ -57,16 +56,23 @@ def build_invite_email(invite: Invite, survey: Survey, workspace: Workspace, rem
 class InviteEmailTemplate:
     """Every invite of one survey, language and kind, rendered once with placeholders."""
 
-    def __init__(self, survey: Survey, workspace: Workspace, locale: str, reminder: bool, has_name: bool,
-                 has_ticket: bool):
-        stand_in = SimpleNamespace(token=TOKEN, locale=locale, customer_name=NAME if has_name else None,
-                                   ticket_id=TICKET if has_ticket else None)
+    def __init__(
+        self, survey: Survey, workspace: Workspace, locale: str, reminder: bool, has_name: bool, has_ticket: bool
+    ):
+        stand_in = SimpleNamespace(
+            token=TOKEN,
+            locale=locale,
+            customer_name=NAME if has_name else None,
+            ticket_id=TICKET if has_ticket else None,
+        )
         with force_locale_for(locale):
             context = {
                 "invite": stand_in,
                 "survey": survey,
                 "workspace": workspace,
-                "question": survey.question if survey.question != KINDS[survey.kind].question else gettext(survey.question),
+                "question": survey.question
+                if survey.question != KINDS[survey.kind].question
+                else gettext(survey.question),
                 "points": scale_points(survey, stand_in),
                 "low_label": _end_label(survey, "low"),
                 "high_label": _end_label(survey, "high"),
@@ -89,17 +95,29 @@ class InviteEmailTemplate:
         self.boundary = "=" * 15 + f"{random.randrange(sys.maxsize):019d}" + "=="
 
     @classmethod
-    def for_invite(cls, invite: Invite, survey: Survey, workspace: Workspace, reminder: bool = False,
-                   cache: dict | None = None) -> "InviteEmailTemplate":
+    def for_invite(
+        cls, invite: Invite, survey: Survey, workspace: Workspace, reminder: bool = False, cache: dict | None = None
+    ) -> InviteEmailTemplate:
         """The template this invite's message comes from, reused from `cache` (default: the app's)."""
         if cache is None:
             cache = current_app.extensions.setdefault("invite_email_templates", {})
         # Everything the rendered text depends on is in the key, so an edit makes a new template
         # rather than reusing a stale one: the survey through its updated_at (set on every UPDATE
         # SQLAlchemy issues), the workspace's branding, the sender and the public host.
-        key = (survey.id, survey.updated_at, workspace.id, workspace.name, workspace.brand_colour, workspace.logo_url,
-               current_app.config["MAIL_FROM"], current_app.config["PUBLIC_URL"],
-               invite.locale, reminder, bool(invite.customer_name), bool(invite.ticket_id))
+        key = (
+            survey.id,
+            survey.updated_at,
+            workspace.id,
+            workspace.name,
+            workspace.brand_colour,
+            workspace.logo_url,
+            current_app.config["MAIL_FROM"],
+            current_app.config["PUBLIC_URL"],
+            invite.locale,
+            reminder,
+            bool(invite.customer_name),
+            bool(invite.ticket_id),
+        )
         template = cache.get(key)
         if template is None:
             if len(cache) >= MAX_CACHED_TEMPLATES:
@@ -110,8 +128,10 @@ class InviteEmailTemplate:
     def render(self, invite: Invite) -> OutgoingEmail:
         """This invite's message: its token, name and ticket put in, headers and parts encoded."""
         name, ticket = invite.customer_name or "", invite.ticket_id or ""
-        parts = [self.text_part.render(invite.token, name, ticket),
-                 self.html_part.render(invite.token, str(escape(name)), str(escape(ticket)))]
+        parts = [
+            self.text_part.render(invite.token, name, ticket),
+            self.html_part.render(invite.token, str(escape(name)), str(escape(ticket))),
+        ]
         message_id = make_msgid(idstring=f"{self.kind}-{invite.id}", domain="afterword.localhost")
         to = formataddr((name, invite.customer_email), charset="utf-8")
         to_header = f"To: {to}\r\n" if len(to) < 74 else _fold("To", to)
@@ -126,8 +146,9 @@ class InviteEmailTemplate:
             f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'
         ).encode()
         b = boundary.encode()
-        data = b"".join((self.head, head, b"--", b, b"\r\n", parts[0], b"\r\n--", b, b"\r\n", parts[1], b"\r\n--", b,
-                         b"--\r\n"))
+        data = b"".join(
+            (self.head, head, b"--", b, b"\r\n", parts[0], b"\r\n--", b, b"\r\n", parts[1], b"\r\n--", b, b"--\r\n")
+        )
         return OutgoingEmail(self.sender, invite.customer_email, message_id, data)
 
 
@@ -145,8 +166,10 @@ def _part(subtype: str, content: str) -> bytes:
         body, cte = content.encode(), "7bit"
     else:
         body, cte = binascii.b2a_qp(content.encode(), istext=True), "quoted-printable"
-    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {cte}\r\n\r\n'.encode()
-            + body.replace(b"\n", b"\r\n"))
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {cte}\r\n\r\n'.encode()
+        + body.replace(b"\n", b"\r\n")
+    )
 
 
 class _PartTemplate:
@@ -173,25 +196,38 @@ class _PartTemplate:
                 self.pieces.append(text)
             else:
                 raw = text.encode()
-                self.pieces.append((raw.replace(b"\n", b"\r\n"),
-                                    binascii.b2a_qp(raw, istext=True).replace(b"\n", b"\r\n")))
+                self.pieces.append(
+                    (raw.replace(b"\n", b"\r\n"), binascii.b2a_qp(raw, istext=True).replace(b"\n", b"\r\n"))
+                )
 
     def render(self, token: str, name: str, ticket: str) -> bytes:
         if any("\r" in value or "\n" in value for value in (token, name, ticket)):  # lines of its own
             return _part(self.subtype, self.content.replace(TOKEN, token).replace(NAME, name).replace(TICKET, ticket))
-        filled = [piece if isinstance(piece, tuple) else piece.replace(TOKEN, token).replace(NAME, name)
-                  .replace(TICKET, ticket) for piece in self.pieces]
+        filled = [
+            piece
+            if isinstance(piece, tuple)
+            else piece.replace(TOKEN, token).replace(NAME, name).replace(TICKET, ticket)
+            for piece in self.pieces
+        ]
         seven_bit = self.may_be_7bit and all(
-            piece.isascii() and max(map(len, piece.split("\n"))) <= 78 for piece in filled if isinstance(piece, str))
+            piece.isascii() and max(map(len, piece.split("\n"))) <= 78 for piece in filled if isinstance(piece, str)
+        )
         if seven_bit:
-            body = b"".join(piece[0] if isinstance(piece, tuple) else piece.encode().replace(b"\n", b"\r\n")
-                            for piece in filled)
+            body = b"".join(
+                piece[0] if isinstance(piece, tuple) else piece.encode().replace(b"\n", b"\r\n") for piece in filled
+            )
         else:
-            body = b"".join(piece[1] if isinstance(piece, tuple)
-                            else binascii.b2a_qp(piece.encode(), istext=True).replace(b"\n", b"\r\n")
-                            for piece in filled)
+            body = b"".join(
+                piece[1]
+                if isinstance(piece, tuple)
+                else binascii.b2a_qp(piece.encode(), istext=True).replace(b"\n", b"\r\n")
+                for piece in filled
+            )
         cte = "7bit" if seven_bit else "quoted-printable"
-        return f'Content-Type: text/{self.subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {cte}\r\n\r\n'.encode() + body
+        return (
+            f'Content-Type: text/{self.subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {cte}\r\n\r\n'.encode()
+            + body
+        )
 
 
 def _end_label(survey: Survey, end: str) -> str:

@@ -9,13 +9,14 @@ API); an operator who has checked the mail server's log can release one with
 `flask --app app invites release ID`. Reminders use the same rule: the claim clears
 `reminder_due_at`, so a lost reminder is lost, never doubled.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 from concurrent import futures
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import Row, and_, bindparam, exists, func, insert, select, text, update
@@ -23,9 +24,9 @@ from sqlalchemy import Row, and_, bindparam, exists, func, insert, select, text,
 from app.extensions import db
 from app.models import Invite, InviteEvent, Suppression, Survey, Workspace
 from app.models.types import utcnow
-from app.services.sending.invite_email import InviteEmailTemplate
-from app.services.invites.fatigue import is_suppressed
 from app.platform.mail import PermanentFailure, TemporaryFailure, send_email
+from app.services.invites.fatigue import is_suppressed
+from app.services.sending.invite_email import InviteEmailTemplate
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,20 @@ def retry_delays() -> tuple[timedelta, ...]:
 # objects: building and later expiring them took the claim from ~2 to ~5 ms of CPU a batch of 50.
 # `suppressed` is read with the claim, in the same statement: whether the address unsubscribed
 # before this batch (one round trip fewer per batch than reading the list apart).
-_CLAIMED_COLUMNS = (Invite.id, Invite.token, Invite.locale, Invite.customer_email, Invite.customer_name,
-                    Invite.ticket_id, Invite.expires_at, Invite.survey_id, Invite.workspace_id,
-                    exists().where(Suppression.workspace_id == Invite.workspace_id,
-                                   Suppression.email == func.lower(Invite.customer_email)).label("suppressed"))
+_CLAIMED_COLUMNS = (
+    Invite.id,
+    Invite.token,
+    Invite.locale,
+    Invite.customer_email,
+    Invite.customer_name,
+    Invite.ticket_id,
+    Invite.expires_at,
+    Invite.survey_id,
+    Invite.workspace_id,
+    exists()
+    .where(Suppression.workspace_id == Invite.workspace_id, Suppression.email == func.lower(Invite.customer_email))
+    .label("suppressed"),
+)
 
 
 def _claim(invite_ids: list[int]) -> list[Row]:
@@ -94,8 +105,9 @@ def send_invites(invite_ids: list[int], wait: bool = True) -> dict[int, str]:
         pending = _Outcomes()
         try:
             for invite in invites:
-                outcomes[invite.id] = _send_claimed(invite, surveys[invite.survey_id],
-                                                    workspaces[invite.workspace_id], pending)
+                outcomes[invite.id] = _send_claimed(
+                    invite, surveys[invite.survey_id], workspaces[invite.workspace_id], pending
+                )
         finally:
             # Also on the way out of an exception: what was sent is recorded. Should this write
             # fail, those invites stay `sending`, which is never resent (see the module docstring).
@@ -120,7 +132,7 @@ def _surveys_and_workspaces(survey_ids: set[int]) -> tuple[dict, dict]:
     return surveys, workspaces
 
 
-def _send_claimed(invite: Row, survey: Survey, workspace: Workspace, pending: "_Outcomes") -> str:
+def _send_claimed(invite: Row, survey: Survey, workspace: Workspace, pending: _Outcomes) -> str:
     now = utcnow()
     if invite.expires_at and invite.expires_at <= now:
         return pending.add(invite, "cancelled", "expired", "expired before it could be sent")
@@ -164,12 +176,14 @@ class _Outcomes:
         self.events: list[dict] = []
         self.engine = db.engine if db.engine.dialect.name == "postgresql" else None
 
-    def add(self, invite: Row, status: str, reason: str | None, detail: str | None, event: str | None = None,
-            **values) -> str:
+    def add(
+        self, invite: Row, status: str, reason: str | None, detail: str | None, event: str | None = None, **values
+    ) -> str:
         values.update(status=status, reason=reason)
         # Bind names differ from the column names, which SQLAlchemy keeps for itself in SET.
         self.updates.setdefault(tuple(sorted(values)), []).append(
-            {"invite_id": invite.id, **{f"new_{c}": v for c, v in values.items()}})
+            {"invite_id": invite.id, **{f"new_{c}": v for c, v in values.items()}}
+        )
         self.events.append({"invite_id": invite.id, "at": utcnow(), "status": event or status, "detail": detail})
         return event or status
 
@@ -199,8 +213,10 @@ class _Outcomes:
 
 def _log_failed_write(write: futures.Future) -> None:
     if write.exception() is not None:
-        log.error("outcomes of a batch were not recorded; its invites stay `sending`, never resent",
-                  exc_info=write.exception())
+        log.error(
+            "outcomes of a batch were not recorded; its invites stay `sending`, never resent",
+            exc_info=write.exception(),
+        )
 
 
 def flush_outcomes(timeout: float = FLUSH_TIMEOUT_SECONDS) -> None:
@@ -238,8 +254,14 @@ def _write_postgres(engine, updates: dict[tuple[str, ...], list[dict]], events: 
 # of one UPDATE per invite: the per-statement work (driver and server) was ~6 ms per batch of 50,
 # a tenth of the batch's time next to a local mail server. Values are the columns' bound types
 # (aware datetimes, str, None); the casts give every array its type, even one of only NULLs.
-_PG_TYPES = {"status": "text", "reason": "text", "sent_at": "timestamptz", "reminder_due_at": "timestamptz",
-             "send_claimed_at": "timestamptz", "due_at": "timestamptz"}
+_PG_TYPES = {
+    "status": "text",
+    "reason": "text",
+    "sent_at": "timestamptz",
+    "reminder_due_at": "timestamptz",
+    "send_claimed_at": "timestamptz",
+    "due_at": "timestamptz",
+}
 _INSERT_EVENTS_PG = text("""
 INSERT INTO invite_events (invite_id, at, status, detail)
 SELECT * FROM unnest(CAST(:invite_id AS integer[]), CAST(:at AS timestamptz[]), CAST(:status AS text[]),
@@ -247,7 +269,7 @@ SELECT * FROM unnest(CAST(:invite_id AS integer[]), CAST(:at AS timestamptz[]), 
 """)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _update_postgres(columns: tuple[str, ...]):
     """UPDATE of the `sending` invites among the given ids, setting `columns` from parallel arrays."""
     arrays = ", ".join(f"CAST(:new_{c} AS {_PG_TYPES[c]}[])" for c in columns)
@@ -265,13 +287,22 @@ def _as_arrays(rows: list[dict], names: tuple[str, ...]) -> dict[str, list]:
 def _defer(invite: Row, reason: str, pending: _Outcomes) -> str:
     delays = retry_delays()
     attempts = db.session.scalar(
-        select(func.count()).select_from(InviteEvent).where(InviteEvent.invite_id == invite.id, InviteEvent.status == "deferred")
+        select(func.count())
+        .select_from(InviteEvent)
+        .where(InviteEvent.invite_id == invite.id, InviteEvent.status == "deferred")
     )
     if attempts >= len(delays):
         return pending.add(invite, "failed", f"gave up after {attempts + 1} attempts: {reason}", reason)
     due = utcnow() + delays[attempts]
-    return pending.add(invite, "scheduled", None, f"{reason}; retry at {due.isoformat()}", event="deferred",
-                       send_claimed_at=None, due_at=due)
+    return pending.add(
+        invite,
+        "scheduled",
+        None,
+        f"{reason}; retry at {due.isoformat()}",
+        event="deferred",
+        send_claimed_at=None,
+        due_at=due,
+    )
 
 
 def send_reminder(invite_id: int) -> str:
@@ -279,9 +310,14 @@ def send_reminder(invite_id: int) -> str:
     now = utcnow()
     claimed = db.session.execute(
         update(Invite)
-        .where(Invite.id == invite_id, Invite.status == "sent", Invite.answered_at.is_(None),
-               Invite.reminder_sent_at.is_(None), Invite.reminder_due_at <= now,
-               (Invite.expires_at.is_(None)) | (Invite.expires_at > now))
+        .where(
+            Invite.id == invite_id,
+            Invite.status == "sent",
+            Invite.answered_at.is_(None),
+            Invite.reminder_sent_at.is_(None),
+            Invite.reminder_due_at <= now,
+            (Invite.expires_at.is_(None)) | (Invite.expires_at > now),
+        )
         .values(reminder_due_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -328,8 +364,12 @@ def due_reminder_ids(limit: int = 500) -> list[int]:
     now = utcnow()
     query = (
         select(Invite.id)
-        .where(Invite.reminder_due_at <= now, Invite.status == "sent", Invite.answered_at.is_(None),
-               Invite.reminder_sent_at.is_(None))
+        .where(
+            Invite.reminder_due_at <= now,
+            Invite.status == "sent",
+            Invite.answered_at.is_(None),
+            Invite.reminder_sent_at.is_(None),
+        )
         .order_by(Invite.reminder_due_at)
         .limit(limit)
     )
@@ -339,16 +379,22 @@ def due_reminder_ids(limit: int = 500) -> list[int]:
 def mark_stale_claims() -> int:
     """Flag sends claimed long ago with no outcome; never resend them (see the module docstring)."""
     cutoff = utcnow() - timedelta(minutes=STALE_CLAIM_MINUTES)
-    stale = list(db.session.scalars(
-        select(Invite).where(and_(Invite.status == "sending", Invite.send_claimed_at < cutoff, Invite.reason.is_(None)))
-        .limit(500)
-    ))
+    stale = list(
+        db.session.scalars(
+            select(Invite)
+            .where(and_(Invite.status == "sending", Invite.send_claimed_at < cutoff, Invite.reason.is_(None)))
+            .limit(500)
+        )
+    )
     for invite in stale:
         invite.reason = "send_unconfirmed"
-        invite.events.append(InviteEvent(
-            at=utcnow(), status="send_unconfirmed",
-            detail="the worker stopped mid-send; not resent automatically, as the email may have gone out",
-        ))
+        invite.events.append(
+            InviteEvent(
+                at=utcnow(),
+                status="send_unconfirmed",
+                detail="the worker stopped mid-send; not resent automatically, as the email may have gone out",
+            )
+        )
     db.session.commit()
     return len(stale)
 
@@ -367,9 +413,9 @@ def release_claim(invite_id: int) -> bool:
 def expire_unsent(limit: int = 500) -> int:
     """Scheduled invites past their expiry (e.g. after long retries) are cancelled, not sent late."""
     now = utcnow()
-    expired = list(db.session.scalars(
-        select(Invite).where(Invite.status == "scheduled", Invite.expires_at <= now).limit(limit)
-    ))
+    expired = list(
+        db.session.scalars(select(Invite).where(Invite.status == "scheduled", Invite.expires_at <= now).limit(limit))
+    )
     for invite in expired:
         invite.status, invite.reason = "cancelled", "expired"
         invite.events.append(InviteEvent(at=now, status="cancelled", detail="expired before it could be sent"))
