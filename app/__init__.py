@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.config import INSTANCE, ROOT, load_config
+from app.config import INSTANCE, PACKAGE, load_config
 from app.platform.sessions import CookieSessionInterface
 
 
@@ -13,7 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(INSTANCE),
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(PACKAGE / "templates"),
         static_folder="static",
     )
     app.config.update(load_config())
@@ -36,12 +36,12 @@ def _register_extensions(app: Flask) -> None:
     db.init_app(app)
     from app.models.types import render_item
 
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, render_item=render_item)
+    migrate.init_app(app, db, directory=str(PACKAGE / "migrations"), render_as_batch=True, render_item=render_item)
     csrf.init_app(app)
     limiter.init_app(app)
     # Every limit is declared on its view (@limiter.limit), and a decorated view checks its own
     # limits. Flask-Limiter's app-wide before_request pass is for default and blueprint limits,
-    # which we do not use (the webhook door has its own, app/leased_limit.py), yet it ran on every
+    # which we do not use (the webhook door has its own, app/platform/rate_limit.py), yet it ran on every
     # request: ~5 % of webhook intake's CPU.
     app_wide = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in app_wide:  # not registered when RATELIMIT_ENABLED is off

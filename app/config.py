@@ -6,7 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# The package's own folder: templates and migrations are linked in (app/templates -> ../templates),
+# so a wheel carries them and an installed copy finds them as the source tree does.
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
 INSTANCE = Path(os.environ.get("AFTERWORD_INSTANCE", ROOT / "instance"))
 
 
@@ -43,7 +46,7 @@ def load_config() -> dict:
     return {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(),
-        # Pooled connections are pinged before use only after sitting idle (app/pool_ping.py).
+        # Pooled connections are pinged before use only after sitting idle (app/platform/pool_ping.py).
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         "SMTP_URL": os.environ.get("SMTP_URL") or None,

@@ -18,7 +18,7 @@ from app.services.intake.receive import receive_hook
 bp = Blueprint("hooks", __name__)
 csrf.exempt(bp)  # signed by the sender, not by a browser session
 # Webhooks have their own limit (HOOK_RATE_LIMIT per sender address, shared by every web process
-# through the same storage), not Flask-Limiter's: see leased_limit.py.
+# through the same storage), not Flask-Limiter's: see platform/rate_limit.py.
 _parse = lru_cache(maxsize=8)(parse)  # the HOOK_RATE_LIMIT text, parsed once
 
 

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from tests.factories import Factory  # noqa: E402
+from tests.support.factories import Factory  # noqa: E402
 
 REQUIRE_SERVICES = os.environ.get("AFTERWORD_REQUIRE_SERVICES") == "1"
 

@@ -11,7 +11,7 @@ from app.analysis.result import CommentAnalysis
 
 CLEARLY_NEGATIVE = -0.3
 CLEARLY_POSITIVE = 0.4
-# Share of the scale's points that count as its top or bottom box (KPIS.md: CSAT top box is
+# Share of the scale's points that count as its top or bottom box (docs/kpis.md: CSAT top box is
 # the upper 40 % of points; CES "easy" is 5-7 of 7 and 4-5 of 5, the same share).
 _BOX_SHARE = 0.4
 _MAX_QUOTED = 3

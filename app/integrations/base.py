@@ -1,16 +1,13 @@
 """What every helpdesk module provides: a secret, a signature check, and a parser.
 
 Each module exposes `name`, `new_secret()`, `verify(...)`, `parse(...)` and, where the helpdesk
-admin writes the webhook body, `body_template()`. The helpers below keep those modules small.
+admin writes the webhook body, `body_template()`. The helpers below (and signing.py's) keep those
+modules small.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,10 +18,6 @@ from marshmallow import ValidationError
 from app.schemas.invite import hook_invite_schema
 
 ACTIONS = ("invite", "reopen", "fetch", "ignored", "ping")
-
-
-class SignatureError(Exception):
-    """The request is not provably from the helpdesk: answered 401."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +50,6 @@ class Provider(Protocol):
     def parse(self, headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent: ...
 
 
-def random_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
 def load_json(body: bytes) -> dict:
     """The body as a JSON object, or a ValidationError (answered 422)."""
     try:
@@ -70,36 +59,6 @@ def load_json(body: bytes) -> dict:
     if not isinstance(payload, dict):
         raise ValidationError({"_body": ["The body must be a JSON object."]})
     return payload
-
-
-def hmac_b64(key: bytes, message: bytes, digestmod) -> str:
-    return base64.b64encode(hmac.new(key, message, digestmod).digest()).decode()
-
-
-def same(expected: str, given: str | None) -> bool:
-    """Constant-time comparison of two signatures or secrets."""
-    return given is not None and hmac.compare_digest(expected.encode(), given.strip().encode())
-
-
-def shared_secret_given(secret: str, headers: Mapping[str, str]) -> None:
-    """Unsigned senders: the integration secret in X-Afterword-Secret or as the Basic-auth password."""
-    given = headers.get("x-afterword-secret")
-    if given is None:
-        scheme, _, value = (headers.get("authorization") or "").partition(" ")
-        if scheme.lower() == "basic":
-            try:
-                given = base64.b64decode(value.strip(), validate=True).decode().partition(":")[2]
-            except (binascii.Error, UnicodeDecodeError):
-                given = None
-    if given is None:
-        raise SignatureError("Send the integration secret in X-Afterword-Secret or as the Basic-auth password.")
-    if not same(secret, given):
-        raise SignatureError("The secret does not match this integration.")
-
-
-def check_timestamp(stamp: datetime, now: datetime, tolerance: int) -> None:
-    if abs((now - stamp).total_seconds()) > tolerance:
-        raise SignatureError("The signature timestamp is too far from now; the delivery may be a replay.")
 
 
 def parse_time(value: Any) -> datetime | None:

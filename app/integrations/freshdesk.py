@@ -14,15 +14,8 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 
-from app.integrations.base import (
-    HookEvent,
-    invite_data,
-    load_json,
-    random_secret,
-    shared_secret_given,
-    split_tags,
-    text,
-)
+from app.integrations.base import HookEvent, invite_data, load_json, split_tags, text
+from app.integrations.signing import random_secret, shared_secret_given
 
 name = "freshdesk"
 SOLVED = {"4", "5", "resolved", "closed"}

@@ -13,19 +13,8 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 
-from app.integrations.base import (
-    HookEvent,
-    SignatureError,
-    check_timestamp,
-    hmac_b64,
-    invite_data,
-    load_json,
-    parse_time,
-    random_secret,
-    same,
-    split_tags,
-    text,
-)
+from app.integrations.base import HookEvent, invite_data, load_json, parse_time, split_tags, text
+from app.integrations.signing import hmac_b64, random_secret, verify_timestamped
 
 name = "front"
 
@@ -40,16 +29,15 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, now: datetime, tolerance: int) -> None:
-    stamp = headers.get("x-front-request-timestamp")
-    signature = headers.get("x-front-signature")
-    if not stamp or not signature:
-        raise SignatureError("Missing X-Front-Signature or X-Front-Request-Timestamp.")
-    when = parse_time(stamp)
-    if when is None:
-        raise SignatureError("X-Front-Request-Timestamp is not a time in milliseconds.")
-    check_timestamp(when, now, tolerance)
-    if not same(sign(secret, stamp, body), signature):
-        raise SignatureError("The signature does not match the body.")
+    verify_timestamped(
+        headers,
+        "x-front-signature",
+        "x-front-request-timestamp",
+        lambda stamp: sign(secret, stamp, body),
+        now,
+        tolerance,
+        stamp_format="a time in milliseconds",
+    )
 
 
 def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 
-from app.integrations.base import HookEvent, SignatureError
+from app.integrations.base import HookEvent
+from app.integrations.signing import SignatureError
 from app.schemas.invite import hook_invite_schema
 
 name = "generic"

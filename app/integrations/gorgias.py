@@ -12,17 +12,8 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 
-from app.integrations.base import (
-    HookEvent,
-    invite_data,
-    load_json,
-    locale_of,
-    parse_time,
-    random_secret,
-    shared_secret_given,
-    split_tags,
-    text,
-)
+from app.integrations.base import HookEvent, invite_data, load_json, locale_of, parse_time, split_tags, text
+from app.integrations.signing import random_secret, shared_secret_given
 
 name = "gorgias"
 

@@ -12,18 +12,8 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 
-from app.integrations.base import (
-    HookEvent,
-    SignatureError,
-    hmac_b64,
-    invite_data,
-    load_json,
-    parse_time,
-    random_secret,
-    same,
-    split_tags,
-    text,
-)
+from app.integrations.base import HookEvent, invite_data, load_json, parse_time, split_tags, text
+from app.integrations.signing import SignatureError, hmac_b64, random_secret, same
 
 name = "helpscout"
 

@@ -13,17 +13,8 @@ from datetime import datetime, timedelta
 
 from marshmallow import ValidationError
 
-from app.integrations.base import (
-    HookEvent,
-    SignatureError,
-    invite_data,
-    load_json,
-    parse_time,
-    random_secret,
-    same,
-    split_tags,
-    text,
-)
+from app.integrations.base import HookEvent, invite_data, load_json, parse_time, split_tags, text
+from app.integrations.signing import SignatureError, random_secret, same
 
 name = "intercom"
 CUSTOMER_TYPES = {"user", "lead", "contact"}

@@ -19,19 +19,15 @@ from marshmallow import ValidationError
 
 from app.integrations.base import (
     HookEvent,
-    SignatureError,
-    check_timestamp,
-    hmac_b64,
     invite_data,
     load_json,
     locale_of,
     minutes_between,
     parse_time,
-    random_secret,
-    same,
     split_tags,
     text,
 )
+from app.integrations.signing import hmac_b64, random_secret, verify_timestamped
 
 name = "zendesk"
 STATUS_CHANGED = "zen:event-type:ticket.status_changed"
@@ -49,16 +45,14 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def verify(secret: str, headers: Mapping[str, str], body: bytes, now: datetime, tolerance: int) -> None:
-    signature = headers.get("x-zendesk-webhook-signature")
-    stamp = headers.get("x-zendesk-webhook-signature-timestamp")
-    if not signature or not stamp:
-        raise SignatureError("Missing X-Zendesk-Webhook-Signature or X-Zendesk-Webhook-Signature-Timestamp.")
-    when = parse_time(stamp)
-    if when is None:
-        raise SignatureError("X-Zendesk-Webhook-Signature-Timestamp is not a time.")
-    check_timestamp(when, now, tolerance)
-    if not same(sign(secret, stamp, body), signature):
-        raise SignatureError("The signature does not match the body.")
+    verify_timestamped(
+        headers,
+        "x-zendesk-webhook-signature",
+        "x-zendesk-webhook-signature-timestamp",
+        lambda stamp: sign(secret, stamp, body),
+        now,
+        tolerance,
+    )
 
 
 def body_template() -> str:

@@ -37,7 +37,7 @@ class Integration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The helpdesk's own API, for senders whose webhooks carry ids only (Zendesk event webhooks).
     api_base_url: Mapped[str | None] = mapped_column(String(500))
-    # Fernet token of the JSON credentials, keyed from SECRET_KEY (see services/crypto.py).
+    # Fernet token of the JSON credentials, keyed from SECRET_KEY (see platform/crypto.py).
     api_credentials: Mapped[str | None] = mapped_column(Text)
 
 

@@ -9,7 +9,7 @@ from flask_babel import Babel, force_locale, get_locale, refresh
 from flask_babel import gettext as gettext  # re-exported: one import site for the app
 from flask_babel import lazy_gettext as lazy_gettext
 
-from app.config import ROOT
+from app.config import PACKAGE
 
 LANGUAGES = ("en", "es", "fr", "de", "pt")
 babel = Babel()
@@ -25,7 +25,7 @@ def select_locale() -> str:
 
 
 def init_babel(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "app" / "translations"))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PACKAGE / "translations"))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.before_request(_forget_locale)
@@ -62,7 +62,7 @@ def compile_catalogs(directory: str | None = None, force: bool = False) -> list[
     from babel.messages.pofile import read_po
 
     compiled = []
-    for po in sorted(Path(directory or ROOT / "app" / "translations").glob("*/LC_MESSAGES/*.po")):
+    for po in sorted(Path(directory or PACKAGE / "translations").glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
         if not force and mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue

@@ -40,7 +40,7 @@ def init_celery(app: Flask) -> Celery:
     celery.conf.update(app.config.get("CELERY", {}))
     celery.set_default()
     app.extensions["celery"] = celery
-    # Intake hands stored deliveries to this write-behind publisher (see app/publisher.py).
+    # Intake hands stored deliveries to this write-behind publisher (see app/platform/publisher.py).
     app.extensions["delivery_publisher"] = BatchPublisher(lambda ids: celery.send_task(COMPLETE_DELIVERIES, args=[ids]))
     return celery
 
@@ -82,6 +82,8 @@ def _celery_settings(config) -> dict:
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            # kombu's default is ./control, relative to wherever the process was started.
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
         settings["worker_enable_remote_control"] = False

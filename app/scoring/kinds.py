@@ -58,7 +58,7 @@ def good_threshold(kind: str, scale_min: int, scale_max: int) -> int:
     if kind == "ces":
         return 5 if scale_max == 7 else 4
     points = scale_max - scale_min + 1
-    # KPIS.md: top box is the upper 40 % of points (1-5 -> 4-5, 1-10 -> 7-10, 1-3 -> 3).
+    # docs/kpis.md: top box is the upper 40 % of points (1-5 -> 4-5, 1-10 -> 7-10, 1-3 -> 3).
     return scale_max - max(1, round(0.4 * points)) + 1
 
 

@@ -1,4 +1,4 @@
-"""Scores from a distribution of answers (score -> count), with the intervals of KPIS.md."""
+"""Scores from a distribution of answers (score -> count), with the intervals of docs/kpis.md."""
 
 from __future__ import annotations
 

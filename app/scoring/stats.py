@@ -1,4 +1,4 @@
-"""Intervals from KPIS.md: Wilson for proportions, the NPS standard error, t for means."""
+"""Intervals from docs/kpis.md: Wilson for proportions, the NPS standard error, t for means."""
 
 from __future__ import annotations
 

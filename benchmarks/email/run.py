@@ -71,7 +71,7 @@ def main() -> int:
             from app.platform.queue import SWEEP_DUE_INVITES
             from app.services.invites.tickets import new_token
             from app.services.sending.invite_email import build_invite_email
-            from tests.factories import Factory
+            from tests.support.factories import Factory
 
             app = create_app()
             with app.app_context():

@@ -129,7 +129,7 @@ def main() -> int:
 
         from app import create_app
         from app.extensions import db
-        from tests.factories import Factory
+        from tests.support.factories import Factory
 
         app = create_app()
         with app.app_context():

@@ -27,7 +27,7 @@ def test_bottom_score_with_clear_praise_is_flagged():
         ("nps", 9, 0, 10, True),
         ("nps", 8, 0, 10, False),  # passives are not top box
         ("csat", 5, 1, 5, True),
-        ("csat", 4, 1, 5, True),  # CSAT top box is 4-5 (KPIS.md)
+        ("csat", 4, 1, 5, True),  # CSAT top box is 4-5 (docs/kpis.md)
         ("csat", 3, 1, 5, False),
         ("ces", 5, 1, 7, True),  # CES "easy" is 5-7
         ("ces", 4, 1, 7, False),

@@ -1,1 +1,1 @@
-from tests.api.support import fast_sqlite  # noqa: F401  (autouse: SQLite without fsync)
+from tests.support.api import fast_sqlite  # noqa: F401  (autouse: SQLite without fsync)

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from tests.api.support import assert_error, row_counts
+from tests.support.api import assert_error, row_counts
 
 
 @pytest.fixture

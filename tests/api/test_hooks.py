@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.integrations.generic import new_secret
 from app.models import Invite, WebhookDelivery
-from tests.api.support import assert_error, outbox, row_counts, signed_headers
+from tests.support.api import assert_error, outbox, row_counts, signed_headers
 
 
 @pytest.fixture

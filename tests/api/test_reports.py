@@ -1,4 +1,4 @@
-"""GET /responses (filters, cursor pagination) and GET /metrics (the KPIS.md formulas on known numbers)."""
+"""GET /responses (filters, cursor pagination) and GET /metrics (the docs/kpis.md formulas on known numbers)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.support import answer
+from tests.support.api import answer
 
 BASE = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -157,7 +157,7 @@ def test_nps_is_promoters_minus_detractors_with_its_interval(client, make, auth,
         answer(make, survey, score)
     nps = client.get(f"/api/v1/metrics?survey_id={survey.id}", headers=auth).json["nps"]
     n, p_plus, p_minus = 10, 0.5, 0.2
-    se = math.sqrt((p_plus + p_minus - (p_plus - p_minus) ** 2) / n)  # KPIS.md
+    se = math.sqrt((p_plus + p_minus - (p_plus - p_minus) ** 2) / n)  # docs/kpis.md
     assert nps["n"] == 10
     assert nps["value"] == 30.0
     assert (nps["promoters"], nps["passives"], nps["detractors"]) == (5, 3, 2)

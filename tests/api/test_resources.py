@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Survey, Workspace
 from app.scoring.kinds import KINDS
-from tests.api.support import assert_error, row_counts
+from tests.support.api import assert_error, row_counts
 
 
 @pytest.mark.parametrize("kind", ["csat", "nps", "ces"])

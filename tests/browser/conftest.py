@@ -13,7 +13,7 @@ from werkzeug.wrappers import Request, Response
 from app import create_app
 from app.extensions import db
 from tests.conftest import service_unavailable, unit_config
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.integrations.generic import sign
 from app.models import Invite, Response
 from app.platform.queue import SEND_INVITE_EMAIL
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 pytestmark = pytest.mark.integration
 

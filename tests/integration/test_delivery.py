@@ -23,9 +23,9 @@ from app.platform.mail import close_connection
 from app.platform.queue import SWEEP_DUE_INVITES
 from app.services.sending.send import due_invite_ids, flush_outcomes, send_invite, send_invites
 from tests.conftest import service_unavailable
-from tests.factories import Factory
-from tests.helpdesks import fixture, helpscout_headers
 from tests.integration.services import Mailbox, Worker, free_port, port_open, start_smtp
+from tests.support.factories import Factory
+from tests.support.helpdesks import fixture, helpscout_headers
 
 pytestmark = pytest.mark.integration
 

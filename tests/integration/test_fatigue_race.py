@@ -12,7 +12,7 @@ import app.services.invites.fatigue as fatigue
 from app.extensions import db
 from app.models import Invite
 from app.services.invites.creation import offer_api_invite
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 pytestmark = pytest.mark.integration
 

@@ -18,8 +18,8 @@ from app.extensions import db
 from app.models import Invite, MetricRollup, Response, Workspace
 from app.scoring.periods import local_date, midnight
 from app.services.insights.metrics import metrics
-from tests.factories import Factory
-from tests.insights_reference import (
+from tests.support.factories import Factory
+from tests.support.insights_reference import (
     AGENTS,
     BASE,
     CHANNELS,

@@ -11,8 +11,8 @@ from app.models import Response, ResponseTheme, Theme
 from app.models.types import utcnow
 from app.platform.queue import ANALYZE_BATCH
 from app.services.answers.analysis import analyze_responses
-from tests.factories import Factory
 from tests.integration.test_backbone import wait_until
+from tests.support.factories import Factory
 
 pytestmark = pytest.mark.integration
 

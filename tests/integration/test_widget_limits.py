@@ -9,7 +9,7 @@ import pytest
 from app import create_app
 from app.extensions import db
 from tests.conftest import unit_config
-from tests.factories import Factory
+from tests.support.factories import Factory
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ def test_two_web_processes_share_one_public_limit(redis_url, tmp_path, monkeypat
 
 
 def test_two_web_processes_share_one_webhook_limit(redis_url, tmp_path, monkeypatch):
-    from tests.api.support import signed_headers
+    from tests.support.api import signed_headers
 
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("HOOK_RATE_LIMIT", "2 per minute")

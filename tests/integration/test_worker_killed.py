@@ -17,8 +17,8 @@ from app import create_app
 from app.extensions import db
 from app.models import Invite
 from app.platform.queue import SEND_INVITE_EMAIL, SWEEP_DUE_INVITES
-from tests.factories import Factory
 from tests.integration.services import Worker, free_port
+from tests.support.factories import Factory
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ def N_(text: str) -> str:
     return text
 
 
-# The kinds' default wording (app/services/kinds.py) and end labels, for the catalogue extractor.
+# The kinds' default wording (app/scoring/kinds.py) and end labels, for the catalogue extractor.
 DEFAULT_WORDING = (
     N_("How satisfied were you with the support you received?"),
     N_("What is the main reason for your rating?"),

@@ -1,4 +1,4 @@
-"""A workspace's reporting settings, with the defaults of KPIS.md where it set nothing."""
+"""A workspace's reporting settings, with the defaults of docs/kpis.md where it set nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from app.models import WorkspaceSettings
 from app.scoring.kinds import good_threshold
 
 DEFAULTS: dict = {
-    # How many top points of the scale count as good; None keeps KPIS.md's rule.
+    # How many top points of the scale count as good; None keeps docs/kpis.md's rule.
     "thresholds": {"csat": {"good_points": None}, "ces": {"easy_points": None}},
     # Targets shown beside a score; None means no target. Benchmarks (bands) are always shown.
     "targets": {"csat": None, "nps": None, "ces": None, "response_rate": None, "fcr": None, "sla": None},
@@ -39,7 +39,7 @@ def save_settings(workspace_id: int, changes: dict) -> None:
 
 
 def good_at(kind: str, scale_min: int, scale_max: int, settings: dict) -> int:
-    """The lowest good score for a survey: the workspace's threshold if set, else KPIS.md's."""
+    """The lowest good score for a survey: the workspace's threshold if set, else docs/kpis.md's."""
     thresholds = settings.get("thresholds", {})
     points = None
     if kind == "csat":

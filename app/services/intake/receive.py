@@ -4,7 +4,7 @@ Intake does as little as it can while the helpdesk waits: verify the signature, 
 (so a bad one is a 4xx now, not a silent failure later), and store the delivery, unique per
 integration and external id, so a replay is a 200 `duplicate`. A worker then makes the invite
 (lifecycle and fatigue rules, in one transaction with the delivery's state; see
-services/enrichment.py) and sends it. Reopens are applied at once, in the request, so a
+services/intake/enrichment.py) and sends it. Reopens are applied at once, in the request, so a
 reopen can never be overtaken by the solve it undoes.
 """
 
@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import APIError
 from app.extensions import db
 from app.integrations import PROVIDERS, get_provider
-from app.integrations.base import HookEvent, SignatureError
+from app.integrations.base import HookEvent
+from app.integrations.signing import SignatureError
 from app.models import Integration, Survey, WebhookDelivery
 from app.models.types import utcnow
 from app.platform.queue import complete_delivery_later

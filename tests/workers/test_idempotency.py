@@ -10,7 +10,7 @@ from app.platform.queue import SEND_INVITE_EMAIL, enqueue
 from app.services.answers.analysis import analyze_responses
 from app.services.answers.record import load_invite_state, record_answer
 from app.services.sending.send import send_invite
-from tests.api.support import outbox
+from tests.support.api import outbox
 
 
 def test_sending_one_invite_twice_writes_one_email(make, workspace):

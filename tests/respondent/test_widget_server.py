@@ -17,8 +17,8 @@ from app.extensions import db
 from app.models import Invite, Response
 from app.services.branding import contrast, readable_on
 from app.services.invites.embeds import sign_payload
-from tests.api.support import signed_headers
 from tests.conftest import unit_config
+from tests.support.api import signed_headers
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_embed_js_is_small_cached_compressed_and_cross_origin(client):
 
 
 def test_the_readable_source_is_what_is_served(client):
-    source = (Path(__file__).parents[1] / "app" / "respondent" / "assets" / "embed.js").read_text()
+    source = (Path(__file__).parents[2] / "app" / "respondent" / "assets" / "embed.js").read_text()
     served = client.get("/embed.js").data.decode()
     assert source.count("\n") > served.count("\n")
     for statement in ("function band(bands, score) {", "win.Afterword = {show: show, close: close};"):

@@ -12,8 +12,8 @@ from app import create_app
 from app.extensions import db
 from app.models import Response
 from app.models.types import utcnow
-from tests.api.support import answer, row_counts
 from tests.conftest import unit_config
+from tests.support.api import answer, row_counts
 
 
 @pytest.fixture

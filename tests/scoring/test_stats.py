@@ -1,4 +1,4 @@
-"""app/services/stats.py and scores.py against table values and hand-computed intervals."""
+"""app/scoring/stats.py and scores.py against table values and hand-computed intervals."""
 
 from __future__ import annotations
 

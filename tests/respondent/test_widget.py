@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models.types import utcnow
-from tests.api.support import assert_error, row_counts
+from tests.support.api import assert_error, row_counts
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_expired_is_410_and_locked_is_409(app, client, invite, make, workspace):
 
 
 def test_the_widget_gets_the_band_edges_from_the_server(client, make, workspace):
-    """The browser compares against these; they must be the ones app/services/kinds.py decides."""
+    """The browser compares against these; they must be the ones app/scoring/kinds.py decides."""
     from app.scoring.kinds import band
 
     for kind, scale in (("csat", [1, 5]), ("nps", [0, 10]), ("ces", [1, 7])):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, WebhookDelivery
-from tests.helpdesks import (
+from tests.support.helpdesks import (
     FakeZendesk,
     basic_auth,
     fixture,

@@ -14,9 +14,9 @@ from app.extensions import db
 from app.models import Invite, WebhookDelivery
 from app.platform.publisher import BatchPublisher
 from app.platform.queue import COMPLETE_DELIVERIES, SWEEP_DUE_INVITES, enqueue
-from tests.api.support import outbox, signed_headers
 from tests.conftest import unit_config
-from tests.factories import Factory
+from tests.support.api import outbox, signed_headers
+from tests.support.factories import Factory
 
 
 class Recorder:

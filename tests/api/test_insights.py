@@ -392,7 +392,7 @@ def _migration(name: str):
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "migrations" / "versions" / name
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / name
     spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -403,7 +403,7 @@ def test_the_migrations_carry_the_models_trigger_sql():
     # 0003 made the rollup functions and triggers; 0006 replaced the invites' UPDATE trigger. What
     # the models create (db.create_all) is 0003's SQL with 0006's change applied; on PostgreSQL,
     # tests/integration/test_insights_pg.py also compares the two databases' definitions.
-    first, second = _migration("0003_insights.py"), _migration("0006_rollup_invite_updates_per_statement.py")
+    first, second = _migration("05_insights.py"), _migration("06_rollup_invite_updates_per_statement.py")
     assert invites_updated_sql() == second.INVITES_UPDATED_SQL and second.INVITE_TRIGGERS_SQL == INVITE_TRIGGERS_SQL
     assert second.ROW_TRIGGER_0003_SQL in first.ROLLUP_SQL
     applied = first.ROLLUP_SQL.replace(second.ROW_TRIGGER_0003_SQL, INVITE_TRIGGERS_SQL).replace(

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Workspace, WorkspaceSettings
 from app.scoring.periods import local_date, midnight, offset_segments, periods, whole_days
 from app.services.insights.metrics import metrics
-from tests.insights_reference import (
+from tests.support.insights_reference import (
     AGENTS,
     BASE,
     CHANNELS,

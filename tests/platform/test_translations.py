@@ -14,7 +14,7 @@ from app.platform.i18n import LANGUAGES
 from app.scoring.kinds import KINDS
 from app.services.answers.wording import DEFAULT_WORDING, END_LABELS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ROOT / "app" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 # What a customer reads on our pages and in the widget (emails have their own block and test).
