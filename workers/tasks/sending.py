@@ -1,4 +1,4 @@
-"""Sending invites and reminders, and the periodic sweep of everything due (stored deliveries too)."""
+"""Sending invites and reminders, and the periodic sweep of everything due (stored webhook deliveries too)."""
 
 from __future__ import annotations
 
