@@ -114,8 +114,12 @@ def confirm(token: str):
     except AnswerRefused as refusal:
         if refusal.code == "expired":
             return _page("respondent/survey/closed.html", state, 410)
-        if refusal.code == "locked":
-            return _page("respondent/survey/thanks.html", state, 409, response=state.response, locked=True)
+        if refusal.code in ("locked", "conflict"):
+            # A conflict is a first answer that lost a race: thank them for the one recorded.
+            recorded = state.response or load_invite_state(token).response
+            return _page(
+                "respondent/survey/thanks.html", state, 409, response=recorded, locked=refusal.code == "locked"
+            )
         chosen = request.form.get("score", type=int)
         return _form(state, chosen, comment, _refusal_text(state, refusal), 422)
     return _page("respondent/survey/thanks.html", state, response=response, locked=False)

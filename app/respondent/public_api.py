@@ -111,9 +111,11 @@ def public_answer(token: str):
     try:
         response = record_answer(state, payload.get("score"), payload.get("comment"))
     except AnswerRefused as refusal:
-        status = {"expired": 410, "locked": 409}.get(refusal.code, 422)
+        status = {"expired": 410, "locked": 409, "conflict": 409}.get(refusal.code, 422)
         field = "comment" if refusal.code == "invalid_comment" else "score"
         raise APIError(
             status, refusal.code, refusal.message, {field: [refusal.message]} if status == 422 else {}
         ) from None
-    return jsonify({"id": response.id, "score": response.score, "comment": response.comment}), 201
+    # 201 for the first answer, 200 for a change within the edit window: a client can tell them apart.
+    created = state.response is None
+    return jsonify({"id": response.id, "score": response.score, "comment": response.comment}), 201 if created else 200

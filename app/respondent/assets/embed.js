@@ -180,7 +180,7 @@
       go.textContent = t.sending;
       call("/api/v1/public/invites/" + encodeURIComponent(survey.token) + "/response", {score: score, comment: comment.value})
         .then(function (res) {
-          if (res.status === 201) {
+          if (res.status === 201 || res.status === 200) {
             finish(ui, t.thanks, t.recorded, 1);
             if (opts.onAnswer) opts.onAnswer({score: res.data.score, comment: res.data.comment});
           } else if (res.status === 410) {

@@ -23,7 +23,7 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class AnswerRefused(Exception):
-    """The answer cannot be taken; `code` says why (expired, locked, invalid)."""
+    """The answer cannot be taken; `code` says why (expired, locked, conflict, invalid_score, invalid_comment)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -85,31 +85,32 @@ def record_answer(state: InviteState, score, comment) -> Response:
     now = utcnow()
     response = state.response
     invite = state.invite
-    if response is None:
-        response = Response(
-            workspace_id=invite.workspace_id,
-            survey_id=invite.survey_id,
-            invite_id=invite.id,
-            answered_at=now,
-            score=value,
-            comment=text,
-            updated_at=now,
-        )
-        db.session.add(response)
-        invite.answered_at = now
-        invite.events.append(InviteEvent(at=now, status="answered", detail=f"score {value}"))
-    else:
-        invite.events.append(InviteEvent(at=now, status="answer_changed", detail=f"score {value}"))
-    response.score, response.comment, response.updated_at = value, text, now
     try:
+        # No flush until the commit: loading `invite.events` would otherwise flush the new row
+        # early, and a concurrent first answer's IntegrityError would escape this guard.
+        with db.session.no_autoflush:
+            if response is None:
+                response = Response(
+                    workspace_id=invite.workspace_id,
+                    survey_id=invite.survey_id,
+                    invite_id=invite.id,
+                    answered_at=now,
+                    score=value,
+                    comment=text,
+                    updated_at=now,
+                )
+                db.session.add(response)
+                invite.answered_at = now
+                invite.events.append(InviteEvent(at=now, status="answered", detail=f"score {value}"))
+            else:
+                invite.events.append(InviteEvent(at=now, status="answer_changed", detail=f"score {value}"))
+            response.score, response.comment, response.updated_at = value, text, now
         db.session.commit()
     except IntegrityError:
-        # Two confirmations raced; the first one won and this one is applied as an edit.
+        # Two first answers raced (a double click, two tabs): the unique invite_id let one in.
+        # This one changes nothing; the customer can still edit the recorded answer.
         db.session.rollback()
-        current = db.session.scalar(select(Response).where(Response.invite_id == invite.id))
-        current.score, current.comment, current.updated_at = value, text, utcnow()
-        db.session.commit()
-        response = current
+        raise AnswerRefused("conflict", "An answer was just recorded for this survey; reload to see it.") from None
     _enqueue_analysis(response.id)
     return response
 
