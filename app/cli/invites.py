@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Invite
+from app.models.invite import InviteStatus
 from app.services.sending.send import release_claim
 
 
@@ -18,7 +19,9 @@ def invites() -> None:
 @invites.command("stale")
 def invites_stale() -> None:
     """List invites claimed for sending with no recorded outcome (never resent automatically)."""
-    rows = db.session.scalars(select(Invite).where(Invite.status == "sending").order_by(Invite.send_claimed_at))
+    rows = db.session.scalars(
+        select(Invite).where(Invite.status == InviteStatus.SENDING).order_by(Invite.send_claimed_at)
+    )
     for invite in rows:
         click.echo(
             f"{invite.id}\t{invite.customer_email}\tclaimed {invite.send_claimed_at.isoformat()}\t{invite.reason or ''}"
@@ -33,5 +36,5 @@ def invites_release(invite_id: int, yes: bool) -> None:
     if not yes:
         raise click.UsageError("Check the mail server's log first, then pass --yes: a release may send a second email.")
     if not release_claim(invite_id):
-        raise click.ClickException(f"Invite {invite_id} is not in status 'sending'.")
+        raise click.ClickException(f"Invite {invite_id} is not in status '{InviteStatus.SENDING}'.")
     click.echo(f"Invite {invite_id} released; the next sweep sends it.")

@@ -9,9 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
-
-DELIVERY_STATUSES = ("pending", "done", "failed", "superseded")
+from app.models.types import UTCDateTime, one_of, utcnow
 
 
 class Provider(StrEnum):
@@ -24,6 +22,22 @@ class Provider(StrEnum):
     INTERCOM = "intercom"
     FRONT = "front"
     GORGIAS = "gorgias"
+
+
+class DeliveryStatus(StrEnum):
+    """Where a webhook delivery is; only `pending` ones are worked on (and retried by the sweep)."""
+
+    PENDING = "pending"  # a solve waiting for a worker to make its invite
+    DONE = "done"  # its invite made, or nothing to make (a reopen, a duplicate)
+    FAILED = "failed"
+    SUPERSEDED = "superseded"  # a solve still pending when its ticket was reopened
+
+
+class DeliveryKind(StrEnum):
+    """What a delivery meant for its ticket."""
+
+    SOLVE = "solve"
+    REOPEN = "reopen"
 
 
 class Integration(db.Model):
@@ -51,7 +65,7 @@ class WebhookDelivery(db.Model):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("integration_id", "external_id"),
-        CheckConstraint("status IN ('pending', 'done', 'failed', 'superseded')", name="status"),
+        CheckConstraint(one_of("status", DeliveryStatus), name="status"),
         Index("ix_webhook_deliveries_pending", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_ticket", "integration_id", "ticket_id"),
     )
@@ -61,10 +75,11 @@ class WebhookDelivery(db.Model):
     external_id: Mapped[str] = mapped_column(String(200))
     invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # "solve" or "reopen": what the delivery meant for its ticket.
-    kind: Mapped[str] = mapped_column(String(16), default="solve", server_default="solve")
+    kind: Mapped[str] = mapped_column(String(16), default=DeliveryKind.SOLVE, server_default=DeliveryKind.SOLVE.value)
     ticket_id: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="done", server_default="done")
+    status: Mapped[str] = mapped_column(
+        String(16), default=DeliveryStatus.DONE, server_default=DeliveryStatus.DONE.value
+    )
     payload: Mapped[dict | None] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

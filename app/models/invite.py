@@ -3,20 +3,67 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, one_of, utcnow
 
-INVITE_STATUSES = ("scheduled", "sending", "sent", "failed", "skipped", "cancelled")
+
+class InviteStatus(StrEnum):
+    """Where an invite is: scheduled, claimed by a worker (sending), then one of the outcomes."""
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class InviteReason(StrEnum):
+    """The codes `Invite.reason` holds; a failed invite holds the mail server's error text instead."""
+
+    # Skipped by the fatigue rules (services/invites/fatigue.py) or the suppression list.
+    SUPPRESSED = "suppressed"
+    EXCLUDED_TAG = "excluded_tag"
+    SAMPLED_OUT = "sampled_out"
+    COOLDOWN = "cooldown"
+    DAILY_CAP = "daily_cap"
+    # Cancelled before it was sent.
+    EXPIRED = "expired"
+    REOPENED = "reopened"
+    # Still `sending` long after its claim: an operator decides (see services/sending/send.py).
+    SEND_UNCONFIRMED = "send_unconfirmed"
+
+
+class InviteEventKind(StrEnum):
+    """What an `InviteEvent` records: the status an invite moved to, or another step of its history."""
+
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    DEFERRED = "deferred"
+    SEND_UNCONFIRMED = "send_unconfirmed"
+    RELEASED = "released"
+    REOPENED = "reopened"
+    REMINDER_SENT = "reminder_sent"
+    REMINDER_SKIPPED = "reminder_skipped"
+    REMINDER_FAILED = "reminder_failed"
+    REMINDER_DEFERRED = "reminder_deferred"
+    ANSWERED = "answered"
+    ANSWER_CHANGED = "answer_changed"
+    IMPORTED = "imported"
 
 
 class Invite(db.Model):
     __tablename__ = "invites"
     __table_args__ = (
-        CheckConstraint("status IN ('scheduled', 'sending', 'sent', 'failed', 'skipped', 'cancelled')", name="status"),
+        CheckConstraint(one_of("status", InviteStatus), name="status"),
         Index("ix_invites_due", "status", "due_at"),
         Index("ix_invites_reminder_due", "reminder_due_at"),
         Index("ix_invites_customer", "workspace_id", "customer_email", "created_at"),
@@ -30,7 +77,7 @@ class Invite(db.Model):
     integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id", ondelete="SET NULL"))
     # The survey link's secret: 192 random bits, URL-safe.
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default=InviteStatus.SCHEDULED)
     reason: Mapped[str | None] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(16), default="en")
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
+
+
+class SuppressionReason(StrEnum):
+    UNSUBSCRIBED = "unsubscribed"  # the customer, from an email's link
+    BOUNCED = "bounced"
+    MANUAL = "manual"  # added by an admin
 
 
 class Suppression(db.Model):
@@ -19,6 +26,6 @@ class Suppression(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     # Stored lower-cased, as invites store the customer's address.
     email: Mapped[str] = mapped_column(String(320))
-    # "unsubscribed", "bounced" or "manual".
+    # A SuppressionReason.
     reason: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

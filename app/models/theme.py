@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, one_of, utcnow
 
-THEME_SOURCES = ("auto", "custom")
+
+class ThemeSource(StrEnum):
+    AUTO = "auto"  # found by the analysis (no keywords)
+    CUSTOM = "custom"  # defined by the workspace, matched first
+
+
+THEME_SOURCES = tuple(source.value for source in ThemeSource)
 
 
 class Theme(db.Model):
@@ -20,15 +27,14 @@ class Theme(db.Model):
     __table_args__ = (
         # Also the lookup index for "this workspace's catalogue".
         UniqueConstraint("workspace_id", "key"),
-        CheckConstraint("source IN ('auto', 'custom')", name="source"),
+        CheckConstraint(one_of("source", ThemeSource), name="source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(100))
     label: Mapped[str] = mapped_column(String(100))
-    # "auto": found by the analysis (no keywords); "custom": defined by the workspace, matched first.
-    source: Mapped[str] = mapped_column(String(8), default="auto")
+    source: Mapped[str] = mapped_column(String(8), default=ThemeSource.AUTO)
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     phrases: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -32,6 +33,15 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(column: str, values: type[StrEnum]) -> str:
+    """A check constraint's SQL allowing the enum's values, in their order: `status IN ('a', 'b')`.
+
+    The same text the migrations wrote, so `create_all` and a migrated database agree.
+    """
+    quoted = ", ".join(f"'{value.value}'" for value in values)
+    return f"{column} IN ({quoted})"
 
 
 def render_item(kind: str, obj, autogen_context):

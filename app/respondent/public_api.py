@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from app.errors import APIError
 from app.extensions import csrf, db, limiter
 from app.models import Workspace
+from app.models.invite import InviteStatus
 from app.platform.i18n import gettext, use_locale
 from app.respondent.blueprint import bp
 from app.scoring.kinds import band_limits
@@ -85,7 +86,7 @@ def public_embed():
         if isinstance(payload.get("locale"), str):
             use_locale(payload["locale"].replace("_", "-").split("-")[0].lower())
         raise APIError(410, "expired", gettext("This survey has closed")) from None
-    if invite.status in ("skipped", "cancelled", "failed"):
+    if invite.status in (InviteStatus.SKIPPED, InviteStatus.CANCELLED, InviteStatus.FAILED):
         # The fatigue rules said no: the host page shows nothing, and learns nothing more.
         return jsonify({"status": "skipped"})
     state = load_invite_state(invite.token)

@@ -6,6 +6,7 @@ from functools import cache
 
 from marshmallow import Schema, fields, validate
 
+from app.models.invite import InviteStatus
 from app.platform.bounds import MAX_INT
 from app.platform.links import survey_url
 from app.schemas.common import AwareDateTime, Id, StrictSchema, Text
@@ -60,7 +61,7 @@ def hook_invite_schema() -> HookInviteSchema:
 
 class InvitesQuery(StrictSchema):
     survey_id = fields.Integer()
-    status = fields.String(validate=validate.OneOf(["scheduled", "sending", "sent", "failed", "skipped", "cancelled"]))
+    status = fields.String(validate=validate.OneOf([s.value for s in InviteStatus]))
     reason = fields.String(validate=validate.Length(max=100))
     ticket_id = fields.String(validate=validate.Length(max=200))
     email = fields.String(validate=validate.Length(max=320))

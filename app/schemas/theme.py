@@ -6,7 +6,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from app.models.theme import THEME_SOURCES
+from app.models.theme import THEME_SOURCES, ThemeSource
 from app.schemas.common import StrictSchema, Text
 from app.schemas.query import ResponsesQuery
 
@@ -64,7 +64,7 @@ class ThemeOutSchema(Schema):
 
 
 class CatalogueQuery(StrictSchema):
-    source = fields.String(validate=validate.OneOf(THEME_SOURCES))
+    source = fields.String(validate=validate.OneOf([s.value for s in ThemeSource]))
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
     cursor = fields.String(validate=validate.Regexp(r"^\d{1,18}$", error="The cursor is not one this API returned."))
 

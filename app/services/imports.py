@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Survey
+from app.models.invite import InviteEventKind, InviteStatus
 from app.services.invites.tickets import new_token
 
 # Our field -> (required, parser). Parsers take the stripped text and raise ValueError with a reason.
@@ -212,7 +213,7 @@ def _add(survey: Survey, v: dict) -> Response:
         workspace_id=survey.workspace_id,
         survey_id=survey.id,
         token=new_token(),
-        status="sent",
+        status=InviteStatus.SENT,
         locale=survey.locale,
         customer_email=v.get("customer_email"),
         customer_name=v.get("customer_name"),
@@ -236,7 +237,7 @@ def _add(survey: Survey, v: dict) -> Response:
         sent_at=sent,
         answered_at=answered,
     )
-    invite.events.append(InviteEvent(at=answered, status="imported", detail=f"score {v['score']}"))
+    invite.events.append(InviteEvent(at=answered, status=InviteEventKind.IMPORTED, detail=f"score {v['score']}"))
     db.session.add(invite)
     db.session.flush()
     response = Response(

@@ -8,10 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import APIError
 from app.extensions import db
 from app.models import Invite, InviteEvent, Suppression
+from app.models.invite import InviteEventKind, InviteReason, InviteStatus
+from app.models.suppression import SuppressionReason
 from app.models.types import utcnow
 
 
-def suppress(workspace_id: int, email: str, reason: str) -> Suppression:
+def suppress(workspace_id: int, email: str, reason: SuppressionReason) -> Suppression:
     """Add an address (idempotent) and stop its unsent invites and pending reminders, in one transaction."""
     email = email.strip().lower()
     existing = _find(workspace_id, email)
@@ -24,14 +26,14 @@ def suppress(workspace_id: int, email: str, reason: str) -> Suppression:
         select(Invite).where(
             Invite.workspace_id == workspace_id,
             Invite.customer_email == email,
-            (Invite.status == "scheduled") | Invite.reminder_due_at.is_not(None),
+            (Invite.status == InviteStatus.SCHEDULED) | Invite.reminder_due_at.is_not(None),
         )
     )
     for invite in waiting:
         invite.reminder_due_at = None
-        if invite.status == "scheduled":
-            invite.status, invite.reason = "skipped", "suppressed"
-            invite.events.append(InviteEvent(at=now, status="skipped", detail=f"suppressed: {reason}"))
+        if invite.status == InviteStatus.SCHEDULED:
+            invite.status, invite.reason = InviteStatus.SKIPPED, InviteReason.SUPPRESSED
+            invite.events.append(InviteEvent(at=now, status=InviteEventKind.SKIPPED, detail=f"suppressed: {reason}"))
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent unsubscribe got there first
@@ -45,7 +47,7 @@ def unsubscribe(token: str) -> Invite | None:
     invite = db.session.scalar(select(Invite).where(Invite.token == token)) if len(token) <= 64 else None
     if invite is None or not invite.customer_email:
         return None
-    suppress(invite.workspace_id, invite.customer_email, "unsubscribed")
+    suppress(invite.workspace_id, invite.customer_email, SuppressionReason.UNSUBSCRIBED)
     return invite
 
 

@@ -21,6 +21,7 @@ from app.services.sending.send import (
     send_invite,
     send_invites,
     send_reminder,
+    sent_count,
 )
 
 # Due invites per send task. Each task pays a fixed ~15 ms (Celery's hand-over and ack, the
@@ -42,8 +43,7 @@ def send_invite_batch(self, invite_ids: list[int]) -> int:
     """Send due invites over one held SMTP connection; claims make a second run send nothing."""
     # A worker goes on to its next batch while this one's outcomes are written; run in place
     # (eager), the caller expects them recorded when this returns.
-    outcomes = send_invites(invite_ids, wait=self.request.is_eager)
-    return sum(1 for outcome in outcomes.values() if outcome == "sent")
+    return sent_count(send_invites(invite_ids, wait=self.request.is_eager))
 
 
 @shared_task(name=SEND_REMINDER, acks_late=True)

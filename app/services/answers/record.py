@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Survey
+from app.models.invite import InviteEventKind, InviteStatus
 from app.models.types import utcnow
 from app.platform.queue import ANALYZE_RESPONSE, enqueue
 
@@ -51,7 +52,8 @@ def load_invite_state(token: str) -> InviteState | None:
     response = db.session.scalar(select(Response).where(Response.invite_id == invite.id))
     now = utcnow()
     expired = response is None and (
-        invite.status in ("cancelled", "skipped", "failed") or bool(invite.expires_at and invite.expires_at <= now)
+        invite.status in (InviteStatus.CANCELLED, InviteStatus.SKIPPED, InviteStatus.FAILED)
+        or bool(invite.expires_at and invite.expires_at <= now)
     )
     window = timedelta(hours=current_app.config["ANSWER_EDIT_WINDOW_HOURS"])
     editable = response is None or response.answered_at + window > now
@@ -101,9 +103,11 @@ def record_answer(state: InviteState, score, comment) -> Response:
                 )
                 db.session.add(response)
                 invite.answered_at = now
-                invite.events.append(InviteEvent(at=now, status="answered", detail=f"score {value}"))
+                invite.events.append(InviteEvent(at=now, status=InviteEventKind.ANSWERED, detail=f"score {value}"))
             else:
-                invite.events.append(InviteEvent(at=now, status="answer_changed", detail=f"score {value}"))
+                invite.events.append(
+                    InviteEvent(at=now, status=InviteEventKind.ANSWER_CHANGED, detail=f"score {value}")
+                )
             response.score, response.comment, response.updated_at = value, text, now
         db.session.commit()
     except IntegrityError:

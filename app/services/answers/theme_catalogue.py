@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import APIError
 from app.extensions import db
 from app.models import Response, Theme
+from app.models.theme import ThemeSource
 from app.models.types import utcnow
 from app.platform.queue import REANALYZE_WORKSPACE, enqueue
 
@@ -30,7 +31,7 @@ def custom_catalogue(workspace_id: int) -> dict[str, list[str]]:
     # would cost more than the query.
     query = (
         select(Theme.key, Theme.keywords, Theme.phrases)
-        .where(Theme.workspace_id == workspace_id, Theme.source == "custom")
+        .where(Theme.workspace_id == workspace_id, Theme.source == ThemeSource.CUSTOM)
         .order_by(Theme.id)
     )
     return {key: [*keywords, *phrases] for key, keywords, phrases in db.session.execute(query)}
@@ -55,7 +56,7 @@ def record_auto_themes(workspace_id: int, keys: list[str]) -> None:
             "workspace_id": workspace_id,
             "key": key,
             "label": key,
-            "source": "auto",
+            "source": ThemeSource.AUTO,
             "keywords": [],
             "phrases": [],
             "created_at": now,
@@ -107,7 +108,7 @@ def create_custom_theme(workspace_id: int, data: dict) -> Theme:
     """Define a custom theme; an automatic theme with the same key becomes this custom one."""
     key = theme_key(data.get("key") or data["label"])
     theme = db.session.scalar(select(Theme).where(Theme.workspace_id == workspace_id, Theme.key == key))
-    if theme is not None and theme.source == "custom":
+    if theme is not None and theme.source == ThemeSource.CUSTOM:
         raise APIError(
             409,
             "conflict",
@@ -119,7 +120,7 @@ def create_custom_theme(workspace_id: int, data: dict) -> Theme:
     if theme is None:
         theme = Theme(workspace_id=workspace_id, key=key)
         db.session.add(theme)
-    theme.source, theme.label, theme.keywords, theme.phrases = "custom", data["label"], keywords, phrases
+    theme.source, theme.label, theme.keywords, theme.phrases = ThemeSource.CUSTOM, data["label"], keywords, phrases
     _mark_stale(workspace_id)
     db.session.commit()
     _enqueue_reanalysis(workspace_id)
@@ -128,7 +129,7 @@ def create_custom_theme(workspace_id: int, data: dict) -> Theme:
 
 def update_theme(theme: Theme, data: dict) -> Theme:
     """Relabel any theme; change a custom theme's keywords and phrases (its answers are re-tagged)."""
-    if theme.source == "auto":
+    if theme.source == ThemeSource.AUTO:
         refused = {
             name: ["An automatic theme has no keywords; create a custom theme with its key instead."]
             for name in ("keywords", "phrases")
@@ -137,7 +138,7 @@ def update_theme(theme: Theme, data: dict) -> Theme:
         if refused:
             raise APIError(422, "validation_error", "Only the label of an automatic theme can change.", refused)
     keywords, phrases = data.get("keywords", theme.keywords), data.get("phrases", theme.phrases)
-    if theme.source == "custom":
+    if theme.source == ThemeSource.CUSTOM:
         _require_terms(keywords, phrases)
     terms_changed = (keywords, phrases) != (theme.keywords, theme.phrases)
     theme.keywords, theme.phrases = keywords, phrases
@@ -152,7 +153,7 @@ def update_theme(theme: Theme, data: dict) -> Theme:
 
 def delete_theme(theme: Theme) -> None:
     """Remove a custom theme; its answers are re-tagged without it."""
-    if theme.source != "custom":
+    if theme.source != ThemeSource.CUSTOM:
         raise APIError(
             409,
             "auto_theme",

@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from app.errors import APIError
 from app.extensions import db
 from app.models import Response, ResponseTheme, Survey, Theme
+from app.models.theme import ThemeSource
 from app.scoring.scores import score_summary
 from app.services.answers.listing import filtered_responses
 
@@ -100,7 +101,7 @@ def _add_catalogue(workspace_id: int, items: list[dict]) -> None:
     for item in items:
         theme = themes.get(item["theme"])
         item["label"] = theme.label if theme else item["theme"]
-        item["source"] = theme.source if theme else "auto"
+        item["source"] = theme.source if theme else ThemeSource.AUTO
 
 
 def _add_examples(base, items: list[dict]) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.integrations import get_provider
 from app.models import Integration, Survey, WebhookDelivery
+from app.models.integration import DeliveryStatus
 from app.models.types import utcnow
 from app.platform.crypto import decrypt_json
 from app.schemas.invite import hook_invite_schema
@@ -40,13 +41,13 @@ FETCH_RETRY_DELAYS = (
 def complete_delivery(delivery_id: int) -> str:
     """Fetch what a stored delivery lacks and make its invite; returns what happened."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.status != "pending":
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return "not_pending"
     integration = db.session.get(Integration, delivery.integration_id)
     survey = db.session.get(Survey, (delivery.payload.get("invite") or {}).get("survey_id") or integration.survey_id)
     if survey is None or survey.archived:
-        _finish(delivery_id, "failed", "the survey was deleted")
-        return "failed"
+        _finish(delivery_id, DeliveryStatus.FAILED, "the survey was deleted")
+        return DeliveryStatus.FAILED
     provider = get_provider(integration.provider)
     payload, base_url, credentials = (
         delivery.payload,
@@ -66,7 +67,7 @@ def complete_delivery(delivery_id: int) -> str:
             return _retry_or_fail(delivery_id, str(exc), exc.retry)
     locked = db.session.scalar(
         select(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == DeliveryStatus.PENDING)
         .with_for_update()
     )
     if locked is None:
@@ -74,22 +75,22 @@ def complete_delivery(delivery_id: int) -> str:
         return "not_pending"
     invite, created = offer_invite(survey, data, integration.id)
     db.session.flush()
-    locked.invite_id, locked.status, locked.error, locked.payload = invite.id, "done", None, None
+    locked.invite_id, locked.status, locked.error, locked.payload = invite.id, DeliveryStatus.DONE, None, None
     try:
         db.session.commit()
     except IntegrityError:  # another delivery of the same solve made the invite first
         db.session.rollback()
-        _finish(delivery_id, "done", "duplicate of an earlier delivery of this solve")
+        _finish(delivery_id, DeliveryStatus.DONE, "duplicate of an earlier delivery of this solve")
         return "duplicate"
     if created:
         dispatch_if_due(invite)
-    return "done" if created else "duplicate"
+    return DeliveryStatus.DONE if created else "duplicate"
 
 
 def due_delivery_ids(limit: int = 200) -> list[int]:
     query = (
         select(WebhookDelivery.id)
-        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
+        .where(WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= utcnow())
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(limit)
     )
@@ -99,7 +100,7 @@ def due_delivery_ids(limit: int = 200) -> list[int]:
 def _retry_or_fail(delivery_id: int, error: str, retry: bool) -> str:
     delivery = db.session.scalar(
         select(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == DeliveryStatus.PENDING)
         .with_for_update()
     )
     if delivery is None:
@@ -108,16 +109,16 @@ def _retry_or_fail(delivery_id: int, error: str, retry: bool) -> str:
     delivery.attempts += 1
     delivery.error = error
     if not retry or delivery.attempts > len(FETCH_RETRY_DELAYS):
-        delivery.status = "failed"
+        delivery.status = DeliveryStatus.FAILED
         db.session.commit()
         log.warning("delivery %s failed: %s", delivery_id, error)
-        return "failed"
+        return DeliveryStatus.FAILED
     delivery.next_attempt_at = utcnow() + FETCH_RETRY_DELAYS[delivery.attempts - 1]
     db.session.commit()
     return "retry"
 
 
-def _finish(delivery_id: int, status: str, error: str | None) -> None:
+def _finish(delivery_id: int, status: DeliveryStatus, error: str | None) -> None:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     delivery.status, delivery.error, delivery.payload = status, error, None
     db.session.commit()

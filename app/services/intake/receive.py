@@ -26,6 +26,8 @@ from app.integrations import PROVIDERS, get_provider
 from app.integrations.base import HookEvent
 from app.integrations.signing import SignatureError
 from app.models import Integration, Survey, WebhookDelivery
+from app.models.integration import DeliveryKind, DeliveryStatus
+from app.models.invite import InviteReason, InviteStatus
 from app.models.types import utcnow
 from app.platform.queue import complete_delivery_later
 from app.services.invites.tickets import reopen_ticket, solve_state
@@ -60,9 +62,9 @@ _STORE_DELIVERY = (
         select(
             _integrations.c.id,
             _param("external_id"),
-            literal("solve"),
+            literal(DeliveryKind.SOLVE.value),  # .value: a plain str, so the literal is typed String
             _param("ticket_id"),
-            literal("pending"),
+            literal(DeliveryStatus.PENDING.value),
             _param("payload"),
             _param("received_at"),
             _param("received_at"),
@@ -181,9 +183,9 @@ def _reopen(integration: Row, survey: Survey, event: HookEvent, external_id: str
         WebhookDelivery(
             integration_id=integration.id,
             external_id=external_id,
-            kind="reopen",
+            kind=DeliveryKind.REOPEN,
             ticket_id=event.ticket_id,
-            status="done",
+            status=DeliveryStatus.DONE,
         )
     )
     try:
@@ -197,13 +199,15 @@ def _reopen(integration: Row, survey: Survey, event: HookEvent, external_id: str
         .where(
             WebhookDelivery.integration_id == integration.id,
             WebhookDelivery.ticket_id == event.ticket_id,
-            WebhookDelivery.status == "pending",
+            WebhookDelivery.status == DeliveryStatus.PENDING,
         )
-        .values(status="superseded", error="the ticket was reopened")
+        .values(status=DeliveryStatus.SUPERSEDED, error="the ticket was reopened")
         .execution_options(synchronize_session=False)
     )
     invite = reopen_ticket(survey.id, event.ticket_id)
-    cancelled = invite is not None and invite.status == "cancelled" and invite.reason == "reopened"
+    cancelled = (
+        invite is not None and invite.status == InviteStatus.CANCELLED and invite.reason == InviteReason.REOPENED
+    )
     try:
         db.session.commit()
     except IntegrityError:

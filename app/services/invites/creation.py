@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import APIError
 from app.extensions import db
 from app.models import Invite
+from app.models.invite import InviteStatus
 from app.models.types import utcnow
 from app.platform.queue import SEND_INVITE_EMAIL, enqueue
 from app.services.invites.tickets import latest_invite, offer_invite
@@ -63,7 +64,7 @@ def list_invites(workspace_id: int, filters: dict, limit: int, before_id: int | 
 
 def dispatch_if_due(invite: Invite) -> None:
     """Enqueue the send for an invite already committed; a broker outage leaves it to the sweep."""
-    if invite.status != "scheduled" or invite.due_at > utcnow():
+    if invite.status != InviteStatus.SCHEDULED or invite.due_at > utcnow():
         return
     try:
         enqueue(SEND_INVITE_EMAIL, invite.id)

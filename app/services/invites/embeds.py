@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import APIError
 from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
+from app.models.invite import InviteEventKind, InviteStatus
 from app.models.types import utcnow
 from app.schemas.invite import InviteInSchema
 from app.services.invites.tickets import offer_invite
@@ -133,11 +134,11 @@ def open_signed_invite(signed) -> Invite:
     if not created:
         return invite  # this solve of the ticket already has an invite (emailed or shown)
     invite.token = token
-    if invite.status == "scheduled":
+    if invite.status == InviteStatus.SCHEDULED:
         # Shown now, in the host's page: nothing is left for the mail worker to send.
         now = utcnow()
-        invite.status, invite.sent_at, invite.due_at = "sent", now, now
-        invite.events.append(InviteEvent(at=now, status="sent", detail="shown in the widget"))
+        invite.status, invite.sent_at, invite.due_at = InviteStatus.SENT, now, now
+        invite.events.append(InviteEvent(at=now, status=InviteEventKind.SENT, detail="shown in the widget"))
     try:
         db.session.commit()
     except IntegrityError:

@@ -15,14 +15,15 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, Suppression, Survey, Workspace
+from app.models.invite import InviteReason, InviteStatus
 
 # Invites that count towards caps and cooldowns: offered, not skipped or cancelled.
-LIVE = ("scheduled", "sending", "sent")
+LIVE = (InviteStatus.SCHEDULED, InviteStatus.SENDING, InviteStatus.SENT)
 
 
 @dataclass(frozen=True)
 class Skip:
-    reason: str  # suppressed, excluded_tag, sampled_out, cooldown, daily_cap
+    reason: InviteReason
     detail: str
 
 
@@ -51,17 +52,17 @@ def skip_reason(
     """The first fatigue rule that stops this invite, or None to send it. Reads only; no writes."""
     email = email.lower()
     if is_suppressed(workspace.id, email):
-        return Skip("suppressed", f"{email} is on the workspace's suppression list")
+        return Skip(InviteReason.SUPPRESSED, f"{email} is on the workspace's suppression list")
     excluded = {t.lower() for t in (survey.exclude_tags or []) + (workspace.exclude_tags or [])}
     hit = sorted(excluded & {t.lower() for t in tags or []})
     if hit:
-        return Skip("excluded_tag", f"ticket tagged {', '.join(hit)}")
+        return Skip(InviteReason.EXCLUDED_TAG, f"ticket tagged {', '.join(hit)}")
     percent = min(
         survey.sample_percent if survey.sample_percent is not None else 100,
         workspace.sample_percent if workspace.sample_percent is not None else 100,
     )
     if percent < 100 and _bucket(sample_key) >= percent:
-        return Skip("sampled_out", f"not in the {percent} % sample")
+        return Skip(InviteReason.SAMPLED_OUT, f"not in the {percent} % sample")
     cooldown = max(survey.cooldown_days or 0, workspace.cooldown_days or 0)
     if cooldown:
         last = db.session.scalar(
@@ -74,13 +75,14 @@ def skip_reason(
         )
         if last is not None:
             return Skip(
-                "cooldown", f"surveyed {last.date().isoformat()}; cooldown is {cooldown} days across all surveys"
+                InviteReason.COOLDOWN,
+                f"surveyed {last.date().isoformat()}; cooldown is {cooldown} days across all surveys",
             )
     day_start = _day_start(workspace, now)
     if survey.daily_cap is not None and _offered_since(day_start, survey_id=survey.id) >= survey.daily_cap:
-        return Skip("daily_cap", f"the survey's daily cap of {survey.daily_cap} is reached")
+        return Skip(InviteReason.DAILY_CAP, f"the survey's daily cap of {survey.daily_cap} is reached")
     if workspace.daily_cap is not None and _offered_since(day_start, workspace_id=workspace.id) >= workspace.daily_cap:
-        return Skip("daily_cap", f"the workspace's daily cap of {workspace.daily_cap} is reached")
+        return Skip(InviteReason.DAILY_CAP, f"the workspace's daily cap of {workspace.daily_cap} is reached")
     return None
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
+from app.models.invite import InviteEventKind, InviteReason, InviteStatus
 from app.models.types import utcnow
 from app.services.invites.fatigue import Skip, counts_offers, send_delay, skip_reason
 
@@ -82,14 +83,20 @@ def reopen_ticket(survey_id: int, ticket_id: str) -> Invite | None:
         return invite
     now = utcnow()
     invite.reopened_at = now
-    if invite.status == "scheduled":
-        invite.status, invite.reason = "cancelled", "reopened"
+    if invite.status == InviteStatus.SCHEDULED:
+        invite.status, invite.reason = InviteStatus.CANCELLED, InviteReason.REOPENED
         invite.events.append(
-            InviteEvent(at=now, status="cancelled", detail="the ticket was reopened before the email went out")
+            InviteEvent(
+                at=now, status=InviteEventKind.CANCELLED, detail="the ticket was reopened before the email went out"
+            )
         )
     else:
         invite.events.append(
-            InviteEvent(at=now, status="reopened", detail="the ticket was reopened; the next solve gets a new survey")
+            InviteEvent(
+                at=now,
+                status=InviteEventKind.REOPENED,
+                detail="the ticket was reopened; the next solve gets a new survey",
+            )
         )
     return invite
 
@@ -122,7 +129,7 @@ def build_invite(
         survey_id=survey.id,
         integration_id=integration_id,
         token=new_token(),
-        status="skipped" if skip else "scheduled",
+        status=InviteStatus.SKIPPED if skip else InviteStatus.SCHEDULED,
         reason=skip.reason if skip else None,
         locale=_locale(customer.get("locale") or survey.locale),
         customer_email=customer["email"].lower(),
@@ -148,9 +155,11 @@ def build_invite(
         expires_at=due + timedelta(days=survey.expires_after_days),
     )
     if skip:
-        invite.events.append(InviteEvent(at=now, status="skipped", detail=f"{skip.reason}: {skip.detail}"))
+        invite.events.append(
+            InviteEvent(at=now, status=InviteEventKind.SKIPPED, detail=f"{skip.reason}: {skip.detail}")
+        )
     else:
-        invite.events.append(InviteEvent(at=now, status="scheduled", detail=f"due {due.isoformat()}"))
+        invite.events.append(InviteEvent(at=now, status=InviteEventKind.SCHEDULED, detail=f"due {due.isoformat()}"))
     db.session.add(invite)
     return invite
 

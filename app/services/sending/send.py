@@ -23,6 +23,7 @@ from sqlalchemy import Row, and_, bindparam, exists, func, insert, select, text,
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Suppression, Survey, Workspace
+from app.models.invite import InviteEventKind, InviteReason, InviteStatus
 from app.models.types import utcnow
 from app.platform.mail import PermanentFailure, TemporaryFailure, send_email
 from app.services.invites.fatigue import is_suppressed
@@ -69,8 +70,8 @@ def _claim(invite_ids: list[int]) -> list[Row]:
     now = utcnow()
     claimed = db.session.execute(
         update(Invite)
-        .where(Invite.id.in_(invite_ids), Invite.status == "scheduled", Invite.due_at <= now)
-        .values(status="sending", send_claimed_at=now)
+        .where(Invite.id.in_(invite_ids), Invite.status == InviteStatus.SCHEDULED, Invite.due_at <= now)
+        .values(status=InviteStatus.SENDING, send_claimed_at=now)
         .returning(*_CLAIMED_COLUMNS)
         .execution_options(synchronize_session=False)
     )
@@ -122,6 +123,11 @@ def send_invites(invite_ids: list[int], wait: bool = True) -> dict[int, str]:
     return outcomes
 
 
+def sent_count(outcomes: dict[int, str]) -> int:
+    """How many of a batch's outcomes (send_invites) are emails sent."""
+    return sum(1 for outcome in outcomes.values() if outcome == InviteStatus.SENT)
+
+
 def _surveys_and_workspaces(survey_ids: set[int]) -> tuple[dict, dict]:
     """The batch's surveys and their workspaces by id, in one read."""
     surveys, workspaces = {}, {}
@@ -135,13 +141,18 @@ def _surveys_and_workspaces(survey_ids: set[int]) -> tuple[dict, dict]:
 def _send_claimed(invite: Row, survey: Survey, workspace: Workspace, pending: _Outcomes) -> str:
     now = utcnow()
     if invite.expires_at and invite.expires_at <= now:
-        return pending.add(invite, "cancelled", "expired", "expired before it could be sent")
+        return pending.add(invite, InviteStatus.CANCELLED, InviteReason.EXPIRED, "expired before it could be sent")
     if invite.suppressed:
-        return pending.add(invite, "skipped", "suppressed", f"{invite.customer_email} unsubscribed before the send")
+        return pending.add(
+            invite,
+            InviteStatus.SKIPPED,
+            InviteReason.SUPPRESSED,
+            f"{invite.customer_email} unsubscribed before the send",
+        )
     try:
         send_email(InviteEmailTemplate.for_invite(invite, survey, workspace).render(invite))
     except PermanentFailure as exc:
-        return pending.add(invite, "failed", str(exc), str(exc))
+        return pending.add(invite, InviteStatus.FAILED, str(exc), str(exc))
     except TemporaryFailure as exc:
         return _defer(invite, str(exc), pending)
     sent_at = utcnow()
@@ -150,7 +161,7 @@ def _send_claimed(invite: Row, survey: Survey, workspace: Workspace, pending: _O
         reminder_due = sent_at + timedelta(hours=survey.reminder_after_hours)
         if invite.expires_at is not None and reminder_due >= invite.expires_at:
             reminder_due = None
-    return pending.add(invite, "sent", None, None, sent_at=sent_at, reminder_due_at=reminder_due)
+    return pending.add(invite, InviteStatus.SENT, None, None, sent_at=sent_at, reminder_due_at=reminder_due)
 
 
 class _Outcomes:
@@ -177,7 +188,13 @@ class _Outcomes:
         self.engine = db.engine if db.engine.dialect.name == "postgresql" else None
 
     def add(
-        self, invite: Row, status: str, reason: str | None, detail: str | None, event: str | None = None, **values
+        self,
+        invite: Row,
+        status: InviteStatus,
+        reason: str | None,
+        detail: str | None,
+        event: InviteEventKind | None = None,
+        **values,
     ) -> str:
         values.update(status=status, reason=reason)
         # Bind names differ from the column names, which SQLAlchemy keeps for itself in SET.
@@ -203,7 +220,7 @@ class _Outcomes:
         for columns, rows in updates.items():
             stmt = (
                 update(invites)
-                .where(invites.c.id == bindparam("invite_id"), invites.c.status == "sending")
+                .where(invites.c.id == bindparam("invite_id"), invites.c.status == InviteStatus.SENDING)
                 .values({c: bindparam(f"new_{c}", type_=invites.c[c].type) for c in columns})
             )
             db.session.execute(stmt, rows)
@@ -276,7 +293,7 @@ def _update_postgres(columns: tuple[str, ...]):
     return text(
         f"UPDATE invites AS i SET {', '.join(f'{c} = v.{c}' for c in columns)} "
         f"FROM unnest(CAST(:invite_id AS integer[]), {arrays}) AS v(invite_id, {', '.join(columns)}) "
-        "WHERE i.id = v.invite_id AND i.status = 'sending'"
+        f"WHERE i.id = v.invite_id AND i.status = '{InviteStatus.SENDING}'"
     )
 
 
@@ -289,17 +306,17 @@ def _defer(invite: Row, reason: str, pending: _Outcomes) -> str:
     attempts = db.session.scalar(
         select(func.count())
         .select_from(InviteEvent)
-        .where(InviteEvent.invite_id == invite.id, InviteEvent.status == "deferred")
+        .where(InviteEvent.invite_id == invite.id, InviteEvent.status == InviteEventKind.DEFERRED)
     )
     if attempts >= len(delays):
-        return pending.add(invite, "failed", f"gave up after {attempts + 1} attempts: {reason}", reason)
+        return pending.add(invite, InviteStatus.FAILED, f"gave up after {attempts + 1} attempts: {reason}", reason)
     due = utcnow() + delays[attempts]
     return pending.add(
         invite,
-        "scheduled",
+        InviteStatus.SCHEDULED,
         None,
         f"{reason}; retry at {due.isoformat()}",
-        event="deferred",
+        event=InviteEventKind.DEFERRED,
         send_claimed_at=None,
         due_at=due,
     )
@@ -312,7 +329,7 @@ def send_reminder(invite_id: int) -> str:
         update(Invite)
         .where(
             Invite.id == invite_id,
-            Invite.status == "sent",
+            Invite.status == InviteStatus.SENT,
             Invite.answered_at.is_(None),
             Invite.reminder_sent_at.is_(None),
             Invite.reminder_due_at <= now,
@@ -326,24 +343,24 @@ def send_reminder(invite_id: int) -> str:
         return "not_claimed"
     invite = db.session.get(Invite, invite_id)
     if is_suppressed(invite.workspace_id, invite.customer_email):
-        return _note(invite, "reminder_skipped", "suppressed")
+        return _note(invite, InviteEventKind.REMINDER_SKIPPED, InviteReason.SUPPRESSED)
     survey, workspace = db.session.get(Survey, invite.survey_id), db.session.get(Workspace, invite.workspace_id)
     try:
         send_email(InviteEmailTemplate.for_invite(invite, survey, workspace, reminder=True).render(invite))
     except PermanentFailure as exc:
-        return _note(invite, "reminder_failed", str(exc))
+        return _note(invite, InviteEventKind.REMINDER_FAILED, str(exc))
     except TemporaryFailure as exc:
         delays = retry_delays()
-        attempts = sum(1 for e in invite.events if e.status == "reminder_deferred")
+        attempts = sum(1 for e in invite.events if e.status == InviteEventKind.REMINDER_DEFERRED)
         if attempts >= len(delays):
-            return _note(invite, "reminder_failed", f"gave up: {exc}")
+            return _note(invite, InviteEventKind.REMINDER_FAILED, f"gave up: {exc}")
         invite.reminder_due_at = utcnow() + delays[attempts]
-        return _note(invite, "reminder_deferred", str(exc))
+        return _note(invite, InviteEventKind.REMINDER_DEFERRED, str(exc))
     invite.reminder_sent_at = utcnow()
-    return _note(invite, "reminder_sent", None)
+    return _note(invite, InviteEventKind.REMINDER_SENT, None)
 
 
-def _note(invite: Invite, status: str, detail: str | None) -> str:
+def _note(invite: Invite, status: InviteEventKind, detail: str | None) -> str:
     invite.events.append(InviteEvent(at=utcnow(), status=status, detail=detail))
     db.session.commit()
     return status
@@ -353,7 +370,7 @@ def due_invite_ids(limit: int = 500) -> list[int]:
     """Scheduled invites whose time has come: the sweep's work list."""
     query = (
         select(Invite.id)
-        .where(Invite.status == "scheduled", Invite.due_at <= utcnow())
+        .where(Invite.status == InviteStatus.SCHEDULED, Invite.due_at <= utcnow())
         .order_by(Invite.due_at)
         .limit(limit)
     )
@@ -366,7 +383,7 @@ def due_reminder_ids(limit: int = 500) -> list[int]:
         select(Invite.id)
         .where(
             Invite.reminder_due_at <= now,
-            Invite.status == "sent",
+            Invite.status == InviteStatus.SENT,
             Invite.answered_at.is_(None),
             Invite.reminder_sent_at.is_(None),
         )
@@ -382,16 +399,18 @@ def mark_stale_claims() -> int:
     stale = list(
         db.session.scalars(
             select(Invite)
-            .where(and_(Invite.status == "sending", Invite.send_claimed_at < cutoff, Invite.reason.is_(None)))
+            .where(
+                and_(Invite.status == InviteStatus.SENDING, Invite.send_claimed_at < cutoff, Invite.reason.is_(None))
+            )
             .limit(500)
         )
     )
     for invite in stale:
-        invite.reason = "send_unconfirmed"
+        invite.reason = InviteReason.SEND_UNCONFIRMED
         invite.events.append(
             InviteEvent(
                 at=utcnow(),
-                status="send_unconfirmed",
+                status=InviteEventKind.SEND_UNCONFIRMED,
                 detail="the worker stopped mid-send; not resent automatically, as the email may have gone out",
             )
         )
@@ -402,10 +421,12 @@ def mark_stale_claims() -> int:
 def release_claim(invite_id: int) -> bool:
     """Operator action: put a stale `sending` invite back in the queue (after checking the mail log)."""
     invite = db.session.get(Invite, invite_id)
-    if invite is None or invite.status != "sending":
+    if invite is None or invite.status != InviteStatus.SENDING:
         return False
-    invite.status, invite.reason, invite.send_claimed_at, invite.due_at = "scheduled", None, None, utcnow()
-    invite.events.append(InviteEvent(at=utcnow(), status="released", detail="released by an operator for another send"))
+    invite.status, invite.reason, invite.send_claimed_at, invite.due_at = InviteStatus.SCHEDULED, None, None, utcnow()
+    invite.events.append(
+        InviteEvent(at=utcnow(), status=InviteEventKind.RELEASED, detail="released by an operator for another send")
+    )
     db.session.commit()
     return True
 
@@ -414,10 +435,14 @@ def expire_unsent(limit: int = 500) -> int:
     """Scheduled invites past their expiry (e.g. after long retries) are cancelled, not sent late."""
     now = utcnow()
     expired = list(
-        db.session.scalars(select(Invite).where(Invite.status == "scheduled", Invite.expires_at <= now).limit(limit))
+        db.session.scalars(
+            select(Invite).where(Invite.status == InviteStatus.SCHEDULED, Invite.expires_at <= now).limit(limit)
+        )
     )
     for invite in expired:
-        invite.status, invite.reason = "cancelled", "expired"
-        invite.events.append(InviteEvent(at=now, status="cancelled", detail="expired before it could be sent"))
+        invite.status, invite.reason = InviteStatus.CANCELLED, InviteReason.EXPIRED
+        invite.events.append(
+            InviteEvent(at=now, status=InviteEventKind.CANCELLED, detail="expired before it could be sent")
+        )
     db.session.commit()
     return len(expired)
