@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.cli.analysis import analysis, analyze
+from app.cli.deliveries import deliveries
 from app.cli.demo import demo
 from app.cli.imports import import_group
 from app.cli.invites import invites
@@ -13,5 +14,5 @@ from app.cli.workspaces import workspace
 
 
 def register_cli(app: Flask) -> None:
-    for command in (workspace, demo, analyze, analysis, translations, invites, import_group):
+    for command in (workspace, demo, analyze, analysis, translations, invites, deliveries, import_group):
         app.cli.add_command(command)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 
 from app.platform.queue import (
-    COMPLETE_DELIVERY,
+    COMPLETE_DELIVERIES,
     SEND_INVITE_BATCH,
     SEND_INVITE_EMAIL,
     SEND_REMINDER,
     SWEEP_DUE_INVITES,
     enqueue,
 )
-from app.services.intake.enrichment import due_delivery_ids
+from app.services.intake.enrichment import SWEEP_BATCH, due_delivery_ids
 from app.services.sending.send import (
     due_invite_ids,
     due_reminder_ids,
@@ -64,6 +64,6 @@ def sweep_due_invites() -> int:
     for invite_id in reminders:
         enqueue(SEND_REMINDER, invite_id)
     deliveries = due_delivery_ids()
-    for delivery_id in deliveries:
-        enqueue(COMPLETE_DELIVERY, delivery_id)
+    for start in range(0, len(deliveries), SWEEP_BATCH):
+        enqueue(COMPLETE_DELIVERIES, deliveries[start : start + SWEEP_BATCH])
     return len(ids) + len(reminders) + len(deliveries)

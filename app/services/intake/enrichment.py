@@ -38,8 +38,29 @@ FETCH_RETRY_DELAYS = (
 )
 
 
+# How many due deliveries one sweep hands to the workers, and in batches of how many. Fresh
+# deliveries come first and a delivery that failed waits out its backoff, so rows that cannot be
+# processed never hold a good one back for more than one sweep.
+SWEEP_LIMIT = 2000
+SWEEP_BATCH = 100
+
+
 def complete_delivery(delivery_id: int) -> str:
-    """Fetch what a stored delivery lacks and make its invite; returns what happened."""
+    """Fetch what a stored delivery lacks and make its invite; returns what happened.
+
+    Whatever goes wrong (a bug, data no code path expected) counts as a failed attempt with its
+    reason: the delivery is retried on the backoff schedule, then marked failed, so it can
+    never sit at the head of the sweep forever.
+    """
+    try:
+        return _complete(delivery_id)
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("completing delivery %s failed", delivery_id)
+        return _retry_or_fail(delivery_id, f"{type(exc).__name__}: {exc}", retry=True)
+
+
+def _complete(delivery_id: int) -> str:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return "not_pending"
@@ -73,10 +94,10 @@ def complete_delivery(delivery_id: int) -> str:
     if locked is None:
         db.session.rollback()
         return "not_pending"
-    invite, created = offer_invite(survey, data, integration.id)
-    db.session.flush()
-    locked.invite_id, locked.status, locked.error, locked.payload = invite.id, DeliveryStatus.DONE, None, None
     try:
+        invite, created = offer_invite(survey, data, integration.id)
+        db.session.flush()
+        locked.invite_id, locked.status, locked.error, locked.payload = invite.id, DeliveryStatus.DONE, None, None
         db.session.commit()
     except IntegrityError:  # another delivery of the same solve made the invite first
         db.session.rollback()
@@ -87,14 +108,20 @@ def complete_delivery(delivery_id: int) -> str:
     return DeliveryStatus.DONE if created else "duplicate"
 
 
-def due_delivery_ids(limit: int = 200) -> list[int]:
+def due_delivery_ids(limit: int = SWEEP_LIMIT) -> list[int]:
+    """Pending deliveries whose time has come: never tried first, then by when they fell due."""
     query = (
         select(WebhookDelivery.id)
         .where(WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= utcnow())
-        .order_by(WebhookDelivery.next_attempt_at)
+        .order_by(WebhookDelivery.attempts, WebhookDelivery.next_attempt_at)
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def readable(error: str, limit: int = 1000) -> str:
+    """An error text every database stores: NUL and lone surrogates as escapes, bounded."""
+    return error.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")[:limit]
 
 
 def _retry_or_fail(delivery_id: int, error: str, retry: bool) -> str:
@@ -107,7 +134,7 @@ def _retry_or_fail(delivery_id: int, error: str, retry: bool) -> str:
         db.session.rollback()
         return "not_pending"
     delivery.attempts += 1
-    delivery.error = error
+    delivery.error = readable(error)
     if not retry or delivery.attempts > len(FETCH_RETRY_DELAYS):
         delivery.status = DeliveryStatus.FAILED
         db.session.commit()

@@ -1,0 +1,92 @@
+"""A stored delivery that cannot be processed fails with its reason; it never starves the sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Invite, WebhookDelivery
+from app.models.integration import DeliveryStatus
+from app.models.types import utcnow
+from app.services.intake.enrichment import FETCH_RETRY_DELAYS, complete_delivery
+from workers.tasks.sending import sweep_due_invites
+
+
+def _stored(integration, n: int, name: str, received_at=None) -> WebhookDelivery:
+    """A solve as intake stores it: pending, due now, with the parsed invite."""
+    invite = {
+        "survey_id": integration.survey_id,
+        "customer": {"email": f"c{n}@example.com", "name": name},
+        "ticket": {"id": f"T-{n}"},
+    }
+    delivery = WebhookDelivery(
+        integration_id=integration.id,
+        external_id=f"evt-{n}",
+        ticket_id=f"T-{n}",
+        status=DeliveryStatus.PENDING,
+        payload={"invite": invite},
+        next_attempt_at=received_at or utcnow(),
+    )
+    db.session.add(delivery)
+    return delivery
+
+
+def test_three_hundred_unprocessable_deliveries_do_not_hold_back_a_good_one(make):
+    integration = make.integration(make.survey(make.workspace()))
+    # A lone surrogate in the name: accepted before the boundary checks existed, and no database
+    # can store it, so every attempt to make its invite raises.
+    earlier = utcnow() - timedelta(minutes=5)
+    for n in range(300):
+        _stored(integration, n, "Bad \ud800 name", received_at=earlier)
+    good = _stored(integration, 999, "Ada")
+    db.session.commit()
+    good_id = good.id
+
+    sweep_due_invites()
+
+    db.session.expire_all()
+    assert db.session.get(WebhookDelivery, good_id).status == DeliveryStatus.DONE
+    assert db.session.scalar(select(func.count()).select_from(Invite).where(Invite.ticket_id == "T-999")) == 1
+    bad = db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.id != good_id)).all()
+    assert {d.status for d in bad} == {DeliveryStatus.PENDING}
+    assert {d.attempts for d in bad} == {1}
+    assert all(d.error.startswith("UnicodeEncodeError") and d.next_attempt_at > utcnow() for d in bad)
+
+
+def test_an_unprocessable_delivery_fails_with_its_reason_after_bounded_attempts(make):
+    integration = make.integration(make.survey(make.workspace()))
+    delivery = _stored(integration, 1, "Bad \ud800 name")
+    db.session.commit()
+    outcomes = []
+    for _ in range(len(FETCH_RETRY_DELAYS) + 1):
+        delivery.next_attempt_at = utcnow()  # as if its backoff had passed
+        db.session.commit()
+        outcomes.append(complete_delivery(delivery.id))
+    assert outcomes == ["retry"] * len(FETCH_RETRY_DELAYS) + ["failed"]
+    db.session.expire_all()
+    failed = db.session.get(WebhookDelivery, delivery.id)
+    assert failed.status == DeliveryStatus.FAILED and failed.attempts == len(FETCH_RETRY_DELAYS) + 1
+    assert "surrogates not allowed" in failed.error
+    assert complete_delivery(delivery.id) == "not_pending"  # and the sweep never picks it up again
+
+
+def test_the_cli_lists_failures_with_their_reason_and_retries_one(app, make):
+    integration = make.integration(make.survey(make.workspace()))
+    delivery = _stored(integration, 7, "Bad \ud800 name")
+    delivery.attempts = len(FETCH_RETRY_DELAYS)
+    db.session.commit()
+    assert complete_delivery(delivery.id) == "failed"
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["deliveries", "list", "--integration", str(integration.id), "--status", "failed"])
+    assert listed.exit_code == 0, listed.output
+    (line,) = listed.output.splitlines()
+    assert line.startswith(f"{delivery.id}\t") and "\tfailed\t6\tT-7\tUnicodeEncodeError" in line
+    assert runner.invoke(args=["deliveries", "retry", str(delivery.id)]).exit_code == 0
+    db.session.expire_all()
+    assert db.session.get(WebhookDelivery, delivery.id).status == DeliveryStatus.PENDING
+    again = runner.invoke(args=["deliveries", "retry", str(delivery.id)])
+    assert again.exit_code != 0 and "is not failed" in again.output
+    empty = runner.invoke(args=["deliveries", "list", "--integration", str(integration.id), "--status", "done"])
+    assert empty.output.strip() == "No deliveries with status done."
