@@ -6,6 +6,7 @@ from flask import Flask
 
 from app.config import INSTANCE, PACKAGE, load_config
 from app.platform.sessions import CookieSessionInterface
+from app.platform.strict_json import StrictJSONProvider
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -19,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config())
     if config:
         app.config.update(config)
-    app.json.sort_keys = False  # keep schema field order: easier to read
+    app.json = StrictJSONProvider(app)  # every request body is read by the one strict loader
     app.session_interface = CookieSessionInterface()
     _register_extensions(app)
     _register_blueprints(app)

@@ -7,11 +7,12 @@ build responses themselves.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from app.platform.i18n import gettext
+from app.platform.strict_json import text_problem
 
 
 class APIError(Exception):
@@ -50,7 +51,27 @@ _HTTP_CODES = {
 }
 
 
+def refuse_unreadable_text() -> None:
+    """The boundary's rule for text outside bodies: every path part and query value is valid
+    Unicode without NUL, or the request stops here. (JSON bodies are read by strict_json and
+    checked per field by StrictSchema; the survey form's one free text, the comment, drops NUL.)"""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and text_problem(value):
+            abort(404)  # no row can be named by such a value
+    fields = {}
+    for key, value in request.args.items(multi=True):
+        problem = text_problem(key) or text_problem(value)
+        if problem:
+            fields["_query" if text_problem(key) else key] = [problem]
+    if fields:
+        if _wants_json():
+            raise APIError(422, "validation_error", "The query string has invalid text.", fields)
+        abort(400, description=next(iter(fields.values()))[0])
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_unreadable_text)
+
     @app.errorhandler(APIError)
     def _api_error(err: APIError):
         return error_response(err.status, err.code, err.message, err.fields)

@@ -7,7 +7,6 @@ modules small.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from typing import Any, Protocol
 
 from marshmallow import ValidationError
 
+from app.platform import strict_json
 from app.schemas.invite import hook_invite_schema
 
 ACTIONS = ("invite", "reopen", "fetch", "ignored", "ping")
@@ -51,11 +51,11 @@ class Provider(Protocol):
 
 
 def load_json(body: bytes) -> dict:
-    """The body as a JSON object, or a ValidationError (answered 422)."""
+    """The body as a JSON object, or a ValidationError (answered 422) saying what is wrong with it."""
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationError({"_body": ["The body is not valid JSON."]}) from None
+        payload = strict_json.loads(body)
+    except strict_json.Refused as refused:
+        raise ValidationError({"_body": [str(refused)]}) from None
     if not isinstance(payload, dict):
         raise ValidationError({"_body": ["The body must be a JSON object."]})
     return payload

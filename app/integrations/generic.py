@@ -6,14 +6,13 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
 from marshmallow import ValidationError
 
-from app.integrations.base import HookEvent
+from app.integrations.base import HookEvent, load_json
 from app.integrations.signing import SignatureError
 from app.schemas.invite import hook_invite_schema
 
@@ -67,12 +66,7 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: datetime, 
 
 
 def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ValidationError({"_body": ["The body is not valid JSON."]}) from None
-    if not isinstance(payload, dict):
-        raise ValidationError({"_body": ["The body must be a JSON object."]})
+    payload = load_json(body)
     if len(headers["webhook-id"]) > MAX_DELIVERY_ID:
         raise ValidationError({"webhook-id": [f"Longer than {MAX_DELIVERY_ID} characters."]})
     data = hook_invite_schema().load(payload)

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load
 from marshmallow.validate import Length, Range
 
 from app.platform.bounds import MAX_INT
+from app.platform.strict_json import walk_text_problem
 
 
 class StrictSchema(Schema):
@@ -18,34 +19,16 @@ class StrictSchema(Schema):
         unknown = "raise"
 
     @pre_load
-    def _refuse_nul(self, data, **kwargs):
-        # PostgreSQL text cannot hold NUL; refusing it here keeps such input a 422, not a 500.
-        if _has_nul(data):
-            raise ValidationError("Text must not contain NUL characters.")
+    def _refuse_unstorable_text(self, data, **kwargs):
+        # NUL (PostgreSQL text cannot hold it) and lone surrogates (no database can encode them)
+        # are refused here, naming the field, so such input is a 422 and never a 500.
+        if isinstance(data, dict):
+            fields_ = {key: [problem] for key, value in data.items() if (problem := walk_text_problem([key, value]))}
+            if fields_:
+                raise ValidationError(fields_)
+        elif problem := walk_text_problem(data):
+            raise ValidationError(problem)
         return data
-
-
-def _has_nul(value) -> bool:
-    # Nested schemas run this again on their part of the body, so it has to be cheap: repr() is
-    # one pass in C that escapes every NUL as \x00. Without that text anywhere there is no NUL;
-    # with it (possibly a literal backslash-x-0-0 typed by someone), the exact walk decides.
-    try:
-        text = repr(value)
-    except (RecursionError, ValueError):  # absurdly deep, or an int too long to print
-        return _walk_has_nul(value)
-    return "\\x00" in text and _walk_has_nul(value)
-
-
-def _walk_has_nul(value, depth: int = 0) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if depth > 50:
-        return False
-    if isinstance(value, dict):
-        return any(_walk_has_nul(k, depth + 1) or _walk_has_nul(v, depth + 1) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_walk_has_nul(v, depth + 1) for v in value)
-    return False
 
 
 class AwareDateTime(fields.DateTime):

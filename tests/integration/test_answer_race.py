@@ -7,10 +7,10 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import InviteEvent, Response
+from app.models import InviteEvent, Response, Workspace
 from tests.support.factories import Factory
 
 pytestmark = pytest.mark.integration
@@ -38,17 +38,22 @@ def _post_at_once(app, requests: list[tuple[str, dict]]) -> list[int]:
     return sorted(statuses)
 
 
-def _invite(app):
+@pytest.fixture
+def race_invite(pg_app):
+    """An invite in a workspace of its own, removed afterwards: other tests count rows globally."""
     make = Factory()
-    survey = make.survey(make.workspace("Answer race"), "csat")
-    invite = make.invite(survey)
+    workspace = make.workspace("Answer race")
+    invite = make.invite(make.survey(workspace, "csat"))
     db.session.commit()
-    return invite.id, invite.token
+    yield invite.id, invite.token
+    db.session.rollback()
+    db.session.execute(delete(Workspace).where(Workspace.id == workspace.id))  # cascades to every row
+    db.session.commit()
 
 
 @pytest.mark.parametrize("rounds", range(3))
-def test_concurrent_widget_answers_create_one_and_never_fail(pg_app, caplog, rounds):
-    invite_id, token = _invite(pg_app)
+def test_concurrent_widget_answers_create_one_and_never_fail(pg_app, race_invite, caplog, rounds):
+    invite_id, token = race_invite
     path = f"/api/v1/public/invites/{token}/response"
     bodies = [(path, {"json": {"score": 1 + i % 5, "comment": f"try {i}"}}) for i in range(12)]
     with caplog.at_level(logging.ERROR):
@@ -63,8 +68,8 @@ def test_concurrent_widget_answers_create_one_and_never_fail(pg_app, caplog, rou
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-def test_concurrent_page_answers_record_one_and_thank_the_rest(pg_app, caplog):
-    invite_id, token = _invite(pg_app)
+def test_concurrent_page_answers_record_one_and_thank_the_rest(pg_app, race_invite, caplog):
+    invite_id, token = race_invite
     forms = [(f"/s/{token}", {"data": {"score": str(1 + i % 5), "comment": f"tab {i}"}}) for i in range(12)]
     with caplog.at_level(logging.ERROR):
         statuses = _post_at_once(pg_app, forms)

@@ -1,10 +1,11 @@
-"""The NUL refusal every inbound schema runs (PostgreSQL text cannot hold NUL)."""
+"""The text refusal every inbound schema runs: NUL (PostgreSQL text cannot hold it) and lone
+surrogates (no database can encode them), found anywhere in a body."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.schemas.common import _has_nul
+from app.platform.strict_json import walk_text_problem
 
 
 @pytest.mark.parametrize(
@@ -18,25 +19,40 @@ from app.schemas.common import _has_nul
     ],
 )
 def test_nul_anywhere_is_found(value):
-    assert _has_nul(value) is True
+    assert "NUL" in walk_text_problem(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a\ud800b",
+        {"customer": {"name": "x\udfff"}},
+        {"ticket": {"tags": ["ok", "bad\udc00"]}},
+        {"key\ud83d": "value"},
+    ],
+)
+def test_lone_surrogates_anywhere_are_found(value):
+    assert "surrogate" in walk_text_problem(value)
 
 
 @pytest.mark.parametrize(
     "value",
     [
         {"comment": r"a literal \x00 typed as text"},
+        {"comment": r"a literal \ud800 typed as text"},
         {"comment": "back\\slash", "n": 10**100, "ok": None, "list": [1.5, True]},
+        {"comment": "a paired surrogate is a real character: \U0001f600"},
         "plain",
     ],
 )
-def test_text_without_nul_passes(value):
-    assert _has_nul(value) is False
+def test_text_without_nul_or_lone_surrogates_passes(value):
+    assert walk_text_problem(value) is None
 
 
 def test_very_deep_input_is_checked_without_crashing():
     deep = "\x00"
     for _ in range(5000):
         deep = [deep]
-    assert _has_nul(deep) is False  # beyond the walk's depth: not a crash, and json.loads refuses such depth anyway
+    assert "NUL" in walk_text_problem(deep)  # the walk is iterative: any depth, no RecursionError
     shallow = {"a": ["x", {"b": "y\x00"}]}
-    assert _has_nul(shallow) is True
+    assert "NUL" in walk_text_problem(shallow)

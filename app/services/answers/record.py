@@ -64,7 +64,7 @@ def validate_answer(survey: Survey, score, comment) -> tuple[int, str | None]:
     """Check a raw score and comment against the survey's scale; returns clean values."""
     try:
         value = int(score)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise AnswerRefused("invalid_score", "Choose a score.") from None
     if isinstance(score, (bool, float)) or not survey.scale_min <= value <= survey.scale_max:
         raise AnswerRefused("invalid_score", f"Choose a score from {survey.scale_min} to {survey.scale_max}.")

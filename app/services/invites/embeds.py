@@ -26,6 +26,8 @@ from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
 from app.models.invite import InviteEventKind, InviteStatus
 from app.models.types import utcnow
+from app.platform import strict_json
+from app.platform.bounds import MAX_INT
 from app.schemas.invite import InviteInSchema
 from app.services.invites.tickets import offer_invite
 
@@ -85,12 +87,12 @@ def verify_payload(signed) -> tuple[Survey, dict]:
         raise _refuse()
     text, signature = signed.split(".")
     try:
-        payload = json.loads(_unb64(text))
+        payload = strict_json.loads(_unb64(text))
         given = _unb64(signature)
     except (ValueError, UnicodeDecodeError):
         raise _refuse() from None
     survey_id = payload.get("survey_id") if isinstance(payload, dict) else None
-    if not isinstance(survey_id, int) or isinstance(survey_id, bool):
+    if not isinstance(survey_id, int) or isinstance(survey_id, bool) or not 0 < survey_id <= MAX_INT:
         raise _refuse()
     survey = db.session.get(Survey, survey_id)
     workspace = db.session.get(Workspace, survey.workspace_id) if survey else None

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, WebhookDelivery
 from app.models.integration import DeliveryStatus
 from app.models.types import utcnow
+from app.services.intake import enrichment
 from app.services.intake.enrichment import FETCH_RETRY_DELAYS, complete_delivery
 from workers.tasks.sending import sweep_due_invites
+
+
+@pytest.fixture
+def broken_names(monkeypatch):
+    """Invites for customers named "Broken …" raise as an unforeseen bug would, every time."""
+    offer = enrichment.offer_invite
+
+    def offer_or_raise(survey, data, *args):
+        if (data["customer"].get("name") or "").startswith("Broken"):
+            raise RuntimeError("an unforeseen bug")
+        return offer(survey, data, *args)
+
+    monkeypatch.setattr(enrichment, "offer_invite", offer_or_raise)
 
 
 def _stored(integration, n: int, name: str, received_at=None) -> WebhookDelivery:
@@ -33,13 +48,11 @@ def _stored(integration, n: int, name: str, received_at=None) -> WebhookDelivery
     return delivery
 
 
-def test_three_hundred_unprocessable_deliveries_do_not_hold_back_a_good_one(make):
+def test_three_hundred_unprocessable_deliveries_do_not_hold_back_a_good_one(make, broken_names):
     integration = make.integration(make.survey(make.workspace()))
-    # A lone surrogate in the name: accepted before the boundary checks existed, and no database
-    # can store it, so every attempt to make its invite raises.
     earlier = utcnow() - timedelta(minutes=5)
     for n in range(300):
-        _stored(integration, n, "Bad \ud800 name", received_at=earlier)
+        _stored(integration, n, f"Broken {n}", received_at=earlier)
     good = _stored(integration, 999, "Ada")
     db.session.commit()
     good_id = good.id
@@ -52,12 +65,12 @@ def test_three_hundred_unprocessable_deliveries_do_not_hold_back_a_good_one(make
     bad = db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.id != good_id)).all()
     assert {d.status for d in bad} == {DeliveryStatus.PENDING}
     assert {d.attempts for d in bad} == {1}
-    assert all(d.error.startswith("UnicodeEncodeError") and d.next_attempt_at > utcnow() for d in bad)
+    assert all(d.error == "RuntimeError: an unforeseen bug" and d.next_attempt_at > utcnow() for d in bad)
 
 
-def test_an_unprocessable_delivery_fails_with_its_reason_after_bounded_attempts(make):
+def test_an_unprocessable_delivery_fails_with_its_reason_after_bounded_attempts(make, broken_names):
     integration = make.integration(make.survey(make.workspace()))
-    delivery = _stored(integration, 1, "Bad \ud800 name")
+    delivery = _stored(integration, 1, "Broken")
     db.session.commit()
     outcomes = []
     for _ in range(len(FETCH_RETRY_DELAYS) + 1):
@@ -68,21 +81,31 @@ def test_an_unprocessable_delivery_fails_with_its_reason_after_bounded_attempts(
     db.session.expire_all()
     failed = db.session.get(WebhookDelivery, delivery.id)
     assert failed.status == DeliveryStatus.FAILED and failed.attempts == len(FETCH_RETRY_DELAYS) + 1
-    assert "surrogates not allowed" in failed.error
+    assert failed.error == "RuntimeError: an unforeseen bug"
     assert complete_delivery(delivery.id) == "not_pending"  # and the sweep never picks it up again
+
+
+def test_a_stored_body_the_schemas_now_refuse_fails_at_once_with_its_reason(make):
+    integration = make.integration(make.survey(make.workspace()))
+    # A lone surrogate in the name, stored before the boundary refused them: no retry can help.
+    delivery = _stored(integration, 5, "Bad \ud800 name")
+    db.session.commit()
+    assert complete_delivery(delivery.id) == "failed"
+    db.session.expire_all()
+    failed = db.session.get(WebhookDelivery, delivery.id)
+    assert failed.attempts == 1 and "lone surrogate" in failed.error and "\\ud800" in failed.error
 
 
 def test_the_cli_lists_failures_with_their_reason_and_retries_one(app, make):
     integration = make.integration(make.survey(make.workspace()))
     delivery = _stored(integration, 7, "Bad \ud800 name")
-    delivery.attempts = len(FETCH_RETRY_DELAYS)
     db.session.commit()
     assert complete_delivery(delivery.id) == "failed"
     runner = app.test_cli_runner()
     listed = runner.invoke(args=["deliveries", "list", "--integration", str(integration.id), "--status", "failed"])
     assert listed.exit_code == 0, listed.output
     (line,) = listed.output.splitlines()
-    assert line.startswith(f"{delivery.id}\t") and "\tfailed\t6\tT-7\tUnicodeEncodeError" in line
+    assert line.startswith(f"{delivery.id}\t") and "\tfailed\t1\tT-7\tinvalid invite:" in line
     assert runner.invoke(args=["deliveries", "retry", str(delivery.id)]).exit_code == 0
     db.session.expire_all()
     assert db.session.get(WebhookDelivery, delivery.id).status == DeliveryStatus.PENDING
