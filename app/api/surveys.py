@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.api.auth import current_workspace
 from app.api.blueprint import bp
 from app.api.contract import accepts, responds
+from app.models import Survey
 from app.schemas.survey import SurveyInSchema, SurveyListSchema, SurveyOutSchema
 from app.services import surveys
 
@@ -31,12 +32,16 @@ def get_survey(survey_id: int):
     return surveys.get_survey(current_workspace().id, survey_id)
 
 
+def own_survey(survey_id: int) -> Survey:
+    return surveys.get_survey(current_workspace().id, survey_id)
+
+
 @bp.patch("/surveys/<id:survey_id>")
+@accepts(SurveyInSchema, partial=True, lookup=own_survey)
 @responds(200, SurveyOutSchema)
-@accepts(SurveyInSchema, partial=True)
-def update_survey(survey_id: int, body: dict):
+def update_survey(survey_id: int, body: dict, found: Survey):
     """Change some of a survey's fields."""
-    return surveys.update_survey(surveys.get_survey(current_workspace().id, survey_id), body)
+    return surveys.update_survey(found, body)
 
 
 @bp.delete("/surveys/<id:survey_id>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.api.auth import current_workspace
 from app.api.blueprint import bp
 from app.api.contract import accepts, paginated, responds
+from app.models import Theme
 from app.schemas.theme import (
     CatalogueQuery,
     ThemeInSchema,
@@ -49,12 +50,16 @@ def get_catalogue_theme(theme_id: int):
     return theme_catalogue.get_theme(current_workspace().id, theme_id)
 
 
+def own_theme(theme_id: int) -> Theme:
+    return theme_catalogue.get_theme(current_workspace().id, theme_id)
+
+
 @bp.patch("/themes/catalogue/<id:theme_id>")
-@accepts(ThemePatchSchema, partial=True)
+@accepts(ThemePatchSchema, partial=True, lookup=own_theme)
 @responds(200, ThemeOutSchema)
-def update_catalogue_theme(theme_id: int, body: dict):
+def update_catalogue_theme(theme_id: int, body: dict, found: Theme):
     """Relabel a theme, or change a custom theme's keywords and phrases (its answers are re-tagged)."""
-    return theme_catalogue.update_theme(theme_catalogue.get_theme(current_workspace().id, theme_id), body)
+    return theme_catalogue.update_theme(found, body)
 
 
 @bp.delete("/themes/catalogue/<id:theme_id>")
