@@ -5,14 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 from math import ceil
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, request
 from flask_limiter.util import get_remote_address
 from limits import parse
 from limits.storage import storage_from_string
 
 from app.errors import error_response
 from app.extensions import csrf
+from app.platform.contract import responds, takes
 from app.platform.rate_limit import LeasedRateLimit
+from app.schemas.hooks import HookReplySchema
 from app.services.intake.receive import receive_hook
 
 bp = Blueprint("hooks", __name__)
@@ -47,12 +49,15 @@ def _hook_limit(app: Flask) -> LeasedRateLimit:
 
 
 @bp.post("/hooks/<id:integration_id>")
+@takes({"type": "object", "description": "the helpdesk's own webhook body, signed; read raw"})
+@responds(202, HookReplySchema, description="Verified and stored; a worker makes the invite")
+@responds(200, HookReplySchema, description="A duplicate delivery, an ignored event, a ping or a reopen")
 def receive(integration_id: int):
     """Receive a helpdesk webhook, verified over the raw body."""
     body = request.get_data(cache=False)
     headers = _lowercase_headers(request.environ)
     outcome = receive_hook(integration_id, headers, body, current_app.config["WEBHOOK_TOLERANCE_SECONDS"])
-    return jsonify(outcome.body), outcome.status
+    return outcome.body, outcome.status
 
 
 _ENTITY_HEADERS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}

@@ -2,58 +2,73 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, stream_with_context
+from flask import Response, stream_with_context
 
 from app.api.auth import current_workspace
 from app.api.blueprint import bp
-from app.api.body import json_body, query_args
-from app.schemas.insights import AnnotationInSchema, AnnotationsQuery, DriversQuery
+from app.api.contract import accepts, responds
+from app.schemas.insights import (
+    AnnotationInSchema,
+    AnnotationListSchema,
+    AnnotationOutSchema,
+    AnnotationsQuery,
+    DriversQuery,
+    DriversSchema,
+)
 from app.schemas.query import MetricsQuery, ResponsesQuery
 from app.services.insights import annotations, exports
 from app.services.insights.drivers import drivers
 from app.services.insights.metrics import metrics
 
+CSV = "text/csv"
+
 
 @bp.get("/drivers")
-def get_drivers():
+@accepts(DriversQuery, location="query")
+@responds(200, DriversSchema)
+def get_drivers(query: dict):
     """Ticket KPIs (FRT, resolution, reopens, FCR, SLA) and the score by bucket of each."""
-    return jsonify(drivers(current_workspace(), query_args(DriversQuery())))
+    return drivers(current_workspace(), query)
 
 
 @bp.post("/annotations")
-def create_annotation():
+@accepts(AnnotationInSchema)
+@responds(201, AnnotationOutSchema)
+def create_annotation(body: dict):
     """Add an event (launch, outage, policy change) to the workspace's log."""
-    annotation = annotations.create_annotation(current_workspace().id, json_body(AnnotationInSchema()))
-    return jsonify(annotations.annotation_view(annotation)), 201
+    return annotations.create_annotation(current_workspace().id, body)
 
 
 @bp.get("/annotations")
-def list_annotations():
+@accepts(AnnotationsQuery, location="query")
+@responds(200, AnnotationListSchema)
+def list_annotations(query: dict):
     """The event log, oldest first; `since` and `until` are dates."""
-    args = query_args(AnnotationsQuery())
-    items = annotations.list_annotations(current_workspace().id, args.get("since"), args.get("until"))
-    return jsonify({"items": [annotations.annotation_view(a) for a in items]})
+    return {"items": annotations.list_annotations(current_workspace().id, query.get("since"), query.get("until"))}
 
 
-@bp.delete("/annotations/<int:annotation_id>")
+@bp.delete("/annotations/<id:annotation_id>")
+@responds(204)
 def delete_annotation(annotation_id: int):
     """Remove an event from the log."""
     annotations.delete_annotation(current_workspace().id, annotation_id)
-    return "", 204
 
 
 @bp.get("/export/responses.csv")
-def export_responses():
+@accepts(ResponsesQuery(exclude=("limit", "cursor")), location="query")
+@responds(200, content_type=CSV, description="One row per answer, streamed")
+def export_responses(query: dict):
     """Every answer matching the /responses filters as CSV, streamed."""
-    filters = query_args(ResponsesQuery(exclude=("limit", "cursor")))
-    rows = exports.response_rows(current_workspace().id, filters)
+    rows = exports.response_rows(current_workspace().id, query)
     return _csv(exports.csv_lines(exports.RESPONSE_COLUMNS, rows), "responses.csv")
 
 
 @bp.get("/export/metrics.csv")
-def export_metrics():
+@accepts(MetricsQuery, location="query")
+@responds(200, content_type=CSV, description="Totals, series and groups as rows")
+def export_metrics(query: dict):
     """The metrics view (totals, series, groups) as CSV rows."""
-    view = metrics(current_workspace(), query_args(MetricsQuery()))
+    view = metrics(current_workspace(), query)
     return _csv(exports.csv_lines(exports.METRICS_COLUMNS, exports.metrics_rows(view)), "metrics.csv")
 
 

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-from flask import jsonify
-
 from app.api.auth import current_workspace
 from app.api.blueprint import bp
-from app.api.body import json_body
-from app.schemas.integration import IntegrationInSchema, IntegrationUpdateSchema
+from app.api.contract import accepts, responds
+from app.schemas.integration import IntegrationInSchema, IntegrationOutSchema, IntegrationUpdateSchema
 from app.services.integrations import create_integration, get_integration, integration_view, update_integration
 
 
 @bp.post("/integrations")
-def create_integration_view():
+@accepts(IntegrationInSchema)
+@responds(201, IntegrationOutSchema)
+def create_integration_view(body: dict):
     """Connect a helpdesk: returns the webhook url, its secret and, where needed, a body template."""
-    _, view = create_integration(current_workspace().id, json_body(IntegrationInSchema()))
-    return jsonify(view), 201
+    _, view = create_integration(current_workspace().id, body)
+    return view
 
 
-@bp.get("/integrations/<int:integration_id>")
+@bp.get("/integrations/<id:integration_id>")
+@responds(200, IntegrationOutSchema)
 def get_integration_view(integration_id: int):
     """One integration: its url, secret, body template and whether API credentials are set."""
-    return jsonify(integration_view(get_integration(current_workspace().id, integration_id)))
+    return integration_view(get_integration(current_workspace().id, integration_id))
 
 
-@bp.patch("/integrations/<int:integration_id>")
-def update_integration_view(integration_id: int):
+@bp.patch("/integrations/<id:integration_id>")
+@accepts(IntegrationUpdateSchema)
+@responds(200, IntegrationOutSchema)
+def update_integration_view(integration_id: int, body: dict):
     """Set the helpdesk's own signing secret, the survey, or the helpdesk API credentials."""
-    data = json_body(IntegrationUpdateSchema())
-    return jsonify(update_integration(current_workspace().id, integration_id, data))
+    return update_integration(current_workspace().id, integration_id, body)

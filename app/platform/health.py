@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app
+from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from app.extensions import db, limiter
+from app.platform.contract import responds
 
 bp = Blueprint("health", __name__)
 
 
+# The platform sits below app/schemas (layers in pyproject.toml), so its one shape lives here.
+class CheckSchema(Schema):
+    ok = fields.Boolean()
+    backend = fields.String()
+    error = fields.String(metadata={"description": "the exception's class, when the check failed"})
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"enum": ["ok", "degraded"]})
+    checks = fields.Dict(keys=fields.String(), values=fields.Nested(CheckSchema))
+
+
 @bp.get("/healthz")
 @limiter.limit(lambda: current_app.config["HOOK_RATE_LIMIT"])
+@responds(200, HealthSchema, description="Everything answers")
+@responds(503, HealthSchema, description="The database or the broker does not answer")
 def healthz():
     """Report whether the database and the broker answer."""
     checks = {"database": _check_database(), "broker": _check_broker()}

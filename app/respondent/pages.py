@@ -7,8 +7,10 @@ from flask_babel import get_locale
 
 from app.extensions import db, limiter
 from app.models import Workspace
+from app.platform.contract import responds, takes
 from app.platform.i18n import LANGUAGES, gettext, use_locale
 from app.respondent.blueprint import bp
+from app.schemas.respondent import SurveyFormSchema
 from app.scoring.kinds import band, band_limits
 from app.services.answers import wording
 from app.services.answers.record import MAX_COMMENT, AnswerRefused, InviteState, load_invite_state, record_answer
@@ -86,8 +88,13 @@ def _form(state: InviteState, score: int | None, comment: str | None, error: str
     )
 
 
+HTML = "text/html"
+
+
 @bp.get("/s/<token>")
 @limiter.limit(_public_limit)
+@responds(200, content_type=HTML, errors=HTML, description="The form, or the thanks page once answered")
+@responds(410, content_type=HTML, description="The survey has closed")
 def show(token: str):
     """The survey page; `?score=N` pre-selects N and commits nothing."""
     state = _state_or_404(token)
@@ -105,6 +112,11 @@ def show(token: str):
 
 @bp.post("/s/<token>")
 @limiter.limit(_public_limit)
+@takes(SurveyFormSchema, location="form", content_type="application/x-www-form-urlencoded")
+@responds(200, content_type=HTML, errors=HTML, description="Thanks: the answer is recorded")
+@responds(409, content_type=HTML, description="The answer can no longer change")
+@responds(410, content_type=HTML, description="The survey has closed")
+@responds(422, content_type=HTML, description="The form again, saying what to fix")
 def confirm(token: str):
     """Record the confirmed answer, then thank the customer."""
     state = _state_or_404(token)

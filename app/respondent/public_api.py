@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask_babel import get_locale
 
 from app.errors import APIError
 from app.extensions import csrf, db, limiter
 from app.models import Workspace
 from app.models.invite import InviteStatus
+from app.platform.contract import responds, takes
 from app.platform.i18n import gettext, use_locale
 from app.respondent.blueprint import bp
+from app.schemas.respondent import RecordedAnswerSchema, SignedEmbedInSchema, WidgetAnswerInSchema, WidgetSchema
 from app.scoring.kinds import band_limits
 from app.services.answers import wording
 from app.services.answers.record import AnswerRefused, InviteState, load_invite_state, record_answer
@@ -51,7 +53,7 @@ def _widget_view(state: InviteState) -> dict:
         "locale": str(get_locale()),
         "expired": state.expired,
         "editable": state.editable,
-        "answer": {"score": state.response.score, "comment": state.response.comment} if state.response else None,
+        "answer": state.response,
         "branding": brand,
         "strings": wording.widget_strings(survey, brand["name"]),
     }
@@ -59,16 +61,19 @@ def _widget_view(state: InviteState) -> dict:
 
 @bp.get("/api/v1/public/invites/<token>")
 @limiter.limit(_public_limit)
+@responds(200, WidgetSchema)
 def public_invite(token: str):
     """The survey as the widget needs it; `?locale=xx` picks the language."""
     state = _state(token)
     _choose_locale(state, request.args.get("locale"))
-    return jsonify(_widget_view(state))
+    return _widget_view(state)
 
 
 @bp.post("/api/v1/public/embed")
 @limiter.limit(_public_limit)
 @csrf.exempt
+@takes(SignedEmbedInSchema)
+@responds(200, WidgetSchema, description="The survey; only `status: skipped` when the fatigue rules said no")
 def public_embed():
     """Open the widget from a payload signed by the host's server; the invite is made on first display."""
     payload = request.get_json(silent=True)
@@ -88,15 +93,18 @@ def public_embed():
         raise APIError(410, "expired", gettext("This survey has closed")) from None
     if invite.status in (InviteStatus.SKIPPED, InviteStatus.CANCELLED, InviteStatus.FAILED):
         # The fatigue rules said no: the host page shows nothing, and learns nothing more.
-        return jsonify({"status": "skipped"})
+        return {"status": "skipped"}
     state = load_invite_state(invite.token)
     _choose_locale(state, payload.get("locale"))
-    return jsonify(_widget_view(state))
+    return _widget_view(state)
 
 
 @bp.post("/api/v1/public/invites/<token>/response")
 @limiter.limit(_public_limit)
 @csrf.exempt
+@takes(WidgetAnswerInSchema)
+@responds(201, RecordedAnswerSchema, description="The first answer, recorded")
+@responds(200, RecordedAnswerSchema, description="The answer, changed within the edit window")
 def public_answer(token: str):
     """Record an answer from the widget."""
     state = _state(token)
@@ -118,5 +126,4 @@ def public_answer(token: str):
             status, refusal.code, refusal.message, {field: [refusal.message]} if status == 422 else {}
         ) from None
     # 201 for the first answer, 200 for a change within the edit window: a client can tell them apart.
-    created = state.response is None
-    return jsonify({"id": response.id, "score": response.score, "comment": response.comment}), 201 if created else 200
+    return response, 201 if state.response is None else 200

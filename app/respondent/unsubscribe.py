@@ -11,9 +11,11 @@ from flask import abort, render_template, request
 
 from app.extensions import csrf, db, limiter
 from app.models import Invite, Workspace
+from app.platform.contract import responds, takes
 from app.platform.i18n import use_locale
 from app.respondent.blueprint import bp
-from app.respondent.pages import _public_limit
+from app.respondent.pages import HTML, _public_limit
+from app.schemas.respondent import UnsubscribedSchema, UnsubscribeFormSchema
 from app.services.suppressions import is_unsubscribed, unsubscribe
 
 
@@ -29,6 +31,7 @@ def _invite_or_404(token: str) -> Invite:
 
 @bp.get("/u/<token>")
 @limiter.limit(_public_limit)
+@responds(200, content_type=HTML, errors=HTML, description="The question, or that it is done")
 def unsubscribe_page(token: str):
     """Ask whether to stop survey emails to this address."""
     invite = _invite_or_404(token)
@@ -40,6 +43,9 @@ def unsubscribe_page(token: str):
 @bp.post("/u/<token>")
 @csrf.exempt
 @limiter.limit(_public_limit)
+@takes(UnsubscribeFormSchema, location="form", content_type="application/x-www-form-urlencoded", required=False)
+@responds(200, UnsubscribedSchema, description="One-click (RFC 8058): suppressed")
+@responds(200, content_type=HTML, errors=HTML, description="The page's button: suppressed, and says so")
 def unsubscribe_post(token: str):
     """Suppress the address: one-click from the mail client, or the page's button."""
     invite = _invite_or_404(token)

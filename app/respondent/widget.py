@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Response, current_app, request
 
 from app.extensions import limiter
+from app.platform.contract import responds
 from app.respondent.blueprint import bp
 
 SOURCE = Path(__file__).parent / "assets" / "embed.js"
@@ -41,6 +42,8 @@ def _embed_limit() -> str:
 
 @bp.get("/embed.js")
 @limiter.limit(_embed_limit)
+@responds(200, content_type="text/javascript", errors="text/html", description="The script")
+@responds(304, description="Not modified since the ETag sent")
 def embed_js():
     """The embeddable widget script."""
     script = widget_script(SOURCE.stat().st_mtime_ns if current_app.debug else 0)

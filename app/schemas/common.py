@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, pre_load
@@ -69,3 +70,41 @@ class TimeZone(fields.String):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValidationError("Not a known IANA time zone, e.g. Europe/Paris.") from None
         return name
+
+
+def _base_name(item: type[Schema]) -> str:
+    return item.__name__.removesuffix("Schema").removesuffix("Out")
+
+
+@cache
+def page_schema(item: type[Schema] | Schema) -> type[Schema]:
+    """`{items, next_cursor}` around `item` (one class per item, so the document names it once)."""
+    item = item if isinstance(item, type) else type(item)
+    shape = {"items": fields.List(fields.Nested(item)), "next_cursor": fields.String(allow_none=True)}
+    return Schema.from_dict(shape, name=f"{_base_name(item)}PageSchema")
+
+
+@cache
+def list_schema(item: type[Schema]) -> type[Schema]:
+    """`{items}` around `item`: a whole list, no pagination."""
+    return Schema.from_dict({"items": fields.List(fields.Nested(item))}, name=f"{_base_name(item)}ListSchema")
+
+
+class Number(fields.Float):
+    """A number as the service computed it: an int stays an int in the JSON (Float would print 5.0)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class Whole(fields.Nested):
+    """A nested object made of the parent's own attributes (an invite's ticket_* columns as `ticket`),
+    or of one related object's (`of="invite"`: an answer's ticket), which several fields may share."""
+
+    def __init__(self, nested, *, of: str | None = None, **kwargs):
+        super().__init__(nested, **kwargs)
+        self.of = of
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        source = getattr(obj, self.of) if self.of else obj
+        return self._serialize(source, attr, obj, **kwargs)

@@ -1,10 +1,10 @@
-"""Shapes for the insight endpoints: the event log, workspace settings and the drivers query."""
+"""Shapes for the insight endpoints: the event log, workspace settings, the metrics and drivers views."""
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas.common import StrictSchema, Text
+from app.schemas.common import Number, StrictSchema, Text, list_schema
 from app.schemas.query import MetricsQuery
 
 
@@ -64,3 +64,202 @@ class DriversQuery(MetricsQuery):
         for name in ("interval", "group_by"):
             if name in data:
                 raise ValidationError("Not used by /drivers.", name)
+
+
+# Out: what the metrics and drivers views hold. The figures are computed by the services
+# (app/services/insights); these schemas name every key they return, so none leaks by accident.
+
+Stamp = lambda **kw: fields.String(metadata={"format": "date-time"}, **kw)  # already ISO text, in its zone
+
+
+class AnnotationOutSchema(Schema):
+    id = fields.Integer()
+    date = fields.Date(attribute="day")
+    label = fields.String()
+    note = fields.String(allow_none=True)
+
+
+AnnotationListSchema = list_schema(AnnotationOutSchema)
+
+
+class ChangeSchema(Schema):
+    previous_n = fields.Integer()
+    previous_value = Number(allow_none=True)
+    delta = Number(allow_none=True)
+    z = Number(allow_none=True)
+    significant = fields.Boolean()
+    verdict = fields.String(metadata={"enum": ["not enough data", "up", "down", "no significant change"]})
+    test = fields.String(metadata={"description": "the test used, when both periods have answers"})
+
+
+class BenchmarkSchema(Schema):
+    from_ = Number(attribute="from", data_key="from", allow_none=True)
+    band = fields.String()
+
+
+class ScoreSummarySchema(Schema):
+    """A headline score; NPS adds promoters, passives and detractors, CES its mean agreement."""
+
+    kind = fields.String(metadata={"enum": ["csat", "nps", "ces"]})
+    scale = fields.List(fields.Integer())
+    n = fields.Integer()
+    low_sample = fields.Boolean()
+    formula = fields.String()
+    distribution = fields.Dict(keys=fields.String(), values=fields.Integer())
+    value = Number(allow_none=True)
+    promoters = fields.Integer()
+    passives = fields.Integer()
+    detractors = fields.Integer()
+    ci_low = Number(allow_none=True)
+    ci_high = Number(allow_none=True)
+    easy_percent = Number(allow_none=True)
+    mean = Number(allow_none=True)
+    mean_ci_low = Number(allow_none=True)
+    mean_ci_high = Number(allow_none=True)
+    band = fields.String(allow_none=True)
+    confidence = Number()
+    z = Number()
+    change = fields.Nested(ChangeSchema)
+    target = Number(allow_none=True)
+    meets_target = fields.Boolean(allow_none=True)
+    benchmarks = fields.List(fields.Nested(BenchmarkSchema))
+
+
+class CompactScoreSchema(Schema):
+    """A score in a series point, a group or a driver bucket (NPS and CES add their own figures)."""
+
+    n = fields.Integer()
+    low_sample = fields.Boolean()
+    value = Number(allow_none=True)
+    promoters = fields.Integer()
+    detractors = fields.Integer()
+    ci_low = Number(allow_none=True)
+    ci_high = Number(allow_none=True)
+    mean = Number(allow_none=True)
+    mean_ci_low = Number(allow_none=True)
+    mean_ci_high = Number(allow_none=True)
+
+
+def _scores():
+    return fields.Dict(keys=fields.String(), values=fields.Nested(CompactScoreSchema))
+
+
+class ResponseRateSchema(Schema):
+    delivered = fields.Integer()
+    answered = fields.Integer()
+    value = Number(allow_none=True)
+    ci_low = Number(allow_none=True)
+    ci_high = Number(allow_none=True)
+    formula = fields.String()
+    target = Number(allow_none=True, metadata={"description": "the workspace's target (headline only)"})
+
+
+class SentimentSchema(Schema):
+    mean_polarity = Number(allow_none=True)
+    n = fields.Integer()
+    formula = fields.String()
+
+
+class PeriodSchema(Schema):
+    since = Stamp()
+    until = Stamp()
+
+
+class SeriesPointSchema(Schema):
+    period = fields.String(metadata={"format": "date"})
+    start = Stamp()
+    end = Stamp()
+    n = fields.Integer()
+    scores = _scores()
+    response_rate = fields.Nested(ResponseRateSchema)
+    sentiment = fields.Nested(SentimentSchema)
+    annotations = fields.List(fields.Nested(AnnotationOutSchema))
+
+
+class GroupSchema(Schema):
+    key = fields.String(allow_none=True)
+    label = fields.String(allow_none=True)
+    n = fields.Integer()
+    scores = _scores()
+    response_rate = fields.Nested(ResponseRateSchema)
+    sentiment = fields.Nested(SentimentSchema)
+
+
+class MetricsSchema(Schema):
+    survey_id = fields.Integer(allow_none=True)
+    since = Stamp()
+    until = Stamp()
+    tz = fields.String()
+    interval = fields.String(metadata={"enum": ["day", "week", "month"]})
+    group_by = fields.String(allow_none=True)
+    filters = fields.Dict(keys=fields.String(), values=fields.String())
+    previous = fields.Nested(PeriodSchema)
+    scores = fields.List(fields.Nested(ScoreSummarySchema))
+    csat = fields.Nested(ScoreSummarySchema, allow_none=True)
+    nps = fields.Nested(ScoreSummarySchema, allow_none=True)
+    ces = fields.Nested(ScoreSummarySchema, allow_none=True)
+    response_rate = fields.Nested(ResponseRateSchema)
+    sentiment = fields.Nested(SentimentSchema)
+    series = fields.List(fields.Nested(SeriesPointSchema))
+    groups = fields.List(fields.Nested(GroupSchema))
+    source = fields.String(metadata={"enum": ["rollup", "raw"]})
+
+
+class DurationsSchema(Schema):
+    n = fields.Integer()
+    mean = Number(allow_none=True)
+    median = Number(allow_none=True)
+    formula = fields.String()
+
+
+class RateSchema(Schema):
+    n = fields.Integer()
+    value = Number(allow_none=True)
+    ci_low = Number(allow_none=True)
+    ci_high = Number(allow_none=True)
+    formula = fields.String()
+
+
+class FcrSchema(RateSchema):
+    target = Number(allow_none=True)
+    benchmark = fields.String()
+
+
+class SlaComplianceSchema(Schema):
+    first_response = fields.Nested(RateSchema)
+    resolution = fields.Nested(RateSchema)
+    overall = fields.Nested(RateSchema)
+    targets = fields.Nested(SlaSchema)
+    target = Number(allow_none=True)
+
+
+class HandleTimeSchema(Schema):
+    value = Number(allow_none=True)
+    n = fields.Integer()
+    formula = fields.String()
+
+
+class OperationsSchema(Schema):
+    tickets = fields.Integer()
+    first_response_seconds = fields.Nested(DurationsSchema)
+    resolution_seconds = fields.Nested(DurationsSchema)
+    reopen_rate = fields.Nested(RateSchema)
+    fcr = fields.Nested(FcrSchema)
+    sla = fields.Nested(SlaComplianceSchema)
+    average_handle_seconds = fields.Nested(HandleTimeSchema)
+
+
+class BucketSchema(Schema):
+    bucket = fields.String()
+    tickets = fields.Integer()
+    n = fields.Integer()
+    scores = _scores()
+
+
+class DriversSchema(Schema):
+    survey_id = fields.Integer(allow_none=True)
+    since = Stamp()
+    until = Stamp()
+    filters = fields.Dict(keys=fields.String(), values=fields.String())
+    operations = fields.Nested(OperationsSchema)
+    drivers = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(BucketSchema)))

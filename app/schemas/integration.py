@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from app.models.integration import Provider
 from app.schemas.common import Id, StrictSchema, Text
@@ -28,3 +28,18 @@ class IntegrationUpdateSchema(StrictSchema):
     survey_id = fields.Integer(strict=True)
     secret = Text(200, validate=validate.Length(min=16, max=200))
     api = fields.Nested(ApiCredentialsSchema)
+
+
+class IntegrationOutSchema(Schema):
+    """An integration as its admin needs it: where to send webhooks, the secret, what body to send."""
+
+    id = fields.Integer()
+    provider = fields.String(metadata={"enum": sorted(Provider)})
+    survey_id = fields.Integer()
+    url = fields.String(metadata={"description": "the webhook URL to paste into the helpdesk"})
+    secret = fields.String()
+    body_template = fields.String(
+        allow_none=True, metadata={"description": "the JSON body to paste, for helpdesks that need one"}
+    )
+    api_base_url = fields.String(allow_none=True)
+    api_credentials_set = fields.Boolean()

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from app.models.invite import InviteStatus
 from app.platform.bounds import MAX_INT
 from app.platform.links import survey_url
-from app.schemas.common import AwareDateTime, Id, StrictSchema, Text
+from app.schemas.common import AwareDateTime, Id, StrictSchema, Text, Whole
 
 
 class CustomerSchema(StrictSchema):
@@ -77,11 +77,40 @@ class InviteEventSchema(Schema):
     detail = fields.String(allow_none=True)
 
 
+class CustomerOutSchema(Schema):
+    email = fields.String(attribute="customer_email", allow_none=True)
+    name = fields.String(attribute="customer_name", allow_none=True)
+    id = fields.String(attribute="customer_id", allow_none=True)
+    segment = fields.String(attribute="customer_segment", allow_none=True)
+
+
+class AgentOutSchema(Schema):
+    id = fields.String(attribute="agent_id", allow_none=True)
+    name = fields.String(attribute="agent_name", allow_none=True)
+    email = fields.String(attribute="agent_email", allow_none=True)
+
+
+class TicketOutSchema(Schema):
+    """The ticket facts as every outbound view shows them, read from the invite's columns."""
+
+    id = fields.String(attribute="ticket_id")
+    channel = fields.String(allow_none=True)
+    priority = fields.String(allow_none=True)
+    tags = fields.Function(lambda invite: invite.tags or [], metadata={"type": "array", "items": {"type": "string"}})
+    agent = Whole(AgentOutSchema)
+    team = fields.String(allow_none=True)
+    created_at = fields.DateTime(attribute="ticket_created_at", allow_none=True)
+    first_response_at = fields.DateTime(allow_none=True)
+    solved_at = fields.DateTime(allow_none=True)
+    reopens = fields.Integer(allow_none=True)
+    handle_seconds = fields.Integer(allow_none=True)
+
+
 class InviteOutSchema(Schema):
     id = fields.Integer()
     survey_id = fields.Integer()
     token = fields.String()
-    url = fields.Method("_url")
+    url = fields.Method("_url", metadata={"type": "string", "description": "the survey page"})
     status = fields.String()
     reason = fields.String(allow_none=True)
     locale = fields.String()
@@ -94,34 +123,9 @@ class InviteOutSchema(Schema):
     reopened_at = fields.DateTime(allow_none=True)
     reminder_due_at = fields.DateTime(allow_none=True)
     reminder_sent_at = fields.DateTime(allow_none=True)
-    customer = fields.Function(
-        lambda i: {
-            "email": i.customer_email,
-            "name": i.customer_name,
-            "id": i.customer_id,
-            "segment": i.customer_segment,
-        }
-    )
-    ticket = fields.Function(lambda i: ticket_view(i))
+    customer = Whole(CustomerOutSchema)
+    ticket = Whole(TicketOutSchema)
     history = fields.List(fields.Nested(InviteEventSchema), attribute="events")
 
     def _url(self, invite) -> str:
         return survey_url(invite.token)
-
-
-def ticket_view(invite) -> dict:
-    """The ticket facts as every outbound view shows them."""
-    iso = lambda d: d.isoformat() if d else None
-    return {
-        "id": invite.ticket_id,
-        "channel": invite.channel,
-        "priority": invite.priority,
-        "tags": invite.tags or [],
-        "agent": {"id": invite.agent_id, "name": invite.agent_name, "email": invite.agent_email},
-        "team": invite.team,
-        "created_at": iso(invite.ticket_created_at),
-        "first_response_at": iso(invite.first_response_at),
-        "solved_at": iso(invite.solved_at),
-        "reopens": invite.reopens,
-        "handle_seconds": invite.handle_seconds,
-    }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.platform.bounds import MAX_INT
-from app.schemas.common import AwareDateTime, Id, StrictSchema, TimeZone
+from app.schemas.common import AwareDateTime, Id, StrictSchema, TimeZone, Whole
+from app.schemas.invite import CustomerOutSchema, TicketOutSchema
 
 SENTIMENTS = ["negative", "neutral", "positive", "unsupported_language", "empty"]
 
@@ -60,9 +61,14 @@ class ResponseOutSchema(Schema):
                 "label": r.sentiment_label,
                 "language": r.language,
             }
-        )
+        ),
+        allow_none=True,
+        metadata={"type": "object", "description": "polarity, subjectivity, label, language; null until analysed"},
     )
     themes = fields.List(fields.String())
-    mismatch = fields.Function(lambda r: r.mismatch_reason is not None)
+    mismatch = fields.Function(lambda r: r.mismatch_reason is not None, metadata={"type": "boolean"})
     mismatch_reason = fields.String(allow_none=True)
     analysis_version = fields.Integer(allow_none=True)
+    # The ticket and customer of the answer's invite.
+    ticket = Whole(TicketOutSchema, of="invite")
+    customer = Whole(CustomerOutSchema, of="invite")

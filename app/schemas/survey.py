@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas.common import StrictSchema, Text
+from app.schemas.common import StrictSchema, Text, list_schema
 from app.scoring.kinds import KINDS
 
 
@@ -44,7 +44,9 @@ class SurveyOutSchema(Schema):
     name = fields.String()
     kind = fields.String()
     question = fields.String()
-    scale = fields.Function(lambda s: [s.scale_min, s.scale_max])
+    scale = fields.Function(
+        lambda s: [s.scale_min, s.scale_max], metadata={"type": "array", "items": {"type": "integer"}}
+    )
     follow_up = fields.Dict()
     locale = fields.String()
     send_delay_minutes = fields.Integer()
@@ -56,3 +58,6 @@ class SurveyOutSchema(Schema):
     daily_cap = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+SurveyListSchema = list_schema(SurveyOutSchema)

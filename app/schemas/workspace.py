@@ -36,6 +36,14 @@ class WorkspaceOutSchema(Schema):
     sample_percent = fields.Integer()
     exclude_tags = fields.List(fields.String())
     daily_cap = fields.Integer(allow_none=True)
+    # The effective reporting settings: the workspace's own, defaults where it set none.
+    thresholds = fields.Nested(ThresholdsSchema)
+    targets = fields.Nested(TargetsSchema)
+    sla = fields.Nested(SlaSchema)
+
+
+class EmbedSecretSchema(Schema):
+    embed_secret = fields.String(metadata={"description": "signs widget payloads (HMAC-SHA256)"})
 
 
 class SuppressionInSchema(StrictSchema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from sqlalchemy import select
@@ -15,7 +16,21 @@ from app.platform.links import hook_url
 from app.services.surveys import live_survey
 
 
-def create_integration(workspace_id: int, data: dict) -> tuple[Integration, dict]:
+@dataclass(frozen=True)
+class IntegrationView:
+    """What an integration's admin needs: where to send, the secret, the body to paste."""
+
+    id: int
+    provider: str
+    survey_id: int
+    url: str
+    secret: str
+    body_template: str | None
+    api_base_url: str | None
+    api_credentials_set: bool
+
+
+def create_integration(workspace_id: int, data: dict) -> tuple[Integration, IntegrationView]:
     """Connect a helpdesk to a survey; returns the integration and what its admin needs."""
     survey = live_survey(workspace_id, data["survey_id"])
     provider = get_provider(data["provider"])
@@ -36,7 +51,7 @@ def create_integration(workspace_id: int, data: dict) -> tuple[Integration, dict
     return integration, integration_view(integration)
 
 
-def update_integration(workspace_id: int, integration_id: int, data: dict) -> dict:
+def update_integration(workspace_id: int, integration_id: int, data: dict) -> IntegrationView:
     """Change an integration's secret (e.g. to the helpdesk's own), survey or API credentials."""
     integration = get_integration(workspace_id, integration_id)
     if "survey_id" in data:
@@ -57,18 +72,18 @@ def get_integration(workspace_id: int, integration_id: int) -> Integration:
     return integration
 
 
-def integration_view(integration: Integration) -> dict:
+def integration_view(integration: Integration) -> IntegrationView:
     template = getattr(get_provider(integration.provider), "body_template", None)
-    return {
-        "id": integration.id,
-        "provider": integration.provider,
-        "survey_id": integration.survey_id,
-        "url": hook_url(integration.id),
-        "secret": integration.secret,
-        "body_template": template() if template else None,
-        "api_base_url": integration.api_base_url,
-        "api_credentials_set": integration.api_credentials is not None,
-    }
+    return IntegrationView(
+        id=integration.id,
+        provider=integration.provider,
+        survey_id=integration.survey_id,
+        url=hook_url(integration.id),
+        secret=integration.secret,
+        body_template=template() if template else None,
+        api_base_url=integration.api_base_url,
+        api_credentials_set=integration.api_credentials is not None,
+    )
 
 
 def _set_api(integration: Integration, data: dict) -> None:

@@ -11,6 +11,7 @@ from app.models import Invite, InviteEvent, Suppression
 from app.models.invite import InviteEventKind, InviteReason, InviteStatus
 from app.models.suppression import SuppressionReason
 from app.models.types import utcnow
+from app.services.pagination import Page, fetch_page
 
 
 def suppress(workspace_id: int, email: str, reason: SuppressionReason) -> Suppression:
@@ -55,11 +56,12 @@ def is_unsubscribed(invite: Invite) -> bool:
     return _find(invite.workspace_id, invite.customer_email or "") is not None
 
 
-def list_suppressions(workspace_id: int, limit: int, before_id: int | None) -> list[Suppression]:
+def list_suppressions(workspace_id: int, limit: int, before_id: int | None) -> Page[Suppression]:
+    """The suppression list newest first, `limit` at a time before the row id `before_id`."""
     query = select(Suppression).where(Suppression.workspace_id == workspace_id)
     if before_id is not None:
         query = query.where(Suppression.id < before_id)
-    return list(db.session.scalars(query.order_by(Suppression.id.desc()).limit(limit + 1)))
+    return fetch_page(query.order_by(Suppression.id.desc()), limit)
 
 
 def remove_suppression(workspace_id: int, email: str) -> None:

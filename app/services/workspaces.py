@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from app.extensions import db
 from app.models import Workspace
-from app.services.insights.settings import SETTING_KEYS, save_settings
+from app.services.insights.settings import SETTING_KEYS, load_settings, save_settings
 
 KEY_PREFIX = "aw_"
 
@@ -42,3 +43,22 @@ def update_workspace(workspace: Workspace, data: dict) -> Workspace:
     save_settings(workspace.id, settings)
     db.session.commit()
     return workspace
+
+
+@dataclass(frozen=True)
+class WorkspaceView:
+    """The workspace's own fields (read through) with its effective reporting settings."""
+
+    workspace: Workspace
+    thresholds: dict
+    targets: dict
+    sla: dict
+
+    def __getattr__(self, name: str):
+        return getattr(self.workspace, name)
+
+
+def workspace_view(workspace: Workspace) -> WorkspaceView:
+    """The workspace with its reporting settings, defaults filled in where it set none."""
+    settings = load_settings(workspace.id)
+    return WorkspaceView(workspace, **{key: settings[key] for key in SETTING_KEYS})

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, and_, or_, select
 
 from app.errors import APIError
+from app.extensions import db
 from app.models import Invite, Response, ResponseTheme
 from app.platform.bounds import MAX_INT
+from app.services.pagination import Page, keyset_page
 
 
 def filtered_responses(workspace_id: int, filters: dict) -> Select:
@@ -45,6 +47,12 @@ def filtered_responses(workspace_id: int, filters: dict) -> Select:
     if "channel" in filters:
         query = query.where(Invite.channel == filters["channel"])
     return query.order_by(Response.answered_at.desc(), Response.id.desc())
+
+
+def list_responses(workspace_id: int, filters: dict, limit: int, cursor: str | None) -> Page[Response]:
+    """Answers newest first, filtered, `limit` at a time after `cursor`; each answer's invite is loaded with it."""
+    rows = db.session.execute(page(filtered_responses(workspace_id, filters), limit, cursor)).all()
+    return keyset_page([response for response, _invite in rows], limit, encode_cursor)
 
 
 def page(query: Select, limit: int, cursor: str | None) -> Select:

@@ -14,6 +14,7 @@ from app.models import Response, Theme
 from app.models.theme import ThemeSource
 from app.models.types import utcnow
 from app.platform.queue import REANALYZE_WORKSPACE, enqueue
+from app.services.pagination import Page, fetch_page
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +81,14 @@ def record_auto_themes(workspace_id: int, keys: list[str]) -> None:
             log.debug("theme %r already recorded", row["key"])
 
 
-def list_themes(
-    workspace_id: int, source: str | None, limit: int, cursor: str | None
-) -> tuple[list[Theme], str | None]:
+def list_themes(workspace_id: int, source: str | None, limit: int, cursor: str | None) -> Page[Theme]:
     """The catalogue in id order, `limit` at a time after `cursor` (the last id seen)."""
-    query = select(Theme).where(Theme.workspace_id == workspace_id).order_by(Theme.id).limit(limit + 1)
+    query = select(Theme).where(Theme.workspace_id == workspace_id).order_by(Theme.id)
     if source:
         query = query.where(Theme.source == source)
     if cursor:
         query = query.where(Theme.id > int(cursor))
-    themes = list(db.session.scalars(query))
-    next_cursor = str(themes[limit - 1].id) if len(themes) > limit else None
-    return themes[:limit], next_cursor
+    return fetch_page(query, limit)
 
 
 def get_theme(workspace_id: int, theme_id: int) -> Theme:

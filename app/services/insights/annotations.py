@@ -37,7 +37,3 @@ def delete_annotation(workspace_id: int, annotation_id: int) -> None:
         raise APIError(404, "not_found", f"No annotation {annotation_id} in this workspace.")
     db.session.delete(annotation)
     db.session.commit()
-
-
-def annotation_view(annotation: Annotation) -> dict:
-    return {"id": annotation.id, "date": annotation.day.isoformat(), "label": annotation.label, "note": annotation.note}

@@ -160,7 +160,7 @@ def metrics_rows(view: dict) -> Iterator[list]:
             "",
         ]
     for item in view["series"]:
-        notes = "; ".join(a["label"] for a in item["annotations"])
+        notes = "; ".join(a.label for a in item["annotations"])
         yield from _score_rows("series", item["period"], "", "", item, notes)
     for item in view["groups"]:
         yield from _score_rows("group", "", item["key"], item["label"], item, "")

@@ -16,7 +16,7 @@ from app.models.types import utcnow
 from app.scoring.periods import count_periods, local_date, periods
 from app.scoring.scores import BANDS, score_summary
 from app.services.insights import figures
-from app.services.insights.annotations import annotation_view, list_annotations
+from app.services.insights.annotations import list_annotations
 from app.services.insights.cells import FILTER_DIMENSIONS, Cell, Scope, fetch
 from app.services.insights.figures import SurveyScale
 from app.services.insights.settings import good_at, load_settings
@@ -165,9 +165,7 @@ def _series(workspace_id, scope, since, until, interval, by_day, scales) -> list
                 "response_rate": figures.response_rate(overall),
                 "sentiment": figures.sentiment(overall),
                 "annotations": [
-                    annotation_view(a)
-                    for a in notes
-                    if span.start_day <= a.day < span.end_day and first_day <= a.day <= last_day
+                    a for a in notes if span.start_day <= a.day < span.end_day and first_day <= a.day <= last_day
                 ],
             }
         )

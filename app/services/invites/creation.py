@@ -14,6 +14,7 @@ from app.models.invite import InviteStatus
 from app.models.types import utcnow
 from app.platform.queue import SEND_INVITE_EMAIL, enqueue
 from app.services.invites.tickets import latest_invite, offer_invite
+from app.services.pagination import Page, fetch_page
 from app.services.surveys import live_survey
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ def get_invite(workspace_id: int, invite_id: int) -> Invite:
     return invite
 
 
-def list_invites(workspace_id: int, filters: dict, limit: int, before_id: int | None) -> list[Invite]:
-    """Invites newest first, filtered; `limit + 1` rows so the caller knows if there is more."""
+def list_invites(workspace_id: int, filters: dict, limit: int, before_id: int | None) -> Page[Invite]:
+    """Invites newest first, filtered, `limit` at a time before the invite id `before_id`."""
     query = select(Invite).where(Invite.workspace_id == workspace_id)
     for name in ("survey_id", "status", "reason", "ticket_id"):
         if filters.get(name) is not None:
@@ -59,7 +60,7 @@ def list_invites(workspace_id: int, filters: dict, limit: int, before_id: int | 
         query = query.where(Invite.created_at < filters["until"])
     if before_id is not None:
         query = query.where(Invite.id < before_id)
-    return list(db.session.scalars(query.order_by(Invite.id.desc()).limit(limit + 1)))
+    return fetch_page(query.order_by(Invite.id.desc()), limit)
 
 
 def dispatch_if_due(invite: Invite) -> None:

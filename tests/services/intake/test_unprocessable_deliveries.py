@@ -93,7 +93,7 @@ def test_a_stored_body_the_schemas_now_refuse_fails_at_once_with_its_reason(make
     assert complete_delivery(delivery.id) == "failed"
     db.session.expire_all()
     failed = db.session.get(WebhookDelivery, delivery.id)
-    assert failed.attempts == 1 and "lone surrogate" in failed.error and "\\ud800" in failed.error
+    assert failed.attempts == 1 and "lone surrogate" in failed.error
 
 
 def test_the_cli_lists_failures_with_their_reason_and_retries_one(app, make):
