@@ -125,7 +125,9 @@ class LeasedRateLimit:
             self._keep(key, _Lease(size, granted - 1, now + LEASE_SECONDS, window_end, granted))
             return None
         end = self._window_ends.get(key)  # read by _window_end for this refusal, if not before
-        to_reset = end - wall if end else LEASE_SECONDS
+        # Now, not `wall` (read before the storage calls); never beyond the window's length (Redis
+        # rounds the expiry it reports to whole seconds).
+        to_reset = min(end - self._wall(), item.get_expiry()) if end else LEASE_SECONDS
         # Asked again after a lease's lifetime (or at the reset, if sooner), not only at the reset:
         # hits other processes give back meanwhile are still let through, for a call a second.
         until = now + min(max(to_reset, 0.1), LEASE_SECONDS)

@@ -193,3 +193,14 @@ def test_a_refused_process_asks_again_and_spends_hits_another_gave_back(monkeypa
     assert first.hit(item, "hooks", "a") is None  # its next lease (of 1) gives back 7
     clock.now += LEASE_SECONDS
     assert [second.hit(item, "hooks", "a") is None for _ in range(7)] == [True] * 6 + [False]
+
+
+def test_retry_after_never_exceeds_the_window_when_the_storage_rounds_its_expiry_up():
+    class RoundingStorage(CountingStorage):
+        def get_expiry(self, key):
+            return super().get_expiry(key) + 0.5  # as Redis may: it reports whole seconds
+
+    door = LeasedRateLimit(RoundingStorage(), Clock())
+    item = parse("1 per minute")
+    door.hit(item, "hooks", "a")
+    assert 0 < door.hit(item, "hooks", "a") <= 60
