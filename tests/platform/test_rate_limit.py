@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from types import SimpleNamespace
+
 from limits import parse
 from limits.storage import MemoryStorage
 
@@ -105,3 +108,99 @@ def test_a_storage_outage_lets_webhooks_through_without_a_call_per_request():
     clock.now += LEASE_SECONDS + 0.1
     assert door.hit(item, "hooks", "a") is None
     assert storage.calls == 2
+
+
+# Steady senders over whole windows: several processes (LeasedRateLimit instances) share one
+# in-memory counter, and one simulated clock drives leases, windows and the storage's expiry.
+
+
+def _clocked_storage(monkeypatch, clock) -> CountingStorage:
+    import limits.storage.memory
+
+    monkeypatch.setattr(limits.storage.memory, "time", SimpleNamespace(time=clock))  # its expiry clock
+    return CountingStorage()
+
+
+def _steady_sender(monkeypatch, per_second: float, processes: int, seconds: float, limit="600 per minute"):
+    """Accepted and refused hits per window of a sender at a steady rate, spread over processes at random."""
+    clock = Clock()
+    storage = _clocked_storage(monkeypatch, clock)
+    doors = [LeasedRateLimit(storage, clock, wall=clock) for _ in range(processes)]
+    item, pick, start = parse(limit), random.Random(7), clock.now
+    windows: dict[int, list[int]] = {}
+    for i in range(int(per_second * seconds)):
+        clock.now = start + (i + pick.uniform(0, 0.5)) / per_second  # a little jitter, never reordered
+        counts = windows.setdefault(int((clock.now - start) // item.get_expiry()), [0, 0])
+        counts[doors[pick.randrange(processes)].hit(item, "hooks", "10.0.0.1") is not None] += 1
+    return [tuple(counts) for _, counts in sorted(windows.items())], storage
+
+
+def test_a_steady_sender_below_the_limit_is_never_refused(monkeypatch):
+    # 0.8x "600 per minute" for two windows, over four web processes. Before unused hits were
+    # given back, 8 req/s over two processes saw 15 to 33 refusals a minute.
+    windows, storage = _steady_sender(monkeypatch, per_second=8, processes=4, seconds=120)
+    assert windows == [(480, 0), (480, 0)]
+    assert storage.calls < 960 / 2  # still leased: well under one storage call per hit
+
+
+def test_a_sender_above_the_limit_is_refused_about_the_excess(monkeypatch):
+    # 1.5x the limit over four processes: each window lets through the limit, give or take a few
+    # leased hits (before unused hits were given back: 486 of 600 at 12 req/s, 463 at 20 req/s).
+    windows, _ = _steady_sender(monkeypatch, per_second=15, processes=4, seconds=120)
+    ceiling = 600 // 10
+    for accepted, refused in windows:
+        assert 600 - 10 <= accepted <= 600 + 4 * ceiling  # at most L + P*C: the module docstring
+        assert accepted + refused == 900
+
+
+def test_unused_hits_go_back_with_the_next_lease_at_no_extra_call(monkeypatch):
+    clock = Clock()
+    storage = _clocked_storage(monkeypatch, clock)
+    door = LeasedRateLimit(storage, clock, wall=clock)
+    item, key = parse("6000 per minute"), parse("6000 per minute").key_for("hooks", "a")
+    for _ in range(65):  # a burst: leases of 1, 2, 4 ... 32 used up, then one of 64 with 62 left
+        assert door.hit(item, "hooks", "a") is None
+    assert storage.get(key) == 127  # the live lease is counted, spent or not
+    clock.now += LEASE_SECONDS * 3  # it expires with 62 hits unspent
+    calls = storage.calls
+    assert door.hit(item, "hooks", "a") is None  # a lease of 2 (what the last one used)
+    assert storage.calls == calls + 1  # the give-back rode on the next lease's call
+    assert storage.get(key) == 66 + 1  # 66 hits spent, and what is left of the new lease
+
+
+def test_unused_hits_never_go_back_into_the_next_window(monkeypatch):
+    clock = Clock()
+    storage = _clocked_storage(monkeypatch, clock)
+    door = LeasedRateLimit(storage, clock, wall=clock)
+    item, key = parse("6000 per minute"), parse("6000 per minute").key_for("hooks", "a")
+    for _ in range(65):  # as above: a lease of 64 with 62 left
+        door.hit(item, "hooks", "a")
+    clock.now += 61  # the window (60 s from the first hit) has reset
+    assert door.hit(item, "hooks", "a") is None  # a lease of 2
+    assert storage.get(key) == 2  # the new window counts only its own lease (given back: -60)
+
+
+def test_a_refused_process_asks_again_and_spends_hits_another_gave_back(monkeypatch):
+    clock = Clock()
+    storage = _clocked_storage(monkeypatch, clock)
+    first, second = LeasedRateLimit(storage, clock, wall=clock), LeasedRateLimit(storage, clock, wall=clock)
+    item = parse("100 per minute")
+    for _ in range(8):  # leases of 1, 2, 4 used up, then one of 8 with 7 left
+        assert first.hit(item, "hooks", "a") is None
+    assert sum(second.hit(item, "hooks", "a") is None for _ in range(100)) == 85  # 7 held by the first
+    clock.now += LEASE_SECONDS * 2
+    assert second.hit(item, "hooks", "a") is not None  # still refused: the first holds them
+    assert first.hit(item, "hooks", "a") is None  # its next lease (of 1) gives back 7
+    clock.now += LEASE_SECONDS
+    assert [second.hit(item, "hooks", "a") is None for _ in range(7)] == [True] * 6 + [False]
+
+
+def test_retry_after_never_exceeds_the_window_when_the_storage_rounds_its_expiry_up():
+    class RoundingStorage(CountingStorage):
+        def get_expiry(self, key):
+            return super().get_expiry(key) + 0.5  # as Redis may: it reports whole seconds
+
+    door = LeasedRateLimit(RoundingStorage(), Clock())
+    item = parse("1 per minute")
+    door.hit(item, "hooks", "a")
+    assert 0 < door.hit(item, "hooks", "a") <= 60
