@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from app.platform.i18n import gettext
-from app.platform.strict_json import text_problem
+from app.platform.strict_json import Refused, text_problem
 
 
 class APIError(Exception):
@@ -75,6 +75,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(APIError)
     def _api_error(err: APIError):
         return error_response(err.status, err.code, err.message, err.fields)
+
+    @app.errorhandler(Refused)
+    def _unreadable_json(err: Refused):
+        return error_response(400, "invalid_json", str(err))
 
     @app.errorhandler(ValidationError)
     def _validation_error(err: ValidationError):

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from app.platform.bounds import MAX_INT
 
 
 class IdConverter(IntegerConverter):
-    """`<id:name>`: a row id; a number beyond any stored id is a 404, not a database overflow."""
+    """`<id:name>`: a row id; a number beyond any stored id is a 404, not a database overflow.
 
-    def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=MAX_INT)
+    Out of range is a 404 raised here, not a failed match: werkzeug would otherwise answer other
+    methods on the same path (a PATCH of /integrations/10^30) with 405, as if the route were absent.
+    """
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_INT:
+            raise NotFound()
+        return number

@@ -16,6 +16,7 @@ import math
 import re
 from typing import Any
 
+from flask import request
 from flask.json.provider import DefaultJSONProvider
 
 MAX_DEPTH = 32  # no shape we accept nests deeper than ~6; a margin for helpdesks' payloads
@@ -114,6 +115,14 @@ def _walk(value: Any, max_depth: int, check_text: bool) -> str | None:
             children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
     return None
+
+
+def request_json() -> Any:
+    """The request's JSON body, read by `loads` (text left to the schemas); None when the request
+    does not say it is JSON. A malformed body raises Refused, answered 400 `invalid_json`."""
+    if not request.is_json:
+        return None
+    return loads(request.get_data(cache=True), check_text=False)
 
 
 class StrictJSONProvider(DefaultJSONProvider):

@@ -11,6 +11,7 @@ from app.models import Workspace
 from app.models.invite import InviteStatus
 from app.platform.contract import responds, takes
 from app.platform.i18n import gettext, use_locale
+from app.platform.strict_json import request_json
 from app.respondent.blueprint import bp
 from app.schemas.respondent import RecordedAnswerSchema, SignedEmbedInSchema, WidgetAnswerInSchema, WidgetSchema
 from app.scoring.kinds import band_limits
@@ -76,7 +77,7 @@ def public_invite(token: str):
 @responds(200, WidgetSchema, description="The survey; only `status: skipped` when the fatigue rules said no")
 def public_embed():
     """Open the widget from a payload signed by the host's server; the invite is made on first display."""
-    payload = request.get_json(silent=True)
+    payload = request_json()
     if not isinstance(payload, dict):
         raise APIError(400, "invalid_json", 'Send {"signed": "..."} as JSON.')
     unknown = set(payload) - {"signed", "locale"}
@@ -108,10 +109,7 @@ def public_embed():
 def public_answer(token: str):
     """Record an answer from the widget."""
     state = _state(token)
-    try:
-        payload = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the parser follows: not a body we accept
-        payload = None
+    payload = request_json()
     if not isinstance(payload, dict):
         raise APIError(400, "invalid_json", 'Send {"score": N, "comment": "..."} as JSON.')
     unknown = set(payload) - {"score", "comment"}

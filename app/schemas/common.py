@@ -7,7 +7,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, pre_load
-from marshmallow.validate import Length, Range
+from marshmallow.validate import Length, Range, Regexp
 
 from app.platform.bounds import MAX_INT
 from app.platform.strict_json import walk_text_problem
@@ -49,9 +49,32 @@ class AwareDateTime(fields.DateTime):
             raise ValidationError("Not a valid datetime.") from exc
 
 
-def Id(**kwargs) -> fields.Integer:
+class Int(fields.Integer):
+    """Every integer a client sends: never beyond what an INTEGER column holds (±MAX_INT), so an
+    absurd number is a 422 naming its field, never an overflow in the database. Narrower ranges
+    are given as usual (`validate=Range(...)`) and apply as well."""
+
+    def __init__(self, *args, validate=None, **kwargs):
+        given = validate if isinstance(validate, list) else [validate] if validate else []
+        super().__init__(*args, validate=[Range(min=-MAX_INT, max=MAX_INT), *given], **kwargs)
+
+
+_NOT_OURS = "The cursor is not one this API returned."
+
+
+def _an_id(value: str) -> None:
+    if value.isdigit() and not 1 <= int(value) <= MAX_INT:  # not digits: the Regexp says so
+        raise ValidationError(_NOT_OURS)
+
+
+def IdCursor() -> fields.String:
+    """A keyset cursor that is a row id, as this API returns it: digits, within an INTEGER column."""
+    return fields.String(validate=[Regexp(r"^\d{1,10}$", error=_NOT_OURS), _an_id])
+
+
+def Id(**kwargs) -> Int:
     """A row id: a positive integer no larger than an INTEGER column holds."""
-    return fields.Integer(validate=Range(min=1, max=MAX_INT), **kwargs)
+    return Int(validate=Range(min=1, max=MAX_INT), **kwargs)
 
 
 def Text(max_length: int, validate=None, **kwargs) -> fields.String:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas.common import Number, StrictSchema, Text, list_schema
+from app.schemas.common import Int, Number, StrictSchema, Text, list_schema
 from app.schemas.query import MetricsQuery
 
 
@@ -20,11 +20,11 @@ class AnnotationsQuery(StrictSchema):
 
 
 class CsatThresholdSchema(StrictSchema):
-    good_points = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=9))
+    good_points = Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=9))
 
 
 class CesThresholdSchema(StrictSchema):
-    easy_points = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=6))
+    easy_points = Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=6))
 
 
 class ThresholdsSchema(StrictSchema):
@@ -46,10 +46,8 @@ class TargetsSchema(StrictSchema):
 
 
 class SlaTargetSchema(StrictSchema):
-    first_response_minutes = fields.Integer(
-        strict=True, allow_none=True, validate=validate.Range(min=1, max=60 * 24 * 90)
-    )
-    resolution_hours = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=24 * 365))
+    first_response_minutes = Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=60 * 24 * 90))
+    resolution_hours = Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=24 * 365))
 
 
 class SlaSchema(SlaTargetSchema):
@@ -73,7 +71,7 @@ Stamp = lambda **kw: fields.String(metadata={"format": "date-time"}, **kw)  # al
 
 
 class AnnotationOutSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     date = fields.Date(attribute="day")
     label = fields.String()
     note = fields.String(allow_none=True)
@@ -83,7 +81,7 @@ AnnotationListSchema = list_schema(AnnotationOutSchema)
 
 
 class ChangeSchema(Schema):
-    previous_n = fields.Integer()
+    previous_n = Int()
     previous_value = Number(allow_none=True)
     delta = Number(allow_none=True)
     z = Number(allow_none=True)
@@ -101,15 +99,15 @@ class ScoreSummarySchema(Schema):
     """A headline score; NPS adds promoters, passives and detractors, CES its mean agreement."""
 
     kind = fields.String(metadata={"enum": ["csat", "nps", "ces"]})
-    scale = fields.List(fields.Integer())
-    n = fields.Integer()
+    scale = fields.List(Int())
+    n = Int()
     low_sample = fields.Boolean()
     formula = fields.String()
-    distribution = fields.Dict(keys=fields.String(), values=fields.Integer())
+    distribution = fields.Dict(keys=fields.String(), values=Int())
     value = Number(allow_none=True)
-    promoters = fields.Integer()
-    passives = fields.Integer()
-    detractors = fields.Integer()
+    promoters = Int()
+    passives = Int()
+    detractors = Int()
     ci_low = Number(allow_none=True)
     ci_high = Number(allow_none=True)
     easy_percent = Number(allow_none=True)
@@ -128,11 +126,11 @@ class ScoreSummarySchema(Schema):
 class CompactScoreSchema(Schema):
     """A score in a series point, a group or a driver bucket (NPS and CES add their own figures)."""
 
-    n = fields.Integer()
+    n = Int()
     low_sample = fields.Boolean()
     value = Number(allow_none=True)
-    promoters = fields.Integer()
-    detractors = fields.Integer()
+    promoters = Int()
+    detractors = Int()
     ci_low = Number(allow_none=True)
     ci_high = Number(allow_none=True)
     mean = Number(allow_none=True)
@@ -145,8 +143,8 @@ def _scores():
 
 
 class ResponseRateSchema(Schema):
-    delivered = fields.Integer()
-    answered = fields.Integer()
+    delivered = Int()
+    answered = Int()
     value = Number(allow_none=True)
     ci_low = Number(allow_none=True)
     ci_high = Number(allow_none=True)
@@ -156,7 +154,7 @@ class ResponseRateSchema(Schema):
 
 class SentimentSchema(Schema):
     mean_polarity = Number(allow_none=True)
-    n = fields.Integer()
+    n = Int()
     formula = fields.String()
 
 
@@ -169,7 +167,7 @@ class SeriesPointSchema(Schema):
     period = fields.String(metadata={"format": "date"})
     start = Stamp()
     end = Stamp()
-    n = fields.Integer()
+    n = Int()
     scores = _scores()
     response_rate = fields.Nested(ResponseRateSchema)
     sentiment = fields.Nested(SentimentSchema)
@@ -179,14 +177,14 @@ class SeriesPointSchema(Schema):
 class GroupSchema(Schema):
     key = fields.String(allow_none=True)
     label = fields.String(allow_none=True)
-    n = fields.Integer()
+    n = Int()
     scores = _scores()
     response_rate = fields.Nested(ResponseRateSchema)
     sentiment = fields.Nested(SentimentSchema)
 
 
 class MetricsSchema(Schema):
-    survey_id = fields.Integer(allow_none=True)
+    survey_id = Int(allow_none=True)
     since = Stamp()
     until = Stamp()
     tz = fields.String()
@@ -206,14 +204,14 @@ class MetricsSchema(Schema):
 
 
 class DurationsSchema(Schema):
-    n = fields.Integer()
+    n = Int()
     mean = Number(allow_none=True)
     median = Number(allow_none=True)
     formula = fields.String()
 
 
 class RateSchema(Schema):
-    n = fields.Integer()
+    n = Int()
     value = Number(allow_none=True)
     ci_low = Number(allow_none=True)
     ci_high = Number(allow_none=True)
@@ -235,12 +233,12 @@ class SlaComplianceSchema(Schema):
 
 class HandleTimeSchema(Schema):
     value = Number(allow_none=True)
-    n = fields.Integer()
+    n = Int()
     formula = fields.String()
 
 
 class OperationsSchema(Schema):
-    tickets = fields.Integer()
+    tickets = Int()
     first_response_seconds = fields.Nested(DurationsSchema)
     resolution_seconds = fields.Nested(DurationsSchema)
     reopen_rate = fields.Nested(RateSchema)
@@ -251,13 +249,13 @@ class OperationsSchema(Schema):
 
 class BucketSchema(Schema):
     bucket = fields.String()
-    tickets = fields.Integer()
-    n = fields.Integer()
+    tickets = Int()
+    n = Int()
     scores = _scores()
 
 
 class DriversSchema(Schema):
-    survey_id = fields.Integer(allow_none=True)
+    survey_id = Int(allow_none=True)
     since = Stamp()
     until = Stamp()
     filters = fields.Dict(keys=fields.String(), values=fields.String())

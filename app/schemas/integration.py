@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.models.integration import Provider
-from app.schemas.common import Id, StrictSchema, Text
+from app.schemas.common import Id, Int, StrictSchema, Text
 
 
 class ApiCredentialsSchema(StrictSchema):
@@ -25,7 +25,7 @@ class IntegrationInSchema(StrictSchema):
 
 
 class IntegrationUpdateSchema(StrictSchema):
-    survey_id = fields.Integer(strict=True)
+    survey_id = Int(strict=True)
     secret = Text(200, validate=validate.Length(min=16, max=200))
     api = fields.Nested(ApiCredentialsSchema)
 
@@ -33,9 +33,9 @@ class IntegrationUpdateSchema(StrictSchema):
 class IntegrationOutSchema(Schema):
     """An integration as its admin needs it: where to send webhooks, the secret, what body to send."""
 
-    id = fields.Integer()
+    id = Int()
     provider = fields.String(metadata={"enum": sorted(Provider)})
-    survey_id = fields.Integer()
+    survey_id = Int()
     url = fields.String(metadata={"description": "the webhook URL to paste into the helpdesk"})
     secret = fields.String()
     body_template = fields.String(

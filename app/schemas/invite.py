@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from app.models.invite import InviteStatus
 from app.platform.bounds import MAX_INT
 from app.platform.links import survey_url
-from app.schemas.common import AwareDateTime, Id, StrictSchema, Text, Whole
+from app.schemas.common import AwareDateTime, Id, Int, StrictSchema, Text, Whole
 
 
 class CustomerSchema(StrictSchema):
@@ -36,8 +36,8 @@ class TicketSchema(StrictSchema):
     created_at = AwareDateTime(allow_none=True)
     first_response_at = AwareDateTime(allow_none=True)
     solved_at = AwareDateTime(allow_none=True)
-    reopens = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000))
-    handle_seconds = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=MAX_INT))
+    reopens = Int(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000))
+    handle_seconds = Int(strict=True, allow_none=True, validate=validate.Range(min=0, max=MAX_INT))
 
 
 class InviteInSchema(StrictSchema):
@@ -60,15 +60,15 @@ def hook_invite_schema() -> HookInviteSchema:
 
 
 class InvitesQuery(StrictSchema):
-    survey_id = fields.Integer()
+    survey_id = Int()
     status = fields.String(validate=validate.OneOf([s.value for s in InviteStatus]))
     reason = fields.String(validate=validate.Length(max=100))
     ticket_id = fields.String(validate=validate.Length(max=200))
     email = fields.String(validate=validate.Length(max=320))
     since = AwareDateTime()
     until = AwareDateTime()
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.Integer(validate=validate.Range(min=1))
+    limit = Int(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = Int(validate=validate.Range(min=1))
 
 
 class InviteEventSchema(Schema):
@@ -102,13 +102,13 @@ class TicketOutSchema(Schema):
     created_at = fields.DateTime(attribute="ticket_created_at", allow_none=True)
     first_response_at = fields.DateTime(allow_none=True)
     solved_at = fields.DateTime(allow_none=True)
-    reopens = fields.Integer(allow_none=True)
-    handle_seconds = fields.Integer(allow_none=True)
+    reopens = Int(allow_none=True)
+    handle_seconds = Int(allow_none=True)
 
 
 class InviteOutSchema(Schema):
-    id = fields.Integer()
-    survey_id = fields.Integer()
+    id = Int()
+    survey_id = Int()
     token = fields.String()
     url = fields.Method("_url", metadata={"type": "string", "description": "the survey page"})
     status = fields.String()
@@ -119,7 +119,7 @@ class InviteOutSchema(Schema):
     expires_at = fields.DateTime(allow_none=True)
     answered_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
-    solve_number = fields.Integer()
+    solve_number = Int()
     reopened_at = fields.DateTime(allow_none=True)
     reminder_due_at = fields.DateTime(allow_none=True)
     reminder_sent_at = fields.DateTime(allow_none=True)

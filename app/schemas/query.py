@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.platform.bounds import MAX_INT
-from app.schemas.common import AwareDateTime, Id, StrictSchema, TimeZone, Whole
+from app.schemas.common import AwareDateTime, Id, Int, StrictSchema, TimeZone, Whole
 from app.schemas.invite import CustomerOutSchema, TicketOutSchema
 
 SENTIMENTS = ["negative", "neutral", "positive", "unsupported_language", "empty"]
@@ -18,15 +18,15 @@ class RangeQuery(StrictSchema):
 
 
 class ResponsesQuery(RangeQuery):
-    score_min = fields.Integer(validate=validate.Range(min=-MAX_INT, max=MAX_INT))
-    score_max = fields.Integer(validate=validate.Range(min=-MAX_INT, max=MAX_INT))
+    score_min = Int(validate=validate.Range(min=-MAX_INT, max=MAX_INT))
+    score_max = Int(validate=validate.Range(min=-MAX_INT, max=MAX_INT))
     sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
     theme = fields.String(validate=validate.Length(max=100))
     mismatch = fields.Boolean()
     agent = fields.String(validate=validate.Length(max=320))
     team = fields.String(validate=validate.Length(max=200))
     channel = fields.String(validate=validate.Length(max=50))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    limit = Int(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = fields.String(validate=validate.Length(max=200))
 
 
@@ -44,10 +44,10 @@ class MetricsQuery(RangeQuery):
 
 
 class ResponseOutSchema(Schema):
-    id = fields.Integer()
-    survey_id = fields.Integer()
-    invite_id = fields.Integer()
-    score = fields.Integer()
+    id = Int()
+    survey_id = Int()
+    invite_id = Int()
+    score = Int()
     comment = fields.String(allow_none=True)
     answered_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -68,7 +68,7 @@ class ResponseOutSchema(Schema):
     themes = fields.List(fields.String())
     mismatch = fields.Function(lambda r: r.mismatch_reason is not None, metadata={"type": "boolean"})
     mismatch_reason = fields.String(allow_none=True)
-    analysis_version = fields.Integer(allow_none=True)
+    analysis_version = Int(allow_none=True)
     # The ticket and customer of the answer's invite.
     ticket = Whole(TicketOutSchema, of="invite")
     customer = Whole(CustomerOutSchema, of="invite")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from app.schemas.common import StrictSchema
+from app.schemas.common import Int, StrictSchema
 
 
 class FollowUpsSchema(Schema):
@@ -14,8 +14,8 @@ class FollowUpsSchema(Schema):
 
 
 class BandsSchema(Schema):
-    low_max = fields.Integer(metadata={"description": "scores up to this are low"})
-    high_min = fields.Integer(metadata={"description": "scores from this are high"})
+    low_max = Int(metadata={"description": "scores up to this are low"})
+    high_min = Int(metadata={"description": "scores from this are high"})
 
 
 class BrandingSchema(Schema):
@@ -26,7 +26,7 @@ class BrandingSchema(Schema):
 
 
 class WidgetAnswerSchema(Schema):
-    score = fields.Integer()
+    score = Int()
     comment = fields.String(allow_none=True)
 
 
@@ -37,7 +37,7 @@ class WidgetSchema(Schema):
     status = fields.String(metadata={"enum": ["open", "closed", "answered", "skipped"]})
     kind = fields.String()
     question = fields.String()
-    scale = fields.List(fields.Integer())
+    scale = fields.List(Int())
     follow_up = fields.Nested(FollowUpsSchema)
     bands = fields.Nested(BandsSchema)
     locale = fields.String()
@@ -49,15 +49,15 @@ class WidgetSchema(Schema):
 
 
 class RecordedAnswerSchema(Schema):
-    id = fields.Integer()
-    score = fields.Integer()
+    id = Int()
+    score = Int()
     comment = fields.String(allow_none=True)
 
 
 class WidgetAnswerInSchema(StrictSchema):
     """Documents the widget's answer body (the view checks it by hand, to answer in the widget's words)."""
 
-    score = fields.Integer(required=True)
+    score = Int(required=True)
     comment = fields.String(allow_none=True)
 
 
@@ -75,7 +75,7 @@ class UnsubscribeFormSchema(Schema):
 
 
 class SurveyFormSchema(Schema):
-    score = fields.Integer(required=True)
+    score = Int(required=True)
     comment = fields.String()
 
 

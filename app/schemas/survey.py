@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.schemas.common import StrictSchema, Text, list_schema
+from app.schemas.common import Int, StrictSchema, Text, list_schema
 from app.scoring.kinds import KINDS
 
 
@@ -18,16 +18,16 @@ class SurveyInSchema(StrictSchema):
     name = Text(200, required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)))
     question = Text(500)
-    scale = fields.List(fields.Integer(strict=True), validate=validate.Length(equal=2))
+    scale = fields.List(Int(strict=True), validate=validate.Length(equal=2))
     follow_up = fields.Nested(FollowUpSchema)
     locale = fields.String(validate=validate.Regexp(r"^[a-z]{2}(-[A-Za-z]{2})?$"))
-    send_delay_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=60 * 24 * 30))
-    cooldown_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
-    sample_percent = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    send_delay_minutes = Int(strict=True, validate=validate.Range(min=0, max=60 * 24 * 30))
+    cooldown_days = Int(strict=True, validate=validate.Range(min=0, max=365))
+    sample_percent = Int(strict=True, validate=validate.Range(min=0, max=100))
     exclude_tags = fields.List(Text(100), validate=validate.Length(max=100))
-    reminder_after_hours = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=24 * 30))
-    expires_after_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
-    daily_cap = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
+    reminder_after_hours = Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=24 * 30))
+    expires_after_days = Int(strict=True, validate=validate.Range(min=1, max=365))
+    daily_cap = Int(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
 
     @validates_schema
     def _scale_fits_kind(self, data, partial=False, **kwargs):
@@ -40,7 +40,7 @@ class SurveyInSchema(StrictSchema):
 
 
 class SurveyOutSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     name = fields.String()
     kind = fields.String()
     question = fields.String()
@@ -49,13 +49,13 @@ class SurveyOutSchema(Schema):
     )
     follow_up = fields.Dict()
     locale = fields.String()
-    send_delay_minutes = fields.Integer()
-    cooldown_days = fields.Integer()
-    sample_percent = fields.Integer()
+    send_delay_minutes = Int()
+    cooldown_days = Int()
+    sample_percent = Int()
     exclude_tags = fields.List(fields.String())
-    reminder_after_hours = fields.Integer(allow_none=True)
-    expires_after_days = fields.Integer()
-    daily_cap = fields.Integer(allow_none=True)
+    reminder_after_hours = Int(allow_none=True)
+    expires_after_days = Int()
+    daily_cap = Int(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -7,7 +7,7 @@ import re
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.models.theme import THEME_SOURCES, ThemeSource
-from app.schemas.common import StrictSchema, Text
+from app.schemas.common import IdCursor, Int, StrictSchema, Text
 from app.schemas.query import ResponsesQuery
 
 _HAS_WORD = re.compile(r"\w")
@@ -53,7 +53,7 @@ class ThemePatchSchema(StrictSchema):
 
 
 class ThemeOutSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     key = fields.String()
     label = fields.String()
     source = fields.String(metadata={"enum": list(THEME_SOURCES)})
@@ -65,8 +65,8 @@ class ThemeOutSchema(Schema):
 
 class CatalogueQuery(StrictSchema):
     source = fields.String(validate=validate.OneOf([s.value for s in ThemeSource]))
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
-    cursor = fields.String(validate=validate.Regexp(r"^\d{1,18}$", error="The cursor is not one this API returned."))
+    limit = Int(load_default=200, validate=validate.Range(min=1, max=1000))
+    cursor = IdCursor()
 
 
 class ThemesQuery(ResponsesQuery):
@@ -79,19 +79,19 @@ class ThemesQuery(ResponsesQuery):
         unknown = RAISE
         exclude = ("cursor",)
 
-    survey_id = fields.Integer(
+    survey_id = Int(
         required=True,
         validate=validate.Range(min=1, max=MAX_ID),
         error_messages={"required": "Themes are scored per survey: pass survey_id."},
     )
     # Bounded so an absurd number is a 422, never a database overflow.
-    score_min = fields.Integer(validate=validate.Range(min=-1000, max=1000))
-    score_max = fields.Integer(validate=validate.Range(min=-1000, max=1000))
+    score_min = Int(validate=validate.Range(min=-1000, max=1000))
+    score_max = Int(validate=validate.Range(min=-1000, max=1000))
 
 
 class ThemeScoreSchema(Schema):
     value = fields.Float(allow_none=True, metadata={"description": "CSAT %, NPS, or CES % easy"})
-    n = fields.Integer()
+    n = Int()
     ci_low = fields.Float(allow_none=True)
     ci_high = fields.Float(allow_none=True)
     low_sample = fields.Boolean()
@@ -104,7 +104,7 @@ class ThemeReportItemSchema(Schema):
     theme = fields.String(metadata={"description": "the key answers carry; /responses?theme= filters on it"})
     label = fields.String()
     source = fields.String(metadata={"enum": list(THEME_SOURCES)})
-    mentions = fields.Integer(metadata={"description": "answers in the filter that mention the theme"})
+    mentions = Int(metadata={"description": "answers in the filter that mention the theme"})
     share = fields.Float(metadata={"description": "mentions ÷ answers with a comment × 100"})
     mean_score = fields.Float(metadata={"description": "mean raw score of those answers"})
     score = fields.Nested(ThemeScoreSchema, metadata={"description": "the survey's score among those answers"})
@@ -116,13 +116,13 @@ class ThemeReportItemSchema(Schema):
             "down (if its answers scored like the rest, the overall would move by −impact)"
         },
     )
-    example_response_ids = fields.List(fields.Integer())
+    example_response_ids = fields.List(Int())
 
 
 class ThemeReportSchema(Schema):
-    survey_id = fields.Integer()
+    survey_id = Int()
     kind = fields.String()
-    answers = fields.Integer(metadata={"description": "answers matching the filters"})
-    comments = fields.Integer(metadata={"description": "of which with a comment"})
+    answers = Int(metadata={"description": "answers matching the filters"})
+    comments = Int(metadata={"description": "of which with a comment"})
     overall = fields.Dict(metadata={"description": "the survey's score over all answers matching the filters"})
     items = fields.List(fields.Nested(ThemeReportItemSchema))

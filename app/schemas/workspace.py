@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas.common import StrictSchema, Text, TimeZone
+from app.schemas.common import Int, StrictSchema, Text, TimeZone
 from app.schemas.insights import SlaSchema, TargetsSchema, ThresholdsSchema
 
 
@@ -14,11 +14,11 @@ class WorkspaceInSchema(StrictSchema):
     brand_colour = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Use #rrggbb."))
     logo_url = fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
     timezone = TimeZone(validate=validate.Length(max=64))
-    send_delay_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=60 * 24 * 30))
-    cooldown_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
-    sample_percent = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    send_delay_minutes = Int(strict=True, validate=validate.Range(min=0, max=60 * 24 * 30))
+    cooldown_days = Int(strict=True, validate=validate.Range(min=0, max=365))
+    sample_percent = Int(strict=True, validate=validate.Range(min=0, max=100))
     exclude_tags = fields.List(Text(100), validate=validate.Length(max=100))
-    daily_cap = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
+    daily_cap = Int(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
     # Reporting settings (docs/insights.md): what counts as good, targets beside scores, SLA targets.
     thresholds = fields.Nested(ThresholdsSchema)
     targets = fields.Nested(TargetsSchema)
@@ -26,16 +26,16 @@ class WorkspaceInSchema(StrictSchema):
 
 
 class WorkspaceOutSchema(Schema):
-    id = fields.Integer()
+    id = Int()
     name = fields.String()
     brand_colour = fields.String()
     logo_url = fields.String(allow_none=True)
     timezone = fields.String()
-    send_delay_minutes = fields.Integer()
-    cooldown_days = fields.Integer()
-    sample_percent = fields.Integer()
+    send_delay_minutes = Int()
+    cooldown_days = Int()
+    sample_percent = Int()
     exclude_tags = fields.List(fields.String())
-    daily_cap = fields.Integer(allow_none=True)
+    daily_cap = Int(allow_none=True)
     # The effective reporting settings: the workspace's own, defaults where it set none.
     thresholds = fields.Nested(ThresholdsSchema)
     targets = fields.Nested(TargetsSchema)
@@ -57,5 +57,5 @@ class SuppressionOutSchema(Schema):
 
 
 class PageQuery(StrictSchema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.Integer(strict=False, validate=validate.Range(min=1))
+    limit = Int(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = Int(strict=False, validate=validate.Range(min=1))

@@ -16,6 +16,7 @@ from app.models import Invite, InviteEvent, Response, Survey
 from app.models.invite import InviteEventKind, InviteStatus
 from app.models.types import utcnow
 from app.platform.queue import ANALYZE_RESPONSE, enqueue
+from app.platform.strict_json import text_problem
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ def validate_answer(survey: Survey, score, comment) -> tuple[int, str | None]:
         raise AnswerRefused("invalid_comment", "The comment must be text.")
     # NUL bytes are never meaningful in a comment, and PostgreSQL text cannot store them.
     comment = (comment or "").replace("\x00", "").strip() or None
+    if comment and text_problem(comment):  # a lone surrogate: no database can store it
+        raise AnswerRefused("invalid_comment", text_problem(comment))
     if comment and len(comment) > MAX_COMMENT:
         raise AnswerRefused("invalid_comment", f"Keep the comment under {MAX_COMMENT} characters.")
     return value, comment
