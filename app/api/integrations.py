@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from app.api.auth import current_workspace
 from app.api.blueprint import bp
-from app.api.contract import accepts, responds
-from app.schemas.integration import IntegrationInSchema, IntegrationOutSchema, IntegrationUpdateSchema
+from app.api.contract import accepts, paginated, responds
+from app.models.integration import DeliveryStatus
+from app.schemas.integration import (
+    DeliveriesQuery,
+    DeliveryOutSchema,
+    IntegrationInSchema,
+    IntegrationOutSchema,
+    IntegrationUpdateSchema,
+)
+from app.services.intake.deliveries import list_deliveries
 from app.services.integrations import create_integration, get_integration, integration_view, update_integration
 
 
@@ -31,3 +39,13 @@ def get_integration_view(integration_id: int):
 def update_integration_view(integration_id: int, body: dict):
     """Set the helpdesk's own signing secret, the survey, or the helpdesk API credentials."""
     return update_integration(current_workspace().id, integration_id, body)
+
+
+@bp.get("/integrations/<id:integration_id>/deliveries")
+@accepts(DeliveriesQuery, location="query")
+@paginated(DeliveryOutSchema)
+def list_deliveries_view(integration_id: int, query: dict):
+    """The integration's webhook deliveries, newest first: status, attempts and why any failed."""
+    integration = get_integration(current_workspace().id, integration_id)
+    status = DeliveryStatus(query["status"]) if "status" in query else None
+    return list_deliveries(integration, query["limit"], status, query.get("cursor"))

@@ -24,7 +24,7 @@ def deliveries_list(integration_id: int, status: str | None, limit: int) -> None
     integration = db.session.get(Integration, integration_id)
     if integration is None:
         raise click.ClickException(f"No integration {integration_id}.")
-    rows = list_deliveries(integration, limit, DeliveryStatus(status) if status else None)
+    rows = list_deliveries(integration, limit, DeliveryStatus(status) if status else None).items
     if not rows:
         click.echo("No deliveries" + (f" with status {status}." if status else "."))
     for d in rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.models.integration import Provider
+from app.models.integration import DeliveryKind, DeliveryStatus, Provider
 from app.schemas.common import Id, Int, StrictSchema, Text
 
 
@@ -43,3 +43,24 @@ class IntegrationOutSchema(Schema):
     )
     api_base_url = fields.String(allow_none=True)
     api_credentials_set = fields.Boolean()
+
+
+class DeliveriesQuery(StrictSchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in DeliveryStatus]))
+    limit = Int(load_default=20, validate=validate.Range(min=1, max=200))
+    cursor = Int(strict=False, validate=validate.Range(min=1))
+
+
+class DeliveryOutSchema(Schema):
+    """One webhook delivery as received: what it meant, what became of it, and why it failed."""
+
+    id = Int()
+    received_at = fields.DateTime()
+    kind = fields.String(metadata={"enum": [k.value for k in DeliveryKind]})
+    external_id = fields.String(metadata={"description": "the sender's id for the delivery (replays share it)"})
+    ticket_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": [s.value for s in DeliveryStatus]})
+    attempts = Int(metadata={"description": "attempts to complete it in a worker"})
+    next_attempt_at = fields.DateTime(allow_none=True, metadata={"description": "when a pending one is retried"})
+    reason = fields.String(attribute="error", allow_none=True, metadata={"description": "why it failed, or a note"})
+    invite_id = Int(allow_none=True)

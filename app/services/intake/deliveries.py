@@ -8,18 +8,19 @@ from app.extensions import db
 from app.models import Integration, WebhookDelivery
 from app.models.integration import DeliveryStatus
 from app.models.types import utcnow
+from app.services.pagination import Page, fetch_page
 
 
 def list_deliveries(
     integration: Integration, limit: int = 20, status: DeliveryStatus | None = None, before_id: int | None = None
-) -> list[WebhookDelivery]:
+) -> Page[WebhookDelivery]:
     """The integration's deliveries, newest first (keyset pages: ids below `before_id`)."""
     query = select(WebhookDelivery).where(WebhookDelivery.integration_id == integration.id)
     if status is not None:
         query = query.where(WebhookDelivery.status == status)
     if before_id is not None:
         query = query.where(WebhookDelivery.id < before_id)
-    return list(db.session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)))
+    return fetch_page(query.order_by(WebhookDelivery.id.desc()), limit)
 
 
 def retry_delivery(delivery_id: int) -> WebhookDelivery | None:

@@ -113,3 +113,28 @@ def test_the_cli_lists_failures_with_their_reason_and_retries_one(app, make):
     assert again.exit_code != 0 and "is not failed" in again.output
     empty = runner.invoke(args=["deliveries", "list", "--integration", str(integration.id), "--status", "done"])
     assert empty.output.strip() == "No deliveries with status done."
+
+
+def test_the_api_lists_an_integrations_deliveries_with_status_and_reason(client, make, workspace, auth):
+    integration = make.integration(make.survey(workspace))
+    good = _stored(integration, 1, "Ada")
+    bad = _stored(integration, 2, "Bad \ud800 name")
+    db.session.commit()
+    complete_delivery(good.id)
+    complete_delivery(bad.id)
+    url = f"/api/v1/integrations/{integration.id}/deliveries"
+
+    everything = client.get(url, headers=auth)
+    assert everything.status_code == 200
+    assert [(d["id"], d["status"]) for d in everything.json["items"]] == [(bad.id, "failed"), (good.id, "done")]
+    failed = client.get(f"{url}?status=failed", headers=auth).json["items"]
+    assert len(failed) == 1 and failed[0]["attempts"] == 1 and "lone surrogate" in failed[0]["reason"]
+    assert failed[0]["ticket_id"] == "T-2" and failed[0]["invite_id"] is None
+    first = client.get(f"{url}?limit=1", headers=auth).json
+    assert [d["id"] for d in first["items"]] == [bad.id] and first["next_cursor"] == str(bad.id)
+    rest = client.get(f"{url}?limit=1&cursor={first['next_cursor']}", headers=auth).json
+    assert [d["id"] for d in rest["items"]] == [good.id] and rest["next_cursor"] is None
+
+    other = make.workspace("Other")
+    assert client.get(url, headers={"Authorization": f"Bearer {other.key}"}).status_code == 404
+    assert client.get(f"{url}?status=lost", headers=auth).status_code == 422
