@@ -86,13 +86,8 @@ def _complete(delivery_id: int) -> str:
             data = provider.fetch_invite(base_url, credentials, payload, survey.id)
         except provider.FetchError as exc:
             return _retry_or_fail(delivery_id, str(exc), exc.retry)
-    locked = db.session.scalar(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == DeliveryStatus.PENDING)
-        .with_for_update()
-    )
+    locked = _lock_pending(delivery_id)
     if locked is None:
-        db.session.rollback()
         return "not_pending"
     try:
         invite, created = offer_invite(survey, data, integration.id)
@@ -124,7 +119,9 @@ def readable(error: str, limit: int = 1000) -> str:
     return error.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")[:limit]
 
 
-def _retry_or_fail(delivery_id: int, error: str, retry: bool) -> str:
+def _lock_pending(delivery_id: int) -> WebhookDelivery | None:
+    """The delivery, locked until the commit, if it is still pending (a reopen or another worker
+    may have finished it meanwhile); None, with the transaction ended, if not."""
     delivery = db.session.scalar(
         select(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == DeliveryStatus.PENDING)
@@ -132,6 +129,12 @@ def _retry_or_fail(delivery_id: int, error: str, retry: bool) -> str:
     )
     if delivery is None:
         db.session.rollback()
+    return delivery
+
+
+def _retry_or_fail(delivery_id: int, error: str, retry: bool) -> str:
+    delivery = _lock_pending(delivery_id)
+    if delivery is None:
         return "not_pending"
     delivery.attempts += 1
     delivery.error = readable(error)
