@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.platform.converters import IdConverter
     from app.platform.health import bp as health_bp
     from app.respondent import bp as respondent_bp
+    from app.web import bp as web_bp
     from app.webhooks import bp as webhooks_bp
 
     app.url_map.converters["id"] = IdConverter
@@ -67,5 +68,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(respondent_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(web_bp)
     register_error_handlers(app)
     register_cli(app)

@@ -43,6 +43,7 @@ def load_config() -> dict:
             raise RuntimeError("SECRET_KEY must be set when AFTERWORD_ENV=production")
         secret = _dev_secret_key()
     redis_url = os.environ.get("REDIS_URL") or None
+    public_url = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     return {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(),
@@ -55,7 +56,18 @@ def load_config() -> dict:
         # every send task of 100 began with QUIT, a new connection and EHLO.)
         "SMTP_MAX_MESSAGES_PER_CONNECTION": int(os.environ.get("SMTP_MAX_MESSAGES_PER_CONNECTION", 500)),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Afterword <surveys@afterword.localhost>"),
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_URL": public_url,
+        # Signed-in sessions (app/services/accounts/sessions.py): ended after this long idle, and
+        # after this long whatever happens.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 120)),
+        "SESSION_LIFETIME_HOURS": int(os.environ.get("SESSION_LIFETIME_HOURS", 12)),
+        # Cookies: never readable by scripts, not sent on cross-site POSTs, https-only when served so.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": public_url.startswith("https://"),
+        # Failed sign-ins allowed per typed address and per client address before a lockout.
+        "SIGN_IN_ACCOUNT_LIMIT": os.environ.get("SIGN_IN_ACCOUNT_LIMIT", "5 per 15 minutes"),
+        "SIGN_IN_ADDRESS_LIMIT": os.environ.get("SIGN_IN_ADDRESS_LIMIT", "30 per 15 minutes"),
         "OUTBOX_DIR": str(INSTANCE / "outbox"),
         "BROKER_DIR": str(INSTANCE / "broker"),
         # Bodies above this size are refused with 413 before any parsing.

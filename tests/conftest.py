@@ -43,6 +43,7 @@ def unit_config(tmp_path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "CELERY": {"task_always_eager": True},
+        "ARGON2_PROFILE": "CHEAPEST",  # argon2 at RFC 9106 strength takes ~50 ms a hash
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import click
@@ -10,10 +11,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Survey, Workspace
+from app.models.account import Role
+from app.services.accounts import people
 from app.services.surveys import create_survey
 from app.services.workspaces import create_workspace
 
 DEMO_NAME = "Demo workspace"
+DEMO_OWNER = "demo@afterword.localhost"
 
 
 @click.command(help="Create the demo workspace and surveys on first start, and show how to try them.")
@@ -31,8 +35,23 @@ def demo() -> None:
     else:
         ws = existing
         key = key_file.read_text().strip() if key_file.exists() else "<shown on first start; see instance/demo_api_key>"
+    password = _demo_owner(ws.id, Path(current_app.instance_path) / "demo_password")
     surveys = list(db.session.scalars(select(Survey).where(Survey.workspace_id == ws.id).order_by(Survey.id)))
     click.echo(_walkthrough(current_app.config["PUBLIC_URL"], key, surveys))
+    click.echo(f"Sign in at {current_app.config['PUBLIC_URL']}/login as {DEMO_OWNER}, password: {password}\n")
+
+
+def _demo_owner(workspace_id: int, password_file: Path) -> str:
+    """The demo workspace's owner, made on first start with a random password kept beside the key."""
+    if people.find_user(DEMO_OWNER) is None:
+        password = secrets.token_urlsafe(12)
+        owner = people.create_user(DEMO_OWNER, password, "Demo owner")
+        people.set_membership(owner, workspace_id, Role.OWNER)
+        db.session.commit()
+        # Development convenience only, like the demo API key.
+        password_file.write_text(password)
+        password_file.chmod(0o600)
+    return password_file.read_text().strip() if password_file.exists() else "<shown on first start>"
 
 
 def _walkthrough(base: str, key: str, surveys: list[Survey]) -> str:

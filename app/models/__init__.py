@@ -1,5 +1,6 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
+from app.models.account import AccountToken, Membership, User, UserSession
 from app.models.annotation import Annotation
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
@@ -12,6 +13,10 @@ from app.models.workspace import Workspace
 from app.models.workspace_settings import WorkspaceSettings
 
 __all__ = [
+    "AccountToken",
+    "Membership",
+    "User",
+    "UserSession",
     "Annotation",
     "Integration",
     "Invite",

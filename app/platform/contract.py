@@ -17,6 +17,8 @@ from flask import Response, jsonify
 from marshmallow import Schema
 
 JSON = "application/json"
+HTML = "text/html"
+FORM = "application/x-www-form-urlencoded"
 
 SchemaLike = Schema | type[Schema]
 

@@ -1,0 +1,42 @@
+"""The forms of the signed-in pages (Flask-WTF: each carries its CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from app.services.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+
+_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address, like ada@example.com.")
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email address."), Length(max=320), _EMAIL])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email address."), Length(max=320), _EMAIL])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use at least {MIN_LENGTH} characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired("Repeat the password."), EqualTo("password", "The two differ.")],
+    )
+
+
+class InvitationForm(NewPasswordForm):
+    name = StringField("Your name", validators=[Length(max=200)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button and nothing else: the post still carries (and is checked for) its CSRF token."""
