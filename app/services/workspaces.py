@@ -7,7 +7,8 @@ import secrets
 from dataclasses import dataclass
 
 from app.extensions import db
-from app.models import Workspace
+from app.models import Membership, Workspace
+from app.services.accounts.permissions import Action, require
 from app.services.insights.settings import SETTING_KEYS, load_settings, save_settings
 
 KEY_PREFIX = "aw_"
@@ -43,6 +44,12 @@ def update_workspace(workspace: Workspace, data: dict) -> Workspace:
     save_settings(workspace.id, settings)
     db.session.commit()
     return workspace
+
+
+def change_settings(membership: Membership, workspace: Workspace, data: dict) -> Workspace:
+    """The settings pages' change: the same update as the API's, for a role that may make it."""
+    require(membership, Action.MANAGE_SETTINGS)
+    return update_workspace(workspace, data)
 
 
 @dataclass(frozen=True)

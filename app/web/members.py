@@ -1,0 +1,39 @@
+"""The workspace a signed-in page is about, and the role its viewer has there."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g, render_template
+
+from app.models import Workspace
+from app.services.accounts import people
+from app.services.accounts.permissions import Action, can
+from app.web.blueprint import signed_in
+
+
+def member_page(action: Action | None = None):
+    """A page under /w/<workspace_id>/: 404 unless the viewer belongs to the workspace (another
+    tenant's id looks exactly like a missing one), 403 unless their role allows `action`.
+    Sets g.workspace, g.membership and g.joined (every workspace of theirs, for the switcher)."""
+
+    def decorate(view):
+        @signed_in
+        @wraps(view)
+        def guarded(workspace_id: int, *args, **kwargs):
+            g.joined = people.memberships(g.user.id)
+            found = next(((m, w) for m, w in g.joined if w.id == workspace_id), None)
+            if found is None:
+                abort(404)
+            g.membership, g.workspace = found
+            if action is not None and not can(g.membership, action):
+                return render_template("web/forbidden.html", workspace=g.workspace), 403
+            return view(workspace_id, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def current_workspace() -> Workspace:
+    return g.workspace
