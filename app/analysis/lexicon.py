@@ -16,10 +16,18 @@ from app.analysis.wordlists import read_rows
 
 
 class Entry(NamedTuple):
-    polarity: float
+    polarity: float  # 0.0: a mask, which only keeps its words from being scored on their own
     subjectivity: float
     pattern: str  # as written in the data file, for debugging
     negated_inside: bool  # the phrase carries its own negation ("no one replied")
+    grudging: bool = False  # "eventually": damps the praise in its clause ("fixed it eventually")
+
+
+# A pattern may start with a flag in brackets; the only one is [grudging] (see Entry).
+_GRUDGING_FLAG = "[grudging]"
+# Clitics written alone in a pattern ("(have|'ve) been") are one token, as the tokenizer
+# makes them when they follow a word ("could've" -> "could", "'ve").
+_CLITICS = frozenset({"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"})
 
 
 _NEGATORS_IN_PHRASE = {"no", "not", "n't", "never", "nothing", "none", "nobody", "noone", "no-one", "without"}
@@ -28,6 +36,10 @@ _COUNT = (
     r"countless|a few|few|a dozen|dozens of|a couple of|a couple|so many|too many)"
 )
 _PIECE_RE = re.compile(r"\([^)]*\)\??|\S+")
+
+
+def _alternative_tokens(alt: str) -> list[str]:
+    return [t for word in alt.split() for t in ([word] if word in _CLITICS else pattern_tokens(word))]
 
 
 def _compile_phrase(pattern: str) -> tuple[str, int, bool, frozenset[str] | None]:
@@ -41,7 +53,7 @@ def _compile_phrase(pattern: str) -> tuple[str, int, bool, frozenset[str] | None
                 first = None
             else:
                 body = piece[1:-1] if piece.startswith("(") else piece
-                first = {pattern_tokens(alt)[0] for alt in body.split("|")}
+                first = {_alternative_tokens(alt)[0] for alt in body.split("|")}
                 first = None if "#" in first else first
         if piece == "*":
             regex += r"(?:\S+ ){0,3}"
@@ -56,7 +68,7 @@ def _compile_phrase(pattern: str) -> tuple[str, int, bool, frozenset[str] | None
         # Longest alternative first: alternation takes the first that matches ("# times"
         # before "#"), not the longest.
         for alt in sorted(body.split("|"), key=lambda a: -len(a.split())):
-            toks = pattern_tokens(alt)
+            toks = _alternative_tokens(alt)
             negated = negated or (not optional and any(t in _NEGATORS_IN_PHRASE for t in toks))
             alternatives.append(" ".join(_COUNT if t == "#" else re.escape(t) for t in toks) + " ")
         group = "(?:" + "|".join(alternatives) + ")"
@@ -83,8 +95,10 @@ def phrase_matcher() -> PhraseMatcher:
     """
     compiled = []
     for p, s, pattern in read_rows("support_lexicon.txt"):
-        regex, literal, negated, first = _compile_phrase(pattern)
-        compiled.append((literal, len(regex), regex, first, Entry(p, s, pattern, negated)))
+        grudging = pattern.startswith(_GRUDGING_FLAG)
+        body = pattern.removeprefix(_GRUDGING_FLAG).strip()
+        regex, literal, negated, first = _compile_phrase(body)
+        compiled.append((literal, len(regex), regex, first, Entry(p, s, pattern, negated, grudging)))
     compiled.sort(key=lambda c: (-c[0], -c[1]))
     entries = [c[4] for c in compiled]
     groups: dict[str | None, list[str]] = {}
@@ -94,6 +108,13 @@ def phrase_matcher() -> PhraseMatcher:
     anywhere = groups.pop(None, [])
     by_first = {token: re.compile("(?:" + "|".join(alts) + ")") for token, alts in groups.items()}
     return PhraseMatcher(by_first, re.compile("(?:" + "|".join(anywhere) + ")") if anywhere else None, entries)
+
+
+# Pattern scores these as adjectives, but in a support comment they are mostly quantities,
+# order, verbs or nouns: "many calls", "more info", "my own", "first time", "right now", "sure,
+# I'll send it", "fly on Friday", "chicken" (pattern: cowardly). Dropping them helped both
+# benchmarks' dev splits.
+_NOT_SENTIMENT = frozenset({"many", "more", "own", "first", "full", "right", "high", "fly", "sure", "chicken"})
 
 
 @cache
@@ -109,5 +130,5 @@ def pattern_lexicon() -> dict[str, tuple[float, float, float]]:
     return {
         word: tuple(by_pos[None])  # type: ignore[misc]
         for word, by_pos in dict.items(sentiment)
-        if None in by_pos
+        if None in by_pos and word not in _NOT_SENTIMENT
     }

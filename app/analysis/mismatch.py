@@ -2,15 +2,23 @@
 
 A promoter whose comment is clearly angry, or a bottom score with clear praise, usually means
 the customer misread the scale or the score hides a problem; either way a CX lead wants to
-read it. "Clearly" is deliberate: a 9 with "fine, a bit slow" is not a contradiction.
+read it. A bottom score with only thanks or politeness ("Thanks for trying" with a 1) and a
+top score whose comment is mainly a complaint ("9 - but it took three chats") both count; a 9
+with "fine, a bit slow" is not a contradiction.
+
+The thresholds were set on tests/analysis/data/mismatch_sample.csv (108 hand-labelled
+comment, score and kind rows; run benchmarks/sentiment/mismatch.py): the old ones (-0.3 and
++0.4) flagged nothing wrongly but missed a quarter of the contradictions, chiefly a plain
+"thanks" (+0.3) under a bottom score. Neither threshold reaches into the neutral band, so a
+comment the analyzer calls neutral is never flagged.
 """
 
 from __future__ import annotations
 
 from app.analysis.result import CommentAnalysis
 
-CLEARLY_NEGATIVE = -0.3
-CLEARLY_POSITIVE = 0.4
+CLEARLY_NEGATIVE = -0.2
+CLEARLY_POSITIVE = 0.25
 # Share of the scale's points that count as its top or bottom box (docs/kpis.md: CSAT top box is
 # the upper 40 % of points; CES "easy" is 5-7 of 7 and 4-5 of 5, the same share).
 _BOX_SHARE = 0.4

@@ -13,6 +13,9 @@ How it scores, and why:
 - A negation up to three tokens before a scored word flips and damps it ("not helpful" is
   bad, "not bad" is mildly good), as in pattern and VADER.
 - Intensifiers and downtoners scale the next scored word; an all-caps word is emphasised.
+- Effort and delay count as complaints ("took three chats", "longer than it should have",
+  "had to chase"), and a grudging "eventually" / "in the end" halves the praise in its clause
+  ("fixed it eventually" is no longer a happy comment).
 - Contrast: after "but"/"however" the clause weighs three times the one before
   ("fast, but nothing was fixed" is a complaint); an "although ..." clause weighs less.
 - The polarity is the weighted mean of the scored items, as in TextBlob, so it stays on the
@@ -107,6 +110,10 @@ _CONTRAST = frozenset({"but", "however", "except", "nevertheless", "nonetheless"
 _CONCESSIVE = frozenset({"although", "though", "while", "whilst", "despite"})
 _BEFORE_CONTRAST, _AFTER_CONTRAST = 0.5, 1.5
 _CAPS_EMPHASIS = 1.2
+# Praise in a clause with "eventually" / "in the end" keeps this share of its polarity; the
+# clause ends at a sentence end or a contrast ("fixed eventually, but the agent was great").
+_GRUDGING_SCALE = 0.5
+_GRUDGING_BOUNDS = frozenset({".", ";", "but", "however", "though", "although"})
 _MAX_DRIVERS = 5
 _ELONGATED = re.compile(r"(\w)\1\1")
 
@@ -122,7 +129,7 @@ class SupportSentiment(NamedTuple):
 class _Item:
     """One scored phrase: token span, score and weight."""
 
-    __slots__ = ("first", "start", "end", "polarity", "subjectivity", "weight", "negatable")
+    __slots__ = ("first", "start", "end", "polarity", "subjectivity", "weight", "negatable", "grudging")
 
     def __init__(self, start: int, end: int, polarity: float, subjectivity: float, negatable: bool):
         self.first = start  # first token quoted as a driver (widened to its modifiers)
@@ -132,6 +139,7 @@ class _Item:
         self.subjectivity = subjectivity
         self.weight = 1.0
         self.negatable = negatable
+        self.grudging = False
 
 
 def label_for(polarity: float | None) -> str:
@@ -190,7 +198,10 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
             continue
         entry = matcher.entries[int(m.lastgroup[1:])]  # type: ignore[index]
         end = offsets[m.end()]
-        items.append(_Item(i, end, entry.polarity, entry.subjectivity, not entry.negated_inside))
+        if entry.polarity:  # a 0 entry is a mask: its words are read as a whole, and score nothing
+            item = _Item(i, end, entry.polarity, entry.subjectivity, not entry.negated_inside)
+            item.grudging = entry.grudging
+            items.append(item)
         for k in range(i, end):
             covered[k] = True
         char = m.end()
@@ -280,6 +291,23 @@ def _apply_contrast(tokens: list[Token], items: list[_Item]) -> None:
                 item.weight *= _AFTER_CONTRAST
 
 
+def _apply_grudging(tokens: list[Token], items: list[_Item]) -> None:
+    """Praise in the same clause as a grudging marker counts for less: "fixed it eventually"
+    says the fix came late, and a score of 3 with it is not a happy customer."""
+    for marker in items:
+        if not marker.grudging:
+            continue
+        lo = marker.start
+        while lo > 0 and tokens[lo - 1].low not in _GRUDGING_BOUNDS:
+            lo -= 1
+        hi = marker.end
+        while hi < len(tokens) and tokens[hi].low not in _GRUDGING_BOUNDS:
+            hi += 1
+        for item in items:
+            if item.polarity > 0 and lo <= item.start < hi:
+                item.polarity *= _GRUDGING_SCALE
+
+
 def _quote(text: str, tokens: list[Token], item: _Item) -> str:
     return text[tokens[item.first].start : tokens[item.end - 1].end]
 
@@ -293,6 +321,7 @@ def score_tokens(text: str, tokens: list[Token]) -> tuple[float, float, list[str
     # A comment written all in capitals is not shouting any one word.
     shouting_ok = bool(letters) and not all(w.isupper() for w in letters)
     _apply_modifiers(tokens, items, covered, shouting_ok)
+    _apply_grudging(tokens, items)
     _apply_contrast(tokens, items)
 
     total = sum(item.weight for item in items)

@@ -110,3 +110,57 @@ def test_empty_and_missing_comments():
 
 def test_neutral_facts_stay_neutral():
     assert analyze_comment("I called about my invoice on Tuesday").label == "neutral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The examples: plain TextBlob reads both as positive.
+        "It got solved eventually but it took longer than it should have.",
+        "Took three chats to get the replacement approved.",
+        # eventually
+        "Got there eventually.",
+        "Resolved in the end but it took ages",
+        "Eventually sorted after 3 calls",
+        # took longer than it should
+        "It took longer than it should have.",
+        "Took way longer than necessary",
+        "Took longer than expected.",
+        # took three chats
+        "It took 4 emails and two calls to get it sorted.",
+        "took several attempts to get through",
+        "great service, but took 3 calls to sort",
+        # had to chase
+        "Had to chase them.",
+        "I needed to chase them for an answer",
+        "after chasing for a week they refunded me",
+        # still waiting
+        "Still waiting.",
+        "Still not heard anything",
+        "still haven't heard back",
+        # not the best
+        "Not the best.",
+        "Wasn't the best experience",
+        "not the fastest response",
+        # could have been better
+        "Could have been better.",
+        "Could've been better",
+        "could be better tbh",
+        "It was fine but could be improved",
+        "room for improvement",
+        "Thanks for the reply but nothing has changed",
+    ],
+)
+def test_effort_delay_and_faint_praise_are_negative(text):
+    assert analyze_comment(text).label == "negative", analyze_comment(text)
+
+
+def test_eventually_damps_the_praise_in_its_clause():
+    assert polarity("They eventually fixed it.") < 0.1 < polarity("They fixed it.")
+    assert polarity("Fixed it eventually, but the agent was great") > 0
+
+
+def test_effort_spared_and_goals_are_not_complaints():
+    assert analyze_comment("Sorted without having to chase").label == "positive"
+    assert analyze_comment("Resolved in one call, thanks").label == "positive"
+    assert analyze_comment("Trying to get a refund for order 1234").label == "neutral"
