@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test install clean lint translations
+.PHONY: run test install clean lint translations vendor-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,9 +29,14 @@ test: install translations
 
 # Style and architecture: ruff (lint and format) and import-linter (imports run one way).
 lint: install
-	$(BIN)/ruff check app workers tests benchmarks migrations/env.py
-	$(BIN)/ruff format --check app workers tests benchmarks migrations/env.py
+	$(BIN)/ruff check app workers tests benchmarks scripts migrations/env.py
+	$(BIN)/ruff format --check app workers tests benchmarks scripts migrations/env.py
 	$(BIN)/lint-imports
+
+# The vendored files (vendor.json) against their pinned npm tarballs, fetched anew: needs npm and
+# the registry. Standard library only, so it needs the venv's Python but nothing installed in it.
+vendor-check: | $(BIN)/python
+	$(BIN)/python scripts/vendor_check.py
 
 clean:
 	rm -rf $(VENV) instance/outbox instance/*.db instance/broker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def test_the_wheel_holds_every_template(wheel_names):
 
 def test_the_wheel_holds_static_files_the_widget_and_analysis_data(wheel_names):
     app_dir = ROOT / "app"
-    for pattern in ("static/*", "respondent/assets/*.js", "analysis/data/*.txt"):
+    for pattern in ("static/*", "static/vendor/**/*", "respondent/assets/*.js", "analysis/data/*.txt"):
         files = [p for p in app_dir.glob(pattern) if p.is_file()]
         assert files, pattern
         for path in files:
@@ -59,3 +60,14 @@ def test_the_wheel_holds_compiled_translations_and_the_migrations(wheel_names):
     for path in migrations:
         assert f"app/migrations/versions/{path.name}" in wheel_names, path
     assert "app/migrations/env.py" in wheel_names
+
+
+def test_the_wheel_holds_the_vendored_app_files_and_no_test_ones(wheel_names):
+    manifest = json.loads((ROOT / "vendor.json").read_text())
+    paths = [item["path"] for package in manifest["packages"] for item in package["files"]]
+    shipped = [path for path in paths if path.startswith("app/")]
+    assert "app/static/vendor/htmx/htmx.min.js" in shipped
+    assert "app/static/vendor/htmx/LICENSE" in shipped
+    for path in shipped:
+        assert path in wheel_names, path
+    assert not [name for name in wheel_names if "axe" in name], "axe-core is for the tests only"
