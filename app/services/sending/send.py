@@ -19,7 +19,7 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Row, and_, bindparam, exists, func, insert, select, text, update
+from sqlalchemy import Row, and_, bindparam, exists, func, insert, literal_column, select, text, update
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Suppression, Survey, Workspace
@@ -57,8 +57,14 @@ _CLAIMED_COLUMNS = (
     Invite.expires_at,
     Invite.survey_id,
     Invite.workspace_id,
+    # Written with the table named: in an UPDATE's RETURNING, SQLite's dialect drops the table from
+    # `invites.workspace_id`, and a bare `workspace_id` inside the EXISTS means the suppression's
+    # own column, so one unsubscribe suppressed that address in every workspace.
     exists()
-    .where(Suppression.workspace_id == Invite.workspace_id, Suppression.email == func.lower(Invite.customer_email))
+    .where(
+        Suppression.workspace_id == literal_column("invites.workspace_id"),
+        Suppression.email == func.lower(literal_column("invites.customer_email")),
+    )
     .label("suppressed"),
 )
 
