@@ -23,12 +23,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import APIError
 from app.extensions import db
-from app.models import Invite, InviteEvent, Survey, Workspace
+from app.models import Invite, InviteEvent, Membership, Survey, Workspace
 from app.models.invite import InviteEventKind, InviteStatus
 from app.models.types import utcnow
 from app.platform import strict_json
 from app.platform.bounds import MAX_INT
 from app.schemas.invite import InviteInSchema
+from app.services.accounts.permissions import Action, require
 from app.services.invites.tickets import offer_invite
 
 SECRET_PREFIX = "awe_"
@@ -151,3 +152,9 @@ def open_signed_invite(signed) -> Invite:
             raise
         return existing
     return invite
+
+
+def change_embed_secret(membership: Membership, workspace: Workspace) -> str:
+    """The settings page's rotate: the API's, for a role that may change settings."""
+    require(membership, Action.MANAGE_SETTINGS)
+    return rotate_embed_secret(workspace)
