@@ -19,6 +19,8 @@ from app.web.members import member_page
 PAGES = [
     ("web.settings_brand", "Name and brand", Action.MANAGE_SETTINGS),
     ("web.settings_rules", "Fatigue rules", Action.MANAGE_SETTINGS),
+    ("web.settings_people", "People", Action.MANAGE_PEOPLE),
+    ("web.settings_keys", "API keys", Action.MANAGE_KEYS),
 ]
 
 
