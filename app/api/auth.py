@@ -1,26 +1,34 @@
-"""API-key authentication: every API request acts for exactly one workspace."""
+"""API-key authentication: every API request acts for exactly one workspace, within its key's scope."""
 
 from __future__ import annotations
 
 from flask import g, request
-from sqlalchemy import select
 
 from app.errors import APIError
 from app.extensions import db
 from app.models import Workspace
-from app.services.workspaces import hash_api_key
+from app.models.api_key import KeyScope
+from app.services.api_keys import key_for
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def authenticate() -> None:
-    """Resolve the bearer key to a workspace, stored on `g.workspace`, or refuse with 401."""
+    """Resolve the bearer key to a workspace, stored on `g.workspace`, or refuse with 401; a read
+    key may only read (403 otherwise)."""
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise APIError(401, "unauthorized", "Send the API key as 'Authorization: Bearer <api_key>'.")
-    workspace = db.session.scalar(select(Workspace).where(Workspace.api_key_hash == hash_api_key(key.strip())))
-    if workspace is None:
+    api_key = key_for(key.strip())
+    if api_key is None:
         raise APIError(401, "unauthorized", "The API key is not valid.")
-    g.workspace = workspace
+    if api_key.scope == KeyScope.READ and request.method not in READ_METHODS:
+        raise APIError(
+            403, "forbidden", "This API key is read-only: it may only GET. Use a key with write scope to make changes."
+        )
+    g.api_key = api_key
+    g.workspace = db.session.get(Workspace, api_key.workspace_id)
 
 
 def current_workspace() -> Workspace:

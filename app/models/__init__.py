@@ -2,6 +2,7 @@
 
 from app.models.account import AccountToken, Membership, User, UserSession
 from app.models.annotation import Annotation
+from app.models.api_key import ApiKey
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.response import Response, ResponseTheme
@@ -18,6 +19,7 @@ __all__ = [
     "User",
     "UserSession",
     "Annotation",
+    "ApiKey",
     "Integration",
     "Invite",
     "InviteEvent",

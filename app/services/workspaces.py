@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from app.extensions import db
 from app.models import Membership, Workspace
+from app.models.api_key import KeyScope
 from app.services.accounts.permissions import Action, require
+from app.services.api_keys import PREFIX_LENGTH, hash_api_key, issue_key, new_api_key
 from app.services.insights.settings import SETTING_KEYS, load_settings, save_settings
-
-KEY_PREFIX = "aw_"
-
-
-def new_api_key() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
-
-
-def hash_api_key(key: str) -> str:
-    # Keys carry 256 random bits, so a fast hash is enough: there is nothing to brute-force.
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def create_workspace(name: str, timezone: str = "UTC") -> tuple[Workspace, str]:
-    """Create a workspace; returns it with its API key, which is never stored in clear."""
+    """Create a workspace with its first API key (write scope, "Initial key"); returns both, the
+    key never stored in clear. The workspace's own key columns are still written, as before."""
     key = new_api_key()
-    workspace = Workspace(name=name, api_key_hash=hash_api_key(key), api_key_prefix=key[:10], timezone=timezone)
+    workspace = Workspace(
+        name=name, api_key_hash=hash_api_key(key), api_key_prefix=key[:PREFIX_LENGTH], timezone=timezone
+    )
     db.session.add(workspace)
+    db.session.flush()
+    issue_key(workspace.id, "Initial key", KeyScope.WRITE, key=key)
     db.session.commit()
     return workspace, key
 
