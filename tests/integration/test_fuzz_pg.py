@@ -48,8 +48,10 @@ from tests.support.fuzz import (
     form_body,
     fuzz_settings,
     hostile_text,
+    invite_like,
     json_values,
     mutated,
+    odd_text,
     path_segment,
     raw_json,
     workspace_rows,
@@ -261,13 +263,18 @@ def answer_bodies() -> st.SearchStrategy[bytes]:
     score = st.one_of(st.integers(-2, 8), json_values(4))
     comment = st.one_of(hostile_text(), json_values(4))
     shaped = st.fixed_dictionaries({}, optional={"score": score, "comment": comment, "extra": json_values(3)})
-    return st.one_of(shaped.map(raw_json), json_values().map(raw_json), RAW_BODIES)
+    # Mostly right, so the recording path is reached too: a score in range, an odd but valid comment.
+    plausible = st.fixed_dictionaries({"score": st.integers(1, 5)}, optional={"comment": st.none() | odd_text(0, 300)})
+    plausible = plausible.map(raw_json)
+    return st.one_of(plausible, plausible, shaped.map(raw_json), json_values().map(raw_json), RAW_BODIES)
 
 
 def test_widget_answer_and_view(world):
     @fuzz_settings()
     @given(
-        token=st.one_of(st.sampled_from(world.tokens), TOKENS.map(path_segment)),
+        token=st.sampled_from([*world.tokens, None]).flatmap(
+            lambda token: st.just(token) if token else TOKENS.map(path_segment)
+        ),
         body=answer_bodies(),
         content_type=st.sampled_from(["application/json", "application/json", "text/plain", FORM, None]),
         locale=st.one_of(st.none(), hostile_text(20)),
@@ -316,6 +323,7 @@ def test_signed_embed(world):
     exp = st.one_of(
         st.integers(-5, 40 * 86400).map(lambda ahead: int(time.time()) + ahead), json_values(2), st.just(None)
     )
+    soon = st.integers(60, 29 * 86400).map(lambda ahead: int(time.time()) + ahead)
     payloads = st.one_of(
         st.builds(lambda doc, e: raw_json({**doc, "exp": e} if isinstance(doc, dict) else doc), mutated(base), exp),
         st.builds(lambda e: raw_json({**base, "exp": e}), exp),
@@ -329,12 +337,22 @@ def test_signed_embed(world):
         hostile_text(),
         json_values(3),
     )
+    locales = st.one_of(st.none(), st.sampled_from(["fr", "pt_BR", "xx"]), hostile_text(12), json_values(2))
+    # Correctly signed, the right shape, odd but valid values: reaches the invite rules and the database.
+    plausible = st.builds(
+        lambda doc, e: sign_raw(world.embed_secret, raw_json({**doc, "survey_id": world.survey.id, "exp": e})),
+        invite_like(),
+        soon,
+    )
     body = st.one_of(
-        st.builds(
-            lambda s, locale: raw_json({"signed": s} | ({} if locale is None else {"locale": locale})),
-            signed,
-            st.one_of(st.none(), hostile_text(12), json_values(2)),
-        ),
+        *[
+            st.builds(
+                lambda s, locale: raw_json({"signed": s} | ({} if locale is None else {"locale": locale})),
+                strategy,
+                locales,
+            )
+            for strategy in (plausible, plausible, signed)
+        ],
         json_values().map(raw_json),
         RAW_BODIES,
     )
@@ -419,6 +437,8 @@ def test_webhook_door(world, provider):
         json_values().map(raw_json),
         RAW_BODIES,
     ]
+    if provider == "generic":  # our own shape: plausible invites with odd values, as well as broken ones
+        bodies.append(invite_like().map(raw_json))
     if template:
         names = sorted(set(re.findall(r"\{\{\s*(.+?)\s*\}\}", template)))
         values = st.fixed_dictionaries({}, optional={name: hostile_text(40) for name in names})

@@ -12,6 +12,7 @@ import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote_from_bytes
 
 from hypothesis import HealthCheck, Phase, settings
@@ -92,6 +93,78 @@ def hostile_text(max_size: int = 60) -> st.SearchStrategy[str]:
         st.text(st.sampled_from("\x00\ud800\udc00 a9-_.@"), max_size=max_size),
         st.builds(lambda c, n: c * n, st.sampled_from(["a", "\x00", "é", "\U0001f600"]), st.integers(2_000, 70_000)),
     )
+
+
+# Text a validator should accept however odd: any code point but NUL and lone surrogates.
+def odd_text(min_size: int = 0, max_size: int = 60) -> st.SearchStrategy[str]:
+    return st.text(
+        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=min_size, max_size=max_size
+    )
+
+
+UTC_OFFSETS = st.timedeltas(min_value=-timedelta(hours=23, minutes=59), max_value=timedelta(hours=23, minutes=59))
+# Times a parser must place (year 1 and 9999 with the farthest offsets included) or refuse.
+TIMES = st.one_of(
+    st.builds(
+        lambda moment, offset: moment.replace(tzinfo=timezone(offset)).isoformat(),
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+        UTC_OFFSETS,
+    ),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+14:00",
+            "0001-01-01T00:00:00+23:59",
+            "9999-12-31T23:59:59-23:59",
+            "9999-12-31T23:59:59.999999-14:00",
+            "2024-02-30T00:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01",
+            "1e9",
+            "",
+        ]
+    ),
+    st.integers().map(str),
+)
+EMAILS = st.one_of(
+    st.emails(), st.sampled_from(["ada@example.com", "ADA@Example.COM", "a@b.co", "o'brien+x@ex-ample.io"])
+)
+
+
+def invite_like() -> st.SearchStrategy[dict]:
+    """{customer, ticket} as a trigger sends it: the right shape, odd but valid values (hostile ones come
+    from `mutated`), so the invite rules and the database are reached, not only the validators."""
+
+    def maybe(strategy):
+        return st.one_of(strategy, st.none())
+
+    agent = st.fixed_dictionaries(
+        {}, optional={"id": maybe(odd_text(0, 200)), "name": maybe(odd_text()), "email": maybe(EMAILS)}
+    )
+    customer = st.fixed_dictionaries(
+        {"email": EMAILS},
+        optional={
+            "name": maybe(odd_text(0, 200)),
+            "id": maybe(odd_text(0, 200)),
+            "segment": maybe(odd_text(0, 100)),
+            "locale": maybe(st.from_regex(r"[A-Za-z]{2}([-_][A-Za-z]{2})?", fullmatch=True)),
+        },
+    )
+    ticket = st.fixed_dictionaries(
+        {"id": odd_text(1, 200)},
+        optional={
+            "channel": maybe(odd_text(0, 50)),
+            "priority": maybe(odd_text(0, 50)),
+            "tags": st.lists(odd_text(0, 100), max_size=5),
+            "agent": maybe(agent),
+            "team": maybe(odd_text(0, 200)),
+            "created_at": maybe(TIMES),
+            "first_response_at": maybe(TIMES),
+            "solved_at": maybe(TIMES),
+            "reopens": maybe(st.integers(0, 10_000)),
+            "handle_seconds": maybe(st.integers(0, 2**31 - 1)),
+        },
+    )
+    return st.fixed_dictionaries({"customer": customer, "ticket": ticket})
 
 
 HUGE_INTS = st.one_of(
@@ -249,25 +322,21 @@ def workspace_rows(workspace_id: int) -> dict[str, object]:
 
 @dataclass
 class Tally:
-    """Requests sent and 5xx answers, per surface, printed at the end of the run."""
+    """Requests sent and answers by status, per surface, printed at the end of the run."""
 
-    sent: Counter = field(default_factory=Counter)
-    errors: Counter = field(default_factory=Counter)
-    refused: Counter = field(default_factory=Counter)
+    statuses: dict[str, Counter] = field(default_factory=dict)
 
     def record(self, surface: str, status: int) -> None:
-        self.sent[surface] += 1
-        if status >= 500:
-            self.errors[surface] += 1
-        elif status >= 400:
-            self.refused[surface] += 1
+        self.statuses.setdefault(surface, Counter())[status] += 1
 
     def report(self) -> str:
-        width = max((len(s) for s in self.sent), default=10)
-        lines = [f"{'surface':<{width}}  requests  refused(4xx)  5xx"]
-        for surface in self.sent:
-            lines.append(
-                f"{surface:<{width}}  {self.sent[surface]:>8}  {self.refused[surface]:>12}  {self.errors[surface]:>3}"
-            )
-        lines.append(f"{'total':<{width}}  {sum(self.sent.values()):>8}  {'':>12}  {sum(self.errors.values()):>3}")
+        width = max((len(s) for s in self.statuses), default=10)
+        lines = [f"{'surface':<{width}}  requests  5xx  answers"]
+        total = errors = 0
+        for surface, counts in self.statuses.items():
+            sent, failed = sum(counts.values()), sum(n for status, n in counts.items() if status >= 500)
+            spread = " ".join(f"{status}:{n}" for status, n in sorted(counts.items()))
+            lines.append(f"{surface:<{width}}  {sent:>8}  {failed:>3}  {spread}")
+            total, errors = total + sent, errors + failed
+        lines.append(f"{'total':<{width}}  {total:>8}  {errors:>3}")
         return "\n".join(lines)
