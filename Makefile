@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test install clean lint translations vendor-check
+.PHONY: run test install clean lint translations vendor-check fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -26,6 +26,13 @@ run: install translations
 
 test: install translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Release checks: the fuzz suites with hundreds of random examples per operation and surface
+# (`make test` runs them small and derandomized). Needs PostgreSQL and Redis, like integration tests.
+FUZZ_EXAMPLES ?= 300
+fuzz: install translations
+	AFTERWORD_REQUIRE_SERVICES=1 AFTERWORD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -s --timeout=3600 \
+		tests/integration/test_fuzz_pg.py tests/api/test_openapi_conformance.py $(PYTEST_ARGS)
 
 # Style and architecture: ruff (lint and format) and import-linter (imports run one way).
 lint: install

@@ -49,8 +49,10 @@ def unsubscribe_page(token: str):
 def unsubscribe_post(token: str):
     """Suppress the address: one-click from the mail client, or the page's button."""
     invite = _invite_or_404(token)
+    # The body is read before anything is written: a body refused on reading (413) suppresses nothing.
+    one_click = request.form.get("List-Unsubscribe") == "One-Click"
     unsubscribe(token)
-    if request.form.get("List-Unsubscribe") == "One-Click":
+    if one_click:
         return {"status": "unsubscribed"}, 200
     workspace = db.session.get(Workspace, invite.workspace_id)
     return render_template("respondent/unsubscribe/page.html", workspace=workspace, invite=invite, done=True)
