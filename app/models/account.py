@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -41,6 +41,9 @@ class User(db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A TOTP secret encrypted like the helpdesk credentials (platform/crypto.py); None: no second factor.
     totp_secret: Mapped[str | None] = mapped_column(Text)
+    # The time step (30 s) of the last code accepted: a code of that step or an earlier one is
+    # refused, so an overheard code cannot be replayed within its window (RFC 6238, 5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -26,6 +26,8 @@ class Workspace(db.Model):
     # because we must compute the same HMAC. Created on first read, replaced by a rotation.
     embed_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Owners and admins must use a second factor (TOTP) to manage the workspace; set by an owner.
+    require_second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # Fatigue rules across every survey of the workspace; each survey may only be stricter.
     send_delay_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

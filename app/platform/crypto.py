@@ -1,4 +1,5 @@
-"""Secrets at rest: helpdesk API credentials encrypted with a key derived from SECRET_KEY."""
+"""Secrets at rest, encrypted with keys derived from SECRET_KEY, one per purpose: helpdesk API
+credentials, and the TOTP secrets of people's second factor."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 
-def _fernet() -> Fernet:
+def _fernet(purpose: bytes = b"integration-credentials") -> Fernet:
     # HKDF with a purpose label: the same SECRET_KEY never doubles as this key anywhere else.
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"afterword", info=b"integration-credentials").derive(
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"afterword", info=purpose).derive(
         current_app.config["SECRET_KEY"].encode()
     )
     return Fernet(base64.urlsafe_b64encode(key))
@@ -29,5 +30,22 @@ def decrypt_json(token: str | None) -> dict | None:
         return None
     try:
         return json.loads(_fernet().decrypt(token.encode()))
+    except (InvalidToken, ValueError):
+        return None
+
+
+_TOTP = b"totp-secret"
+
+
+def encrypt_totp_secret(secret: str) -> str:
+    return _fernet(_TOTP).encrypt(secret.encode()).decode()
+
+
+def decrypt_totp_secret(token: str | None) -> str | None:
+    """The base32 TOTP secret, or None if absent or unreadable (e.g. SECRET_KEY changed)."""
+    if not token:
+        return None
+    try:
+        return _fernet(_TOTP).decrypt(token.encode()).decode()
     except (InvalidToken, ValueError):
         return None

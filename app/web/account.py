@@ -6,7 +6,9 @@ field (422), and success redirects (303) so a reload never posts twice.
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request, url_for
+import time
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
 
 from app.errors import APIError
 from app.extensions import limiter
@@ -14,10 +16,15 @@ from app.models.account import TokenPurpose
 from app.platform.contract import FORM, HTML, responds, takes
 from app.services.accounts import people
 from app.services.accounts.sessions import end_every_session, end_session, start_session
-from app.services.accounts.sign_in import SignInRefused
+from app.services.accounts.sign_in import SignInRefused, second_step
 from app.services.accounts.sign_in import sign_in as check_password
 from app.web.blueprint import bp, clear_session_cookie, set_session_cookie, signed_in
-from app.web.forms import ConfirmForm, InvitationForm, NewPasswordForm, ResetRequestForm, SignInForm
+from app.web.forms import CodeForm, ConfirmForm, InvitationForm, NewPasswordForm, ResetRequestForm, SignInForm
+
+# A right password waits this long for its code; the pending sign-in lives in Flask's signed
+# session cookie (the user id, when, where to go next), never as a signed-in session.
+PENDING = "pending_sign_in"
+PENDING_SECONDS = 5 * 60
 
 
 def _fields(*names: str) -> dict:
@@ -41,8 +48,29 @@ def _local(target: str | None) -> str:
 
 
 def _signed_in_as(user):
+    """Sign in a person who proved their password (or an emailed link): a second factor, if on,
+    is asked for first, and no session exists until its code is right."""
+    target = _local(request.args.get("next"))
+    if user.totp_secret:
+        session[PENDING] = {"user": user.id, "at": int(time.time()), "next": target}
+        return redirect(url_for("web.sign_in_code_page"), 303)
+    return start_and_go(user, target)
+
+
+def start_and_go(user, target: str):
     token = start_session(user, request.remote_addr, request.headers.get("User-Agent"))
-    return set_session_cookie(redirect(_local(request.args.get("next")), 303), token)
+    return set_session_cookie(redirect(target, 303), token)
+
+
+def _pending() -> dict | None:
+    """The sign-in waiting for its code, if it is this browser's and not older than 5 minutes."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or not isinstance(pending.get("user"), int):
+        return None
+    if not isinstance(pending.get("at"), int) or time.time() - pending["at"] > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return None
+    return pending
 
 
 @bp.get("/login")
@@ -75,6 +103,40 @@ def sign_in():
     return _signed_in_as(user)
 
 
+@bp.get("/login/code")
+@responds(200, content_type=HTML, errors=HTML, description="The form asking for the code of the second factor")
+@responds(302, content_type=HTML, description="No sign-in waiting for a code (or it took over 5 minutes): to sign in")
+def sign_in_code_page():
+    """The second step of signing in: a code from the authenticator app."""
+    if _pending() is None:
+        return redirect(url_for("web.sign_in_page"))
+    return render_template("web/sign_in_code.html", form=CodeForm(), error=None)
+
+
+@bp.post("/login/code")
+@limiter.limit(_limit)
+@takes(_fields("code"), location="form", content_type=FORM)
+@responds(303, content_type=HTML, errors=HTML, description="Signed in (or no sign-in waiting: to sign in)")
+@responds(401, content_type=HTML, description="The form again: the code does not work")
+@responds(422, content_type=HTML, description="The form again, saying what to fix")
+@responds(429, content_type=HTML, description="Locked out for a while after too many failures")
+def sign_in_code():
+    """Finish signing in with a code from the authenticator app."""
+    pending = _pending()
+    if pending is None:
+        return redirect(url_for("web.sign_in_page", expired="code"), 303)
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("web/sign_in_code.html", form=form, error=None), 422
+    try:
+        user = second_step(pending["user"], form.code.data, request.remote_addr or "unknown")
+    except SignInRefused as refused:
+        status = 429 if refused.retry_after else 401
+        return render_template("web/sign_in_code.html", form=form, error=refused.message), status
+    session.pop(PENDING, None)
+    return start_and_go(user, _local(pending.get("next")))
+
+
 @bp.post("/logout")
 @takes(_fields(), location="form", content_type=FORM)
 @responds(303, content_type=HTML, errors=HTML, description="Signed out: on to the sign-in page")
@@ -82,6 +144,7 @@ def sign_out():
     """Sign out of this browser."""
     if g.user_session is not None:
         end_session(g.user_session)
+    session.pop(PENDING, None)
     return clear_session_cookie(redirect(url_for("web.sign_in_page"), 303))
 
 

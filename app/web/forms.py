@@ -40,3 +40,18 @@ class InvitationForm(NewPasswordForm):
 
 class ConfirmForm(FlaskForm):
     """A button and nothing else: the post still carries (and is checked for) its CSRF token."""
+
+
+class CodeForm(FlaskForm):
+    """A 6-digit code from an authenticator app (spaces allowed, as apps show them)."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired("Enter the 6-digit code."), Length(max=12, message="Enter the 6-digit code.")],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)]
+    )

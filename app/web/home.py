@@ -7,9 +7,10 @@ from flask import abort, g, redirect, render_template, url_for
 from app.models.account import Role
 from app.platform.contract import HTML, responds
 from app.services.accounts import people
-from app.services.accounts.permissions import Action, can
+from app.services.accounts.permissions import Action, can, lacks_required_second_factor
 from app.services.surveys import list_surveys
 from app.web.blueprint import bp, signed_in
+from app.web.members import to_second_factor_setup
 
 
 @bp.get("/")
@@ -28,7 +29,7 @@ def home():
 @bp.get("/w/<id:workspace_id>")
 @signed_in
 @responds(200, content_type=HTML, errors=HTML, description="The workspace as this person's role shows it")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
+@responds(302, content_type=HTML, description="Not signed in (to the sign-in page), or a second factor to set up first")
 def workspace(workspace_id: int):
     """One workspace as this person's role shows it."""
     joined = people.memberships(g.user.id)
@@ -36,6 +37,8 @@ def workspace(workspace_id: int):
     if current is None:
         abort(404)  # another tenant's workspace looks exactly like a missing one
     membership, ws = current
+    if lacks_required_second_factor(membership):
+        return to_second_factor_setup()
     return render_template(
         "web/workspace.html",
         workspace=ws,

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, render_template
+from flask import abort, g, redirect, render_template, url_for
 
 from app.models import Workspace
 from app.services.accounts import people
-from app.services.accounts.permissions import Action, can
+from app.services.accounts.permissions import Action, can, lacks_required_second_factor
 from app.web.blueprint import signed_in
 
 
 def member_page(action: Action | None = None):
     """A page under /w/<workspace_id>/: 404 unless the viewer belongs to the workspace (another
     tenant's id looks exactly like a missing one), 403 unless their role allows `action`.
-    Sets g.workspace, g.membership and g.joined (every workspace of theirs, for the switcher)."""
+    An owner or admin of a workspace that requires a second factor, without one, is sent to their
+    account page to set it up. Sets g.workspace, g.membership and g.joined (every workspace of
+    theirs, for the switcher)."""
 
     def decorate(view):
         @signed_in
@@ -26,6 +28,8 @@ def member_page(action: Action | None = None):
             if found is None:
                 abort(404)
             g.membership, g.workspace = found
+            if lacks_required_second_factor(g.membership):
+                return to_second_factor_setup()
             if action is not None and not can(g.membership, action):
                 return render_template("web/forbidden.html", workspace=g.workspace), 403
             return view(workspace_id, *args, **kwargs)
@@ -37,3 +41,8 @@ def member_page(action: Action | None = None):
 
 def current_workspace() -> Workspace:
     return g.workspace
+
+
+def to_second_factor_setup():
+    """To the account page, which says which workspace requires a second factor and links to its setup."""
+    return redirect(url_for("web.account_page"))

@@ -10,6 +10,9 @@
 | read_reports      | yes   | yes   | yes     | yes     | yes    | own only    |
 | read_verbatims    | yes   | yes   | yes     | yes     |        | own only    |
 | read_identities   | yes   | yes   | yes     | yes     |        | own only    |
+
+When a workspace requires a second factor, an owner or admin without one may do only what a
+manager may (the manage_* actions are refused) until they set one up.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from app.errors import APIError
-from app.models import Membership
+from app.extensions import db
+from app.models import Membership, User, Workspace
 from app.models.account import Role
 
 
@@ -44,13 +48,34 @@ ALLOWED: dict[Role, frozenset[Action]] = {
 }
 
 
+# What only owners and admins may do: refused to them while a required second factor is missing.
+MANAGING = frozenset({Action.MANAGE_OWNERS, Action.MANAGE_SETTINGS, Action.MANAGE_PEOPLE, Action.MANAGE_KEYS})
+NEEDS_SECOND_FACTOR = "This workspace requires a second factor for owners and admins: set one up on your account page."
+
+
+def lacks_required_second_factor(membership: Membership | None) -> bool:
+    """An owner or admin of a workspace that requires a second factor, who has none yet."""
+    if membership is None or Role(membership.role) not in (Role.OWNER, Role.ADMIN) or membership.workspace_id is None:
+        return False
+    workspace = db.session.get(Workspace, membership.workspace_id)
+    if workspace is None or not workspace.require_second_factor:
+        return False
+    user = db.session.get(User, membership.user_id)
+    return user is None or not user.totp_secret
+
+
 def can(membership: Membership | None, action: Action) -> bool:
-    return membership is not None and action in ALLOWED[Role(membership.role)]
+    if membership is None or action not in ALLOWED[Role(membership.role)]:
+        return False
+    return action not in MANAGING or not lacks_required_second_factor(membership)
 
 
 def require(membership: Membership | None, action: Action) -> None:
-    """Refuse with 403 unless the membership's role allows `action`."""
+    """Refuse with 403 unless the membership's role allows `action` (and, for managing the
+    workspace, any second factor it requires is set up)."""
     if not can(membership, action):
+        if membership is not None and action in ALLOWED[Role(membership.role)]:
+            raise APIError(403, "second_factor_required", NEEDS_SECOND_FACTOR)
         raise APIError(403, "forbidden", "Your role in this workspace does not allow this.")
 
 
