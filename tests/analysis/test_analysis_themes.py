@@ -35,7 +35,7 @@ def sign(value: float) -> str:
         ("Two hours on hold!", {"wait time": "-"}),
         ("Charged twice for one order", {"charged twice": "-"}),
         ("The refund took three weeks", {"refund": "-"}),
-        ("My order never arrived", {"delivery delay": "-"}),
+        ("My order never arrived", {"delivery": "-"}),
         ("So easy to reach on live chat", {"easy to reach": "+"}),
         ("They transferred me 4 times", {"transfers between agents": "-"}),
         ("She was so helpful", {"helpfulness": "+"}),
