@@ -127,7 +127,11 @@ def find_themes(normalised: str, tokens: list[Token], polarity: float, settings:
         if any(covered[mention.start : mention.end]):
             continue
         p = _mention_polarity(clause_polarity(mention.start), mention.tone)
-        salience = abs(p) + _SOURCE_BONUS[DEFAULT] + (_TONED_BONUS if mention.tone else 0.0)
+        salience = abs(p) + (_TONED_BONUS if mention.tone else 0.0)
+        if mention.tone or mention.end - mention.start > 1:
+            # A phrase, or a word said as praise or complaint, names the issue; a lone topic
+            # word ("payment") ranks as a discovered subject does.
+            salience += _SOURCE_BONUS[DEFAULT]
         if after_contrast(mention.start):
             salience += _CONTRAST_BONUS
         found.append(Found(mention.theme, DEFAULT, p, salience, mention.start))

@@ -24,6 +24,7 @@ from functools import cache, lru_cache
 
 from textblob.en.inflect import singularize
 
+from app.analysis.lexicon import pattern_lexicon
 from app.analysis.tokens import NUMBER, PUNCT, WORD, Token, normalise, tokenize
 
 _MAX_KEY_WORDS = 2
@@ -51,11 +52,16 @@ _STOP_NOUNS = _words(
     fine bit deal process option look try anyway thx ty pls plz much many lot lots something
     somebody everybody other another anybody message email call phone contact customer company
     business mind note chance word agent rep representative advisor adviser staff lady gentleman man woman
-    girl boy colleague operator employee member guy order account item product"""
+    girl boy colleague operator employee member guy order account item product money"""
 )
 # Plurals that are not the plural of another subject.
 _KEEP_PLURAL = _words("ages news means series species glasses goods thanks premises savings odds earnings")
 _NOUN_TAGS = frozenset({"NN", "NNS"})
+# Adjectives that never name a kind of thing ("new card" does, "same card" does not).
+_VAGUE_ADJECTIVES = _words(
+    """new old other same different first last next more most many much own few several whole
+    main only certain various such own real actual usual recent"""
+)
 # After these a noun-tagged word is the verb the tagger could not see ("didn't even address").
 _VERB_CONTEXT = _words(
     """n't not to did do does will would can could should shall must might may ca wo never even just
@@ -131,6 +137,7 @@ def discover_candidates(tokens: list[Token], covered: list[bool] | None = None) 
         run: list[tuple[str, str]] = []
         run_start = 0
         previous = ""
+        modifier: tuple[str, int] | None = None
         for (word, tag), (_, index) in zip(tagger.find_tags(words) + [["", ""]], sentence + [("", -1)]):
             noun = tag in _NOUN_TAGS and index >= 0 and not covered[index]
             if noun and not run and previous in _VERB_CONTEXT:
@@ -138,17 +145,32 @@ def discover_candidates(tokens: list[Token], covered: list[bool] | None = None) 
             if noun:
                 if not run:
                     run_start = index
+                    if modifier is not None:  # "virtual card": the adjective names the kind
+                        run_start, run = modifier[1], [(modifier[0], "NN")]
                 run.append((word, tag))
-            else:
-                if run:
-                    key = _key(run)
-                    if key and key not in seen:
-                        seen.add(key)
-                        found.append((key, run_start, run_start + len(run)))
-                    run = []
+                modifier = None
+                previous = word.lower()
+                continue
+            modifier = None
+            if tag == "JJ" and index >= 0 and not covered[index] and _kind_adjective(word.lower()):
+                modifier = (word, index)
+            if run:
+                key = _key(run)
+                if key and key not in seen:
+                    seen.add(key)
+                    found.append((key, run_start, run_start + len(run)))
+                run = []
             if index >= 0:
                 previous = word.lower()
     return found
+
+
+def _kind_adjective(word: str) -> bool:
+    """An adjective that says which kind of thing ("virtual", "contactless"), not how it was."""
+    if word in _VAGUE_ADJECTIVES or len(word) < 4 or not word.isalpha():
+        return False
+    scores = pattern_lexicon().get(word)
+    return scores is None or (scores[0] == 0.0 and scores[1] < 0.3)
 
 
 def variant(key: str) -> str:

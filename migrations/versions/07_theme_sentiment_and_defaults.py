@@ -25,14 +25,14 @@ def upgrade():
         batch_op.add_column(sa.Column('polarity', sa.Float(), nullable=True))
     with op.batch_alter_table('themes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('enabled', sa.Boolean(), server_default=sa.true(), nullable=False))
-        batch_op.drop_constraint('ck_themes_source', type_='check')
+        batch_op.drop_constraint(op.f('ck_themes_source'), type_='check')
         batch_op.create_check_constraint(op.f('ck_themes_source'), "source IN ('auto', 'custom', 'default')")
 
 
 def downgrade():
     op.execute("DELETE FROM themes WHERE source = 'default'")
     with op.batch_alter_table('themes', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_themes_source', type_='check')
+        batch_op.drop_constraint(op.f('ck_themes_source'), type_='check')
         batch_op.create_check_constraint(op.f('ck_themes_source'), "source IN ('auto', 'custom')")
         batch_op.drop_column('enabled')
     with op.batch_alter_table('response_themes', schema=None) as batch_op:
