@@ -11,8 +11,6 @@ is downloaded at run time (TextBlob's NLTK corpora are never used).
 
 from __future__ import annotations
 
-import dataclasses
-
 from app.analysis.catalogue import default_theme_keys
 from app.analysis.mismatch import detect_mismatch
 from app.analysis.result import CommentAnalysis
@@ -105,8 +103,14 @@ def analyze_comments(
         themes, sentiment = done
         # Copies, so a caller editing one result's lists cannot edit another's.
         results.append(
-            dataclasses.replace(
-                result, drivers=list(result.drivers), themes=list(themes), theme_sentiment=dict(sentiment)
+            CommentAnalysis(
+                result.polarity,
+                result.subjectivity,
+                result.label,
+                result.language,
+                list(result.drivers),
+                list(themes),
+                dict(sentiment),
             )
         )
     return results

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from app.analysis.catalogue import DefaultCatalogue, default_catalogue, default_mentions
+from app.analysis.catalogue import default_catalogue, default_mentions
 from app.analysis.sentiment import score_tokens
 from app.analysis.themes import CustomThemeMatcher, discover_candidates, singular
 from app.analysis.tokens import NUMBER, PUNCT, WORD, Token
@@ -87,22 +87,8 @@ def _mention_polarity(clause: float, tone: int) -> float:
 
 def find_themes(normalised: str, tokens: list[Token], polarity: float, settings: ThemeSettings) -> Draft:
     """Every theme mention of an English comment, with its clause's polarity."""
-    clause_of, spans = _clauses(tokens)
-    scored: dict[int, float] = {}
-
-    def clause_polarity(token: int) -> float:
-        if len(spans) == 1:
-            return polarity
-        c = clause_of[token] if token < len(clause_of) else len(spans) - 1
-        if c not in scored:
-            start, end, _ = spans[c]
-            scored[c] = score_tokens(normalised, tokens[start:end])[0] if end > start else 0.0
-        return scored[c]
-
-    def after_contrast(token: int) -> bool:
-        return spans[clause_of[token]][2] if token < len(clause_of) else False
-
-    found: list[Found] = []
+    # (key, source, tone, first token, order or specificity bonus), polarity assigned below.
+    raw: list[tuple[str, int, int, int, float]] = []
     covered = [False] * len(tokens)
     used_words: set[str] = set()
     custom_names: set[str] = set()
@@ -114,37 +100,57 @@ def find_themes(normalised: str, tokens: list[Token], polarity: float, settings:
         custom_names = set(order)  # a custom theme with a default theme's key replaces it
         for name, first, end in matcher.spans(words):
             start, stop = word_at[first], word_at[end - 1] + 1
-            # Workspace themes come first, in the workspace's catalogue order.
-            found.append(Found(name, CUSTOM, clause_polarity(start), 0.0, order[name]))
+            raw.append((name, CUSTOM, 0, start, order[name]))
             used_words.update(words[first:end])
             for k in range(start, stop):
                 covered[k] = True
 
-    catalogue: DefaultCatalogue = default_catalogue()
-    for mention in default_mentions(tokens, catalogue):
+    for mention in default_mentions(tokens, default_catalogue()):
         if mention.theme in settings.disabled or mention.theme in custom_names:
             continue
         if any(covered[mention.start : mention.end]):
             continue
-        p = _mention_polarity(clause_polarity(mention.start), mention.tone)
-        salience = abs(p) + (_TONED_BONUS if mention.tone else 0.0)
+        bonus = _TONED_BONUS if mention.tone else 0.0
         if mention.tone or mention.end - mention.start > 1:
             # A phrase, or a word said as praise or complaint, names the issue; a lone topic
             # word ("payment") ranks as a discovered subject does.
-            salience += _SOURCE_BONUS[DEFAULT]
-        if after_contrast(mention.start):
-            salience += _CONTRAST_BONUS
-        found.append(Found(mention.theme, DEFAULT, p, salience, mention.start))
+            bonus += _SOURCE_BONUS[DEFAULT]
+        raw.append((mention.theme, DEFAULT, mention.tone, mention.start, bonus))
         for k in range(mention.start, mention.end):
             covered[k] = True
 
-    candidates: list[Found] = []
     for key, start, _end in discover_candidates(tokens, covered):
         if used_words and not used_words.isdisjoint(key.split()):
             continue  # built from words a workspace theme matched
-        p = clause_polarity(start)
-        salience = abs(p) + (_CONTRAST_BONUS if after_contrast(start) else 0.0)
-        candidates.append(Found(key, DISCOVERED, p, salience, start))
+        raw.append((key, DISCOVERED, 0, start, 0.0))
+    if not raw:
+        return EMPTY
+
+    # One mention: its clause's verdict is the comment's (measured: scoring each clause again
+    # was a fifth of the analysis time, benchmarks/analysis_throughput.py).
+    clause_of, spans = _clauses(tokens) if len(raw) > 1 else ([], [(0, len(tokens), False)])
+    scored: dict[int, float] = {}
+
+    def clause_polarity(token: int) -> float:
+        if len(spans) == 1:
+            return polarity
+        c = clause_of[token]
+        if c not in scored:
+            start, end, _ = spans[c]
+            scored[c] = score_tokens(normalised, tokens[start:end])[0] if end > start else 0.0
+        return scored[c]
+
+    found: list[Found] = []
+    candidates: list[Found] = []
+    for key, source, tone, start, extra in raw:
+        p = _mention_polarity(clause_polarity(start), tone)
+        if source == CUSTOM:  # workspace themes come first, in the workspace's catalogue order
+            found.append(Found(key, CUSTOM, p, 0.0, int(extra)))
+            continue
+        salience = abs(p) + extra
+        if len(spans) > 1 and spans[clause_of[start]][2]:
+            salience += _CONTRAST_BONUS  # said after "but": the verdict
+        (found if source == DEFAULT else candidates).append(Found(key, source, p, salience, start))
     return Draft(tuple(found), tuple(candidates))
 
 

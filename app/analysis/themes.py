@@ -57,6 +57,20 @@ _STOP_NOUNS = _words(
 # Plurals that are not the plural of another subject.
 _KEEP_PLURAL = _words("ages news means series species glasses goods thanks premises savings odds earnings")
 _NOUN_TAGS = frozenset({"NN", "NNS"})
+# Words that are never a theme's head: function words, and filler (checked before tagging).
+_NOT_NOUNS = (
+    _words(
+        """a an the i me my mine we us our you your he him his she her it its they them their this that
+        these those is am are was were be been being do does did done have has had having will would
+        can could should shall must might may ca wo n't not no never and or but so if then than too very
+        really just also still even only of to in on at by for with from about as into over after
+        before up down out off again all any some what which who whom whose when where why how there
+        here 's 're 've 'll 'd 'm got get gets getting go went gone going make made take took thanks
+        thank please ok okay yes yeah lol good great bad well much many more most"""
+    )
+    | _STOP_NOUNS
+    | _GENERIC_HEADS
+)
 # Adjectives that never name a kind of thing ("new card" does, "same card" does not).
 _VAGUE_ADJECTIVES = _words(
     """new old other same different first last next more most many much own few several whole
@@ -127,7 +141,13 @@ def discover_candidates(tokens: list[Token], covered: list[bool] | None = None) 
     """
     if covered is None:
         covered = [False] * len(tokens)
-    if all(covered):
+    lexicon = pattern_lexicon()
+    # Most short comments ("thanks, great help!") have no word that could head a theme: the
+    # tagger, the dearest step here, is run only when one is left.
+    if not any(
+        tok.kind == WORD and not covered[i] and tok.low not in _NOT_NOUNS and tok.low not in lexicon
+        for i, tok in enumerate(tokens)
+    ):
         return []
     tagger = _parser()
     found: list[tuple[str, int, int]] = []
