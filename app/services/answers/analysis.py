@@ -10,7 +10,7 @@ from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, text, 
 
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, default_theme_keys, detect_mismatch
 from app.extensions import db
-from app.models import Response, ResponseTheme, Survey
+from app.models import Response, ResponseTheme, Survey, Workspace
 from app.services.answers.theme_catalogue import record_auto_themes, workspace_catalogue
 
 # Answers per task and per commit: large enough that the per-batch costs (queries, catalogue
@@ -57,6 +57,11 @@ def analyze_responses(response_ids: list[int]) -> int:
     """
     # Plain rows and Core statements (executemany) rather than ORM objects and a flush: the
     # database work is then a small share of the batch (benchmarks/analysis_db_throughput.py).
+    # The catalogue rows this batch may insert reference the workspace, so it takes the workspace
+    # row's key-share lock first, before any answer's: a workspace being deleted meanwhile then
+    # makes the batch wait (and find its answers gone) instead of deadlocking with the cascade.
+    workspace_ids = select(Response.workspace_id).where(Response.id.in_(response_ids)).distinct()
+    db.session.execute(select(Workspace.id).where(Workspace.id.in_(workspace_ids)).with_for_update(key_share=True))
     query = select(*_READ).where(Response.id.in_(response_ids)).order_by(Response.id).with_for_update(skip_locked=True)
     rows = [row for row in db.session.execute(query) if needs_analysis(row)]
     if not rows:
