@@ -3,81 +3,116 @@
 Pure functions over plain values: nothing here imports Flask or the database, and nothing
 is downloaded at run time (TextBlob's NLTK corpora are never used).
 
-    analyze_comment("Fast, but nothing was fixed")
-    -> CommentAnalysis(polarity=-0.475, subjectivity=0.45, label='negative', language='en',
-                       drivers=['nothing was fixed'], themes=[])
+    analyze_comment("Quick response, but nothing was fixed")
+    -> CommentAnalysis(polarity=-0.2, subjectivity=..., label='negative', language='en',
+                       drivers=['nothing was fixed'], themes=['resolution', 'response speed'],
+                       theme_sentiment={'resolution': -0.4, 'response speed': 0.333})
 """
 
 from __future__ import annotations
 
-import dataclasses
-
+from app.analysis.catalogue import default_theme_keys
 from app.analysis.mismatch import detect_mismatch
 from app.analysis.result import CommentAnalysis
 from app.analysis.sentiment import SupportAnalyzer, SupportSentiment, analyze_tokens
+from app.analysis.theme_mentions import EMPTY, Draft, ThemeSettings, blocked_keys, find_themes, finish
 from app.analysis.themes import (
     CustomThemeMatcher,
-    combine_matched,
     combine_themes,
     compile_custom_themes,
-    extract_themes,
+    group_candidates,
     match_custom_themes,
-    token_words,
 )
 from app.analysis.tokens import normalise, tokenize
 
 # Bump whenever scoring or theme extraction changes, so stored results get re-run by the
 # backfill. 1: plain TextBlob polarity. 2: SupportAnalyzer, pattern-chunk themes.
-ANALYSIS_VERSION = 2
+# 3: default theme catalogue, discovered themes, salience order, sentiment per theme.
+ANALYSIS_VERSION = 3
 
 
-def analyze_comment(text: str | None, custom_themes: dict[str, list[str]] | None = None) -> CommentAnalysis:
+def analyze_comment(
+    text: str | None,
+    custom_themes: dict[str, list[str]] | None = None,
+    *,
+    disabled: frozenset[str] | set[str] = frozenset(),
+    known: frozenset[str] | set[str] = frozenset(),
+) -> CommentAnalysis:
     """Sentiment, language and themes of one survey comment.
 
     custom_themes (workspace theme name -> keywords/phrases) are matched first and take
-    precedence over automatic theme keys covering the same words.
+    precedence over the default catalogue and discovered themes on the same words; `disabled`
+    names default (or discovered) theme keys the workspace switched off; `known` its
+    discovered keys.
     """
-    return _analyze(text, compile_custom_themes(custom_themes))
+    return analyze_comments([text], custom_themes, disabled=disabled, known=known)[0]
 
 
-def _analyze(text: str | None, matcher: CustomThemeMatcher | None) -> CommentAnalysis:
+def _first_pass(text: str | None, settings: ThemeSettings) -> tuple[CommentAnalysis, Draft]:
     if text is None or not text.strip():
-        return CommentAnalysis(None, None, "empty", "en", [], [])
+        return CommentAnalysis(None, None, "empty", "en", [], []), EMPTY
     normalised = normalise(text)
     tokens = tokenize(normalised)
     sentiment: SupportSentiment = analyze_tokens(normalised, tokens)
-    themes = extract_themes(tokens) if sentiment.language == "en" else []
-    if matcher is not None:
-        # The same tokens the sentiment read: custom themes do not tokenise the comment again.
-        themes = combine_matched(themes, *matcher.match(token_words(tokens)))
-    return CommentAnalysis(
-        sentiment.polarity,
-        sentiment.subjectivity,
-        sentiment.label,
-        sentiment.language,
-        sentiment.drivers,
-        themes,
+    result = CommentAnalysis(
+        sentiment.polarity, sentiment.subjectivity, sentiment.label, sentiment.language, sentiment.drivers, []
     )
+    if sentiment.language != "en" or sentiment.polarity is None:
+        return result, EMPTY
+    return result, find_themes(normalised, tokens, sentiment.polarity, settings)
 
 
 def analyze_comments(
-    texts: list[str | None], custom_themes: dict[str, list[str]] | None = None
+    texts: list[str | None],
+    custom_themes: dict[str, list[str]] | None = None,
+    *,
+    disabled: frozenset[str] | set[str] = frozenset(),
+    known: frozenset[str] | set[str] = frozenset(),
+    min_mentions: int = 1,
 ) -> list[CommentAnalysis]:
-    """Analyse a batch; same results as analyze_comment on each, faster on repeats.
+    """Analyse a batch; same results as analyze_comment on each when min_mentions is 1.
 
-    Survey comments repeat a lot ("thanks", "great service"), so each distinct text is
-    analysed once per batch; the custom themes are compiled once per catalogue.
+    Discovered themes are grouped over the batch: a new discovered key needs `min_mentions`
+    comments of the batch (or to be `known` already); rarer variants join a recurring key with
+    the same head word or spelling. Survey comments repeat a lot ("thanks", "great service"),
+    so each distinct text is analysed once per batch; the custom themes are compiled once per
+    catalogue.
     """
-    matcher = compile_custom_themes(custom_themes)
-    seen: dict[str | None, CommentAnalysis] = {}
-    results = []
+    matcher: CustomThemeMatcher | None = compile_custom_themes(custom_themes)
+    settings = ThemeSettings(matcher, frozenset(disabled), frozenset(known), min_mentions)
+    seen: dict[str | None, tuple[CommentAnalysis, Draft]] = {}
+    firsts = []
     for text in texts:
         found = seen.get(text)
         if found is None:
-            found = seen[text] = _analyze(text, matcher)
-        else:  # a copy, so a caller editing one result's lists cannot edit another's
-            found = dataclasses.replace(found, drivers=list(found.drivers), themes=list(found.themes))
-        results.append(found)
+            found = seen[text] = _first_pass(text, settings)
+        firsts.append(found)
+    joins = None
+    if min_mentions > 1 or settings.known:
+        joins = group_candidates(
+            [[c.key for c in draft.candidates] for _, draft in firsts], settings.known, min_mentions
+        )
+    custom_names = frozenset(name for name, _ in matcher.themes) if matcher is not None else frozenset()
+    blocked = blocked_keys(settings, custom_names)
+    finished: dict[int, tuple[list[str], dict[str, float]]] = {}
+    results = []
+    for result, draft in firsts:
+        done = finished.get(id(draft))
+        if done is None:
+            done = finished[id(draft)] = finish(draft, joins, blocked)
+        themes, sentiment = done
+        # Copies, so a caller editing one result's lists cannot edit another's.
+        results.append(
+            CommentAnalysis(
+                result.polarity,
+                result.subjectivity,
+                result.label,
+                result.language,
+                list(result.drivers),
+                list(themes),
+                dict(sentiment),
+            )
+        )
     return results
 
 
@@ -88,6 +123,7 @@ __all__ = [
     "analyze_comment",
     "analyze_comments",
     "combine_themes",
+    "default_theme_keys",
     "detect_mismatch",
     "match_custom_themes",
 ]

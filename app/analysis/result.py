@@ -12,4 +12,9 @@ class CommentAnalysis:
     label: str  # negative | neutral | positive | unsupported_language | empty
     language: str  # ISO 639-1 guess, e.g. "en"
     drivers: list[str] = field(default_factory=list)  # phrases that drove the polarity
-    themes: list[str] = field(default_factory=list)  # workspace theme names, then auto keys
+    # Theme keys, most salient first (the primary theme first): workspace themes, then the
+    # default catalogue's and discovered ones by how strongly the comment speaks of them.
+    themes: list[str] = field(default_factory=list)
+    # Each theme's polarity (-1..1), from the clauses that mention it ("quick response but nothing
+    # was fixed": response speed positive, resolution negative).
+    theme_sentiment: dict[str, float] = field(default_factory=dict)

@@ -54,15 +54,23 @@ def backfill(workspace_id: int | None, batch_size: int, to_queue: bool) -> None:
 
 @click.command(help="Analyse comments: one per line (- for stdin), or a .csv's `comment` column.")
 @click.argument("file")
-def analyze(file: str) -> None:
+@click.option(
+    "--min-mentions",
+    type=click.IntRange(1, 1000),
+    default=2,
+    show_default=True,
+    help="Comments of the file a discovered theme (one the default catalogue lacks) must recur in.",
+)
+def analyze(file: str, min_mentions: int) -> None:
     texts = list(_read_comments(file))
-    for text, result in zip(texts, analyze_comments(texts)):
+    for text, result in zip(texts, analyze_comments(texts, min_mentions=min_mentions)):
         row = {
             "text": text,
             "polarity": result.polarity,
             "subjectivity": result.subjectivity,
             "label": result.label,
             "themes": result.themes,
+            "theme_sentiment": result.theme_sentiment,
             "language": result.language,
         }
         click.echo(json.dumps(row, ensure_ascii=False))

@@ -31,7 +31,9 @@ class Response(db.Model):
     subjectivity: Mapped[float | None] = mapped_column(Float)
     sentiment_label: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(8))
-    themes: Mapped[list] = mapped_column(JSON, default=list)
+    themes: Mapped[list] = mapped_column(JSON, default=list)  # keys, the primary theme first
+    # Theme key -> polarity (-1..1) of the clauses that mention it; NULL until analysed by version 3.
+    theme_sentiment: Mapped[dict | None] = mapped_column(JSON)
     mismatch_reason: Mapped[str | None] = mapped_column(Text)
     analysis_version: Mapped[int | None] = mapped_column(Integer)
     analyzed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -48,3 +50,4 @@ class ResponseTheme(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
     theme: Mapped[str] = mapped_column(String(100))
+    polarity: Mapped[float | None] = mapped_column(Float)  # of the clauses that mention it

@@ -1,11 +1,12 @@
-"""A workspace's theme catalogue: keys the analysis found, and themes a CX team defined."""
+"""A workspace's theme catalogue: the shipped defaults, keys the analysis discovered, and themes a
+CX team defined."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -13,8 +14,9 @@ from app.models.types import UTCDateTime, one_of, utcnow
 
 
 class ThemeSource(StrEnum):
-    AUTO = "auto"  # found by the analysis (no keywords)
+    AUTO = "auto"  # discovered in the workspace's comments (no keywords)
     CUSTOM = "custom"  # defined by the workspace, matched first
+    DEFAULT = "default"  # from the shipped catalogue (app/analysis/data/themes.txt)
 
 
 THEME_SOURCES = tuple(source.value for source in ThemeSource)
@@ -37,5 +39,7 @@ class Theme(db.Model):
     source: Mapped[str] = mapped_column(String(8), default=ThemeSource.AUTO)
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     phrases: Mapped[list] = mapped_column(JSON, default=list)
+    # A default or discovered theme the workspace switched off is no longer given to answers.
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -65,7 +65,15 @@ class ResponseOutSchema(Schema):
         allow_none=True,
         metadata={"type": "object", "description": "polarity, subjectivity, label, language; null until analysed"},
     )
-    themes = fields.List(fields.String())
+    themes = fields.List(fields.String(), metadata={"description": "theme keys, the primary theme first"})
+    theme_sentiment = fields.Function(
+        lambda r: r.theme_sentiment or {},
+        metadata={
+            "type": "object",
+            "additionalProperties": {"type": "number"},
+            "description": "each theme's polarity (-1..1), from the clauses that mention it",
+        },
+    )
     mismatch = fields.Function(lambda r: r.mismatch_reason is not None, metadata={"type": "boolean"})
     mismatch_reason = fields.String(allow_none=True)
     analysis_version = Int(allow_none=True)

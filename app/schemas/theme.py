@@ -45,11 +45,15 @@ class ThemeInSchema(StrictSchema):
 
 
 class ThemePatchSchema(StrictSchema):
-    """What can change: the label of any theme, the keywords and phrases of a custom one (not the key)."""
+    """What can change: the label of any theme, the keywords and phrases of a custom one, whether a
+    default or discovered one is enabled (not the key)."""
 
     label = Text(100, validate=[validate.Length(min=1), _has_word])
     keywords = Keywords
     phrases = Phrases
+    enabled = fields.Boolean(
+        truthy={True}, falsy={False}, metadata={"description": "false switches a default or discovered theme off"}
+    )
 
 
 class ThemeOutSchema(Schema):
@@ -59,6 +63,7 @@ class ThemeOutSchema(Schema):
     source = fields.String(metadata={"enum": list(THEME_SOURCES)})
     keywords = fields.List(fields.String())
     phrases = fields.List(fields.String())
+    enabled = fields.Boolean()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -100,6 +105,18 @@ class ThemeScoreSchema(Schema):
     mean_ci_high = fields.Float(allow_none=True)
 
 
+class ThemeSideSchema(Schema):
+    mentions = Int()
+    mean_score = fields.Float(allow_none=True, metadata={"description": "mean raw score of those answers"})
+    score = fields.Nested(ThemeScoreSchema, metadata={"description": "the survey's score among those answers"})
+    mean_polarity = fields.Float(allow_none=True, metadata={"description": "mean polarity of the theme in them"})
+    impact = fields.Float(
+        allow_none=True,
+        metadata={"description": "overall score − score without these answers (negative drags the score down)"},
+    )
+    example_response_ids = fields.List(Int(), metadata={"description": "up to three, the strongest first"})
+
+
 class ThemeReportItemSchema(Schema):
     theme = fields.String(metadata={"description": "the key answers carry; /responses?theme= filters on it"})
     label = fields.String()
@@ -117,6 +134,21 @@ class ThemeReportItemSchema(Schema):
         },
     )
     example_response_ids = fields.List(Int())
+    praise = fields.Nested(
+        ThemeSideSchema, metadata={"description": "answers whose clauses about the theme are positive"}
+    )
+    complaints = fields.Nested(
+        ThemeSideSchema, metadata={"description": "answers whose clauses about the theme are negative"}
+    )
+    neutral_mentions = Int(metadata={"description": "answers that mention the theme neither way"})
+
+
+class ComplaintRankSchema(Schema):
+    theme = fields.String()
+    label = fields.String()
+    mentions = Int()
+    mean_score = fields.Float(allow_none=True)
+    impact = fields.Float(allow_none=True)
 
 
 class ThemeReportSchema(Schema):
@@ -126,3 +158,9 @@ class ThemeReportSchema(Schema):
     comments = Int(metadata={"description": "of which with a comment"})
     overall = fields.Dict(metadata={"description": "the survey's score over all answers matching the filters"})
     items = fields.List(fields.Nested(ThemeReportItemSchema))
+    complaints = fields.List(
+        fields.Nested(ComplaintRankSchema),
+        metadata={
+            "description": "themes complained about, ranked by the complaints' effect on the score (most negative first)"
+        },
+    )

@@ -78,8 +78,8 @@ def test_batches_run_on_the_worker_once_and_feed_the_themes_report(pg_app):
     assert len(rows) == len(set(rows))
     assert ("billing" in {theme for _, theme in rows}) and ("refund" in {theme for _, theme in rows})
     sources = dict(db.session.execute(select(Theme.key, Theme.source).where(Theme.workspace_id == ws.id)).all())
-    assert sources["billing"] == "custom" and sources["refund"] == "auto" and sources["agent"] == "auto"
-    assert "invoice" not in sources  # the custom theme claimed those words
+    # Default themes (refund, resolution) are not recorded as discovered ones.
+    assert sources == {"billing": "custom"}  # and "invoice" is not a theme: the custom theme claimed it
 
     report = client.get("/api/v1/themes", headers=auth, query_string={"survey_id": survey.id}).json
     items = {item["theme"]: item for item in report["items"]}
@@ -87,7 +87,10 @@ def test_batches_run_on_the_worker_once_and_feed_the_themes_report(pg_app):
     assert items["refund"]["impact"] == round(100 * 4 / 6 - 100, 2)  # without them: 4 of 4 good
     assert report["items"][0]["theme"] == "refund"
     assert items["refund"]["example_response_ids"] == [ids[0], ids[1]]
-    assert items["agent"]["mentions"] == 3 and items["billing"]["mentions"] == 1
+    assert items["refund"]["source"] == "default" and items["refund"]["complaints"]["mentions"] == 2
+    assert items["resolution"]["mentions"] == 2 and items["resolution"]["praise"]["mentions"] == 2
+    assert items["billing"]["mentions"] == 1 and items["billing"]["complaints"]["mentions"] == 1
+    assert report["complaints"][0]["theme"] == "refund"
 
 
 def test_an_answer_locked_by_another_worker_is_skipped_not_scored_twice(pg_app):

@@ -8,14 +8,15 @@ from collections.abc import Iterator
 
 from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, text, update
 
-from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, detect_mismatch
+from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, default_theme_keys, detect_mismatch
 from app.extensions import db
-from app.models import Response, ResponseTheme, Survey
-from app.services.answers.theme_catalogue import custom_catalogue, record_auto_themes
+from app.models import Response, ResponseTheme, Survey, Workspace
+from app.services.answers.theme_catalogue import record_auto_themes, workspace_catalogue
 
 # Answers per task and per commit: large enough that the per-batch costs (queries, catalogue
 # load, commit) vanish next to the analysis itself, small enough to keep a transaction short.
 BATCH_SIZE = 200
+DEFAULT_KEYS = frozenset(default_theme_keys())
 
 
 def needs_analysis(response: Response | Row) -> bool:
@@ -56,6 +57,11 @@ def analyze_responses(response_ids: list[int]) -> int:
     """
     # Plain rows and Core statements (executemany) rather than ORM objects and a flush: the
     # database work is then a small share of the batch (benchmarks/analysis_db_throughput.py).
+    # The catalogue rows this batch may insert reference the workspace, so it takes the workspace
+    # row's key-share lock first, before any answer's: a workspace being deleted meanwhile then
+    # makes the batch wait (and find its answers gone) instead of deadlocking with the cascade.
+    workspace_ids = select(Response.workspace_id).where(Response.id.in_(response_ids)).distinct()
+    db.session.execute(select(Workspace.id).where(Workspace.id.in_(workspace_ids)).with_for_update(key_share=True))
     query = select(*_READ).where(Response.id.in_(response_ids)).order_by(Response.id).with_for_update(skip_locked=True)
     rows = [row for row in db.session.execute(query) if needs_analysis(row)]
     if not rows:
@@ -69,8 +75,15 @@ def analyze_responses(response_ids: list[int]) -> int:
     updates: list[dict] = []
     theme_rows: list[dict] = []
     for workspace_id, group in by_workspace.items():
-        catalogue = custom_catalogue(workspace_id)
-        results = analyze_comments([row.comment or "" for row in group], catalogue or None)
+        catalogue = workspace_catalogue(workspace_id)
+        # One answer at a time (the usual task) cannot show that a phrase recurs, so every
+        # discovered candidate counts (min_mentions 1); /themes shows those that recur.
+        results = analyze_comments(
+            [row.comment or "" for row in group],
+            catalogue.custom or None,
+            disabled=catalogue.disabled,
+            known=catalogue.known,
+        )
         found: set[str] = set()
         for row, result in zip(group, results):
             values = _values(row, surveys[row.survey_id], result)
@@ -78,9 +91,14 @@ def analyze_responses(response_ids: list[int]) -> int:
             # this batch holds the row gets a later updated_at, so its own task still re-scores it.
             values["analyzed_at"] = row.updated_at
             updates.append(values)
-            theme_rows += ({"response_id": row.id, "theme": theme} for theme in values["themes"])
+            theme_rows += (
+                {"response_id": row.id, "theme": theme, "polarity": values["theme_sentiment"].get(theme)}
+                for theme in values["themes"]
+            )
             found.update(values["themes"])
-        record_auto_themes(workspace_id, [key for key in found if key not in catalogue])
+        record_auto_themes(
+            workspace_id, [key for key in found if key not in catalogue.keys and key not in DEFAULT_KEYS]
+        )
     response_themes = ResponseTheme.__table__
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:
@@ -92,7 +110,11 @@ def analyze_responses(response_ids: list[int]) -> int:
     if theme_rows and postgres:
         db.session.execute(
             _INSERT_THEMES_PG,
-            {"response_id": [t["response_id"] for t in theme_rows], "theme": [t["theme"] for t in theme_rows]},
+            {
+                "response_id": [t["response_id"] for t in theme_rows],
+                "theme": [t["theme"] for t in theme_rows],
+                "polarity": [t["polarity"] for t in theme_rows],
+            },
         )
     elif theme_rows:
         db.session.execute(insert(response_themes), theme_rows)
@@ -106,19 +128,22 @@ def analyze_responses(response_ids: list[int]) -> int:
 _UPDATE_PG = text("""
 UPDATE responses AS r
 SET polarity = v.polarity, subjectivity = v.subjectivity, sentiment_label = v.sentiment_label,
-    language = v.language, themes = v.themes, mismatch_reason = v.mismatch_reason,
+    language = v.language, themes = v.themes, theme_sentiment = v.theme_sentiment,
+    mismatch_reason = v.mismatch_reason,
     analysis_version = v.analysis_version, analyzed_at = v.analyzed_at
 FROM unnest(CAST(:row_id AS integer[]), CAST(:polarity AS double precision[]),
             CAST(:subjectivity AS double precision[]), CAST(:sentiment_label AS text[]),
-            CAST(:language AS text[]), CAST(:themes AS json[]), CAST(:mismatch_reason AS text[]),
-            CAST(:analysis_version AS integer[]), CAST(:analyzed_at AS timestamptz[]))
-    AS v(row_id, polarity, subjectivity, sentiment_label, language, themes, mismatch_reason,
-         analysis_version, analyzed_at)
+            CAST(:language AS text[]), CAST(:themes AS json[]), CAST(:theme_sentiment AS json[]),
+            CAST(:mismatch_reason AS text[]), CAST(:analysis_version AS integer[]),
+            CAST(:analyzed_at AS timestamptz[]))
+    AS v(row_id, polarity, subjectivity, sentiment_label, language, themes, theme_sentiment,
+         mismatch_reason, analysis_version, analyzed_at)
 WHERE r.id = v.row_id
 """)
 _INSERT_THEMES_PG = text("""
-INSERT INTO response_themes (response_id, theme)
-SELECT * FROM unnest(CAST(:response_id AS integer[]), CAST(:theme AS text[]))
+INSERT INTO response_themes (response_id, theme, polarity)
+SELECT * FROM unnest(CAST(:response_id AS integer[]), CAST(:theme AS text[]),
+                     CAST(:polarity AS double precision[]))
 """)
 _UPDATE_COLUMNS = (
     "row_id",
@@ -127,6 +152,7 @@ _UPDATE_COLUMNS = (
     "sentiment_label",
     "language",
     "themes",
+    "theme_sentiment",
     "mismatch_reason",
     "analysis_version",
     "analyzed_at",
@@ -137,6 +163,7 @@ def _update_postgres(updates: list[dict]) -> None:
     params = {name: [values[name] for values in updates] for name in _UPDATE_COLUMNS}
     # What the JSON column's bind processor would send; UTCDateTime's aware datetimes go as they are.
     params["themes"] = [json.dumps(themes) for themes in params["themes"]]
+    params["theme_sentiment"] = [json.dumps(sentiment) for sentiment in params["theme_sentiment"]]
     db.session.execute(_UPDATE_PG, params)
 
 
@@ -167,13 +194,18 @@ def stale_batches(workspace_id: int | None = None, batch_size: int = BATCH_SIZE)
 
 def _values(row: Row, survey: Row, result: CommentAnalysis) -> dict:
     """The analysis columns of one answer, as an UPDATE's parameters."""
+    # Keys fit the column (custom keys are already short); the primary theme stays first.
+    sentiment: dict[str, float | None] = {}
+    for theme in result.themes:
+        sentiment.setdefault(theme[:100], result.theme_sentiment.get(theme))
     return {
         "row_id": row.id,
         "polarity": result.polarity,
         "subjectivity": result.subjectivity,
         "sentiment_label": result.label,
         "language": result.language,
-        "themes": list(dict.fromkeys(theme[:100] for theme in result.themes)),
+        "themes": list(sentiment),
+        "theme_sentiment": sentiment,
         "mismatch_reason": detect_mismatch(survey.kind, row.score, survey.scale_min, survey.scale_max, result),
         "analysis_version": ANALYSIS_VERSION,
     }

@@ -1,13 +1,16 @@
-"""The workspace theme catalogue: automatic keys recorded as the analysis finds them, and
-custom themes (keywords and phrases) that CX teams define and that the analysis matches first."""
+"""The workspace theme catalogue: the shipped default themes (which a workspace can rename or
+switch off), automatic keys recorded as the analysis discovers them, and custom themes (keywords
+and phrases) that CX teams define and that the analysis matches first."""
 
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.analysis import default_theme_keys
 from app.errors import APIError
 from app.extensions import db
 from app.models import Response, Theme
@@ -28,14 +31,48 @@ def theme_key(text: str) -> str:
 
 def custom_catalogue(workspace_id: int) -> dict[str, list[str]]:
     """The workspace's custom themes as the analysis takes them: key -> keywords and phrases."""
+    return workspace_catalogue(workspace_id).custom
+
+
+class WorkspaceThemes(NamedTuple):
+    custom: dict[str, list[str]]  # key -> keywords and phrases, in id order
+    disabled: frozenset[str]  # default and discovered keys the workspace switched off
+    known: frozenset[str]  # discovered keys already in the catalogue
+    keys: frozenset[str]  # every key of the catalogue (custom, default or discovered)
+
+
+def workspace_catalogue(workspace_id: int) -> WorkspaceThemes:
+    """What the analysis of this workspace's answers needs from its catalogue, in one query."""
     # Columns, not Theme objects: every analysis batch reads this, and the ORM's identity map
     # would cost more than the query.
     query = (
-        select(Theme.key, Theme.keywords, Theme.phrases)
-        .where(Theme.workspace_id == workspace_id, Theme.source == ThemeSource.CUSTOM)
+        select(Theme.key, Theme.source, Theme.enabled, Theme.keywords, Theme.phrases)
+        .where(Theme.workspace_id == workspace_id)
         .order_by(Theme.id)
     )
-    return {key: [*keywords, *phrases] for key, keywords, phrases in db.session.execute(query)}
+    custom: dict[str, list[str]] = {}
+    disabled, known, keys = set(), set(), set()
+    for key, source, enabled, keywords, phrases in db.session.execute(query):
+        keys.add(key)
+        if source == ThemeSource.CUSTOM:
+            custom[key] = [*keywords, *phrases]
+        elif not enabled:
+            disabled.add(key)
+        elif source == ThemeSource.AUTO:
+            known.add(key)
+    return WorkspaceThemes(custom, frozenset(disabled), frozenset(known), frozenset(keys))
+
+
+def ensure_defaults(workspace_id: int) -> None:
+    """Give the workspace a catalogue row for each shipped default theme it has no row for yet,
+    so it can find, rename and switch them off; a key it already has (say a custom theme that
+    took a default's key over) is left alone."""
+    keys = default_theme_keys()
+    known = set(db.session.scalars(select(Theme.key).where(Theme.workspace_id == workspace_id, Theme.key.in_(keys))))
+    missing = [key for key in keys if key not in known]
+    if missing:
+        _insert_missing(workspace_id, missing, ThemeSource.DEFAULT)
+        db.session.commit()
 
 
 def record_auto_themes(workspace_id: int, keys: list[str]) -> None:
@@ -51,19 +88,24 @@ def record_auto_themes(workspace_id: int, keys: list[str]) -> None:
     missing = [key for key in wanted if key not in known]
     if not missing:
         return
+    _insert_missing(workspace_id, missing, ThemeSource.AUTO)
+
+
+def _insert_missing(workspace_id: int, keys: list[str], source: ThemeSource) -> None:
     now = utcnow()
     rows = [
         {
             "workspace_id": workspace_id,
             "key": key,
             "label": key,
-            "source": ThemeSource.AUTO,
+            "source": source,
             "keywords": [],
             "phrases": [],
+            "enabled": True,
             "created_at": now,
             "updated_at": now,
         }
-        for key in missing
+        for key in keys
     ]
     dialect = db.session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
@@ -82,7 +124,9 @@ def record_auto_themes(workspace_id: int, keys: list[str]) -> None:
 
 
 def list_themes(workspace_id: int, source: str | None, limit: int, cursor: str | None) -> Page[Theme]:
-    """The catalogue in id order, `limit` at a time after `cursor` (the last id seen)."""
+    """The catalogue in id order, `limit` at a time after `cursor` (the last id seen); the default
+    themes are listed too (added on first listing), so they can be renamed or switched off."""
+    ensure_defaults(workspace_id)
     query = select(Theme).where(Theme.workspace_id == workspace_id).order_by(Theme.id)
     if source:
         query = query.where(Theme.source == source)
@@ -102,7 +146,7 @@ def get_theme(workspace_id: int, theme_id: int) -> Theme:
 
 
 def create_custom_theme(workspace_id: int, data: dict) -> Theme:
-    """Define a custom theme; an automatic theme with the same key becomes this custom one."""
+    """Define a custom theme; a default or automatic theme with the same key becomes this custom one."""
     key = theme_key(data.get("key") or data["label"])
     theme = db.session.scalar(select(Theme).where(Theme.workspace_id == workspace_id, Theme.key == key))
     if theme is not None and theme.source == ThemeSource.CUSTOM:
@@ -118,6 +162,7 @@ def create_custom_theme(workspace_id: int, data: dict) -> Theme:
         theme = Theme(workspace_id=workspace_id, key=key)
         db.session.add(theme)
     theme.source, theme.label, theme.keywords, theme.phrases = ThemeSource.CUSTOM, data["label"], keywords, phrases
+    theme.enabled = True
     _mark_stale(workspace_id)
     db.session.commit()
     _enqueue_reanalysis(workspace_id)
@@ -125,20 +170,28 @@ def create_custom_theme(workspace_id: int, data: dict) -> Theme:
 
 
 def update_theme(theme: Theme, data: dict) -> Theme:
-    """Relabel any theme; change a custom theme's keywords and phrases (its answers are re-tagged)."""
-    if theme.source == ThemeSource.AUTO:
+    """Relabel any theme; switch a default or discovered theme off or on; change a custom theme's
+    keywords and phrases. Answers are re-tagged when what the analysis matches changes."""
+    refused: dict[str, list[str]] = {}
+    if theme.source != ThemeSource.CUSTOM:
+        kind = "a default" if theme.source == ThemeSource.DEFAULT else "an automatic"
         refused = {
-            name: ["An automatic theme has no keywords; create a custom theme with its key instead."]
+            name: [f"{kind.capitalize()} theme has no keywords; create a custom theme with its key instead."]
             for name in ("keywords", "phrases")
             if name in data
         }
-        if refused:
-            raise APIError(422, "validation_error", "Only the label of an automatic theme can change.", refused)
+        message = f"Only the label of {kind} theme, and whether it is enabled, can change."
+    elif "enabled" in data:
+        refused = {"enabled": ["A custom theme is switched off by deleting it."]}
+        message = "A custom theme cannot be switched off; delete it instead."
+    if refused:
+        raise APIError(422, "validation_error", message, refused)
     keywords, phrases = data.get("keywords", theme.keywords), data.get("phrases", theme.phrases)
     if theme.source == ThemeSource.CUSTOM:
         _require_terms(keywords, phrases)
-    terms_changed = (keywords, phrases) != (theme.keywords, theme.phrases)
-    theme.keywords, theme.phrases = keywords, phrases
+    enabled = data.get("enabled", theme.enabled)
+    terms_changed = (keywords, phrases, enabled) != (theme.keywords, theme.phrases, theme.enabled)
+    theme.keywords, theme.phrases, theme.enabled = keywords, phrases, enabled
     theme.label = data.get("label", theme.label)
     if terms_changed:
         _mark_stale(theme.workspace_id)
@@ -150,6 +203,10 @@ def update_theme(theme: Theme, data: dict) -> Theme:
 
 def delete_theme(theme: Theme) -> None:
     """Remove a custom theme; its answers are re-tagged without it."""
+    if theme.source == ThemeSource.DEFAULT:
+        raise APIError(
+            409, "default_theme", "Default themes stay in the catalogue; switch one off with enabled: false."
+        )
     if theme.source != ThemeSource.CUSTOM:
         raise APIError(
             409,

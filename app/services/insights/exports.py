@@ -25,6 +25,7 @@ RESPONSE_COLUMNS = [
     "subjectivity",
     "language",
     "themes",
+    "theme_sentiment",
     "mismatch",
     "mismatch_reason",
     "customer_email",
@@ -95,6 +96,7 @@ def response_rows(workspace_id: int, filters: dict) -> Iterator[list]:
             response.subjectivity,
             response.language,
             ";".join(response.themes or []),
+            _theme_sentiment(response.themes or [], response.theme_sentiment or {}),
             response.mismatch_reason is not None,
             response.mismatch_reason,
             invite.customer_email,
@@ -187,3 +189,8 @@ def _score_rows(section: str, period: str, key, label, item: dict, notes: str) -
             polarity,
             notes,
         ]
+
+
+def _theme_sentiment(themes: list[str], sentiment: dict) -> str:
+    """`theme=polarity` per theme, in the themes' order, `;`-separated like the themes column."""
+    return ";".join(f"{theme}={sentiment[theme]:+.3f}" for theme in themes if sentiment.get(theme) is not None)

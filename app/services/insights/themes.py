@@ -1,4 +1,5 @@
-"""GET /themes: what answers talk about, and how much each theme moves the survey's score."""
+"""GET /themes: what answers talk about, how much each theme moves the survey's score, and each
+theme split into praise and complaints (by the polarity of the clauses that mention it)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections import Counter, defaultdict
 
 from sqlalchemy import case, func, select
 
+from app.analysis import default_theme_keys
 from app.errors import APIError
 from app.extensions import db
 from app.models import Response, ResponseTheme, Survey, Theme
@@ -14,6 +16,11 @@ from app.scoring.scores import score_summary
 from app.services.answers.listing import filtered_responses
 
 EXAMPLES = 3
+# A theme discovered in one answer only is a phrase, not yet a theme: the report shows it once it recurs.
+MIN_DISCOVERED_MENTIONS = 2
+# A mention's side, from its polarity (the same cut as the comment labels).
+PRAISE_AT, COMPLAINT_AT = 0.1, -0.1
+PRAISE, COMPLAINT, NEUTRAL = "praise", "complaint", "neutral"
 
 
 def theme_report(workspace_id: int, filters: dict, limit: int = 50) -> dict:
@@ -37,45 +44,99 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50) -> dict:
     comments = db.session.scalar(
         select(func.count()).select_from(base).where(base.c.comment.is_not(None), base.c.comment != "")
     )
+    side = case(
+        (ResponseTheme.polarity >= PRAISE_AT, PRAISE),
+        (ResponseTheme.polarity <= COMPLAINT_AT, COMPLAINT),
+        else_=NEUTRAL,
+    )
     tagged = (
-        select(ResponseTheme.theme, base.c.score, func.count(), func.sum(base.c.polarity), func.count(base.c.polarity))
+        select(
+            ResponseTheme.theme,
+            side,
+            base.c.score,
+            func.count(),
+            func.sum(base.c.polarity),
+            func.count(base.c.polarity),
+            func.sum(ResponseTheme.polarity),
+            func.count(ResponseTheme.polarity),
+        )
         .join(base, base.c.id == ResponseTheme.response_id)
-        .group_by(ResponseTheme.theme, base.c.score)
+        .group_by(ResponseTheme.theme, side, base.c.score)
     )
     dists: dict[str, Counter] = defaultdict(Counter)
+    side_dists: dict[tuple[str, str], Counter] = defaultdict(Counter)
     polarity: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-    for theme, score, count, polarity_sum, polarity_n in db.session.execute(tagged):
+    side_polarity: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0])
+    for theme, which, score, count, polarity_sum, polarity_n, theme_sum, theme_n in db.session.execute(tagged):
         dists[theme][score] += count
+        side_dists[theme, which][score] += count
         polarity[theme][0] += polarity_sum or 0.0
         polarity[theme][1] += polarity_n
+        side_polarity[theme, which][0] += theme_sum or 0.0
+        side_polarity[theme, which][1] += theme_n
 
     kind, low, high = survey.kind, survey.scale_min, survey.scale_max
     overall = score_summary(kind, low, high, overall_dist)
-    items = []
-    for theme, dist in dists.items():
-        mentions = sum(dist.values())
+
+    def effect(dist: Counter) -> tuple[dict, float | None]:
         summary = score_summary(kind, low, high, dict(dist))
         rest = score_summary(kind, low, high, {s: c - dist.get(s, 0) for s, c in overall_dist.items()})
         impact = None
         if overall["value"] is not None and rest["value"] is not None:
             impact = round(overall["value"] - rest["value"], 2)
+        return summary, impact
+
+    catalogue = _catalogue(workspace_id, list(dists))
+    items = []
+    for theme, dist in dists.items():
+        mentions = sum(dist.values())
+        label, source = catalogue.get(theme, (theme, ThemeSource.AUTO))
+        if source == ThemeSource.AUTO and mentions < MIN_DISCOVERED_MENTIONS:
+            continue
+        summary, impact = effect(dist)
         polarity_sum, polarity_n = polarity[theme]
-        items.append(
-            {
-                "theme": theme,
-                "mentions": mentions,
-                "share": round(100 * mentions / comments, 2) if comments else None,
-                "mean_score": round(sum(s * c for s, c in dist.items()) / mentions, 3),
-                "score": summary,
-                "mean_polarity": round(polarity_sum / polarity_n, 3) if polarity_n else None,
-                "impact": impact,
+        item = {
+            "theme": theme,
+            "label": label,
+            "source": source,
+            "mentions": mentions,
+            "share": round(100 * mentions / comments, 2) if comments else None,
+            "mean_score": round(sum(s * c for s, c in dist.items()) / mentions, 3),
+            "score": summary,
+            "mean_polarity": round(polarity_sum / polarity_n, 3) if polarity_n else None,
+            "impact": impact,
+        }
+        for field, which in (("praise", PRAISE), ("complaints", COMPLAINT)):
+            side_dist = side_dists.get((theme, which), Counter())
+            n = sum(side_dist.values())
+            side_summary, side_impact = effect(side_dist)
+            theme_sum, theme_n = side_polarity[theme, which]
+            item[field] = {
+                "mentions": n,
+                "mean_score": round(sum(s * c for s, c in side_dist.items()) / n, 3) if n else None,
+                "score": side_summary,
+                "mean_polarity": round(theme_sum / theme_n, 3) if theme_n else None,
+                "impact": side_impact if n else None,
+                "example_response_ids": [],
             }
-        )
+        item["neutral_mentions"] = sum(side_dists.get((theme, NEUTRAL), Counter()).values())
+        items.append(item)
     # Most negative impact first; themes without one (every answer mentions them) last.
     items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0.0, -i["mentions"], i["theme"]))
     items = items[:limit]
-    _add_catalogue(workspace_id, items)
     _add_examples(base, items)
+    _add_side_examples(base, items)
+    # Complaints ranked by what they cost the score: the answers complaining about a theme,
+    # compared with every other answer.
+    complained = [i for i in items if i["complaints"]["mentions"]]
+    complained.sort(
+        key=lambda i: (
+            i["complaints"]["impact"] is None,
+            i["complaints"]["impact"] or 0.0,
+            -i["complaints"]["mentions"],
+            i["theme"],
+        )
+    )
     return {
         "survey_id": survey.id,
         "kind": kind,
@@ -83,6 +144,16 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50) -> dict:
         "comments": comments,
         "overall": overall,
         "items": items,
+        "complaints": [
+            {
+                "theme": i["theme"],
+                "label": i["label"],
+                "mentions": i["complaints"]["mentions"],
+                "mean_score": i["complaints"]["mean_score"],
+                "impact": i["complaints"]["impact"],
+            }
+            for i in complained
+        ],
     }
 
 
@@ -94,14 +165,16 @@ def _survey(workspace_id: int, survey_id: int) -> Survey:
     return survey
 
 
-def _add_catalogue(workspace_id: int, items: list[dict]) -> None:
-    keys = [item["theme"] for item in items]
-    query = select(Theme).where(Theme.workspace_id == workspace_id, Theme.key.in_(keys))
-    themes = {theme.key: theme for theme in db.session.scalars(query)}
-    for item in items:
-        theme = themes.get(item["theme"])
-        item["label"] = theme.label if theme else item["theme"]
-        item["source"] = theme.source if theme else ThemeSource.AUTO
+def _catalogue(workspace_id: int, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """key -> (label, source) of the themes answers carry; a default theme the workspace has no
+    row for yet keeps its key as its label."""
+    found = {key: (key, ThemeSource.DEFAULT) for key in default_theme_keys()}
+    if keys:
+        query = select(Theme.key, Theme.label, Theme.source).where(
+            Theme.workspace_id == workspace_id, Theme.key.in_(keys)
+        )
+        found.update({key: (label, source) for key, label, source in db.session.execute(query)})
+    return found
 
 
 def _add_examples(base, items: list[dict]) -> None:
@@ -127,3 +200,35 @@ def _add_examples(base, items: list[dict]) -> None:
         examples[theme].append(response_id)
     for item in items:
         item["example_response_ids"] = examples[item["theme"]]
+
+
+def _add_side_examples(base, items: list[dict]) -> None:
+    """Up to three answers per theme and side: the lowest scores among its complaints, the
+    highest among its praise; newest first among equals."""
+    keys = [item["theme"] for item in items]
+    if not keys:
+        return
+    which = case(
+        (ResponseTheme.polarity >= PRAISE_AT, PRAISE),
+        (ResponseTheme.polarity <= COMPLAINT_AT, COMPLAINT),
+        else_=NEUTRAL,
+    )
+    towards_side = case((ResponseTheme.polarity <= COMPLAINT_AT, base.c.score), else_=-base.c.score)
+    rank = func.row_number().over(
+        partition_by=(ResponseTheme.theme, which),
+        order_by=(towards_side, base.c.answered_at.desc(), base.c.id.desc()),
+    )
+    ranked = (
+        select(ResponseTheme.theme, which.label("side"), base.c.id, rank.label("rank"))
+        .join(base, base.c.id == ResponseTheme.response_id)
+        .where(ResponseTheme.theme.in_(keys), ResponseTheme.polarity.is_not(None))
+        .subquery()
+    )
+    query = (
+        select(ranked.c.theme, ranked.c.side, ranked.c.id)
+        .where(ranked.c.rank <= EXAMPLES, ranked.c.side != NEUTRAL)
+        .order_by(ranked.c.theme, ranked.c.side, ranked.c.rank)
+    )
+    by_key = {item["theme"]: item for item in items}
+    for theme, side, response_id in db.session.execute(query):
+        by_key[theme]["praise" if side == PRAISE else "complaints"]["example_response_ids"].append(response_id)

@@ -27,7 +27,7 @@ def test_a_batch_scores_what_needs_it_and_a_second_run_writes_nothing(make, work
     survey = make.survey(workspace, "nps")
     ids = [
         answers.stored(survey, 10, "Still waiting for my refund, awful"),
-        answers.stored(survey, 9, "Great agent, thanks"),
+        answers.stored(survey, 9, "Great agent, so helpful"),
         answers.stored(survey, 7),
     ]
     assert count_stale(workspace.id) == 3
@@ -36,8 +36,10 @@ def test_a_batch_scores_what_needs_it_and_a_second_run_writes_nothing(make, work
     refund = state(ids[0])
     assert refund.analysis_version == ANALYSIS_VERSION and refund.analyzed_at >= refund.updated_at
     assert refund.sentiment_label == "negative" and refund.themes == ["refund"]
+    assert refund.theme_sentiment == {"refund": -0.6}
     assert refund.mismatch_reason and refund.mismatch_reason.startswith("score 10 of 10")
     assert state(ids[2]).sentiment_label == "empty" and state(ids[2]).themes == []
+    assert state(ids[2]).theme_sentiment == {}
     stamped, rows = refund.analyzed_at, theme_rows()
     assert rows == 2
 
@@ -60,8 +62,39 @@ def test_older_versions_and_edited_answers_are_analysed_again(make, workspace, a
     assert analyze_batch.apply(args=[[old, edited, current]]).get() == 2
     assert state(old).analysis_version == ANALYSIS_VERSION
     assert state(edited).themes == ["refund"] and state(edited).sentiment_label == "negative"
-    rows = db.session.scalars(select(ResponseTheme.theme).where(ResponseTheme.response_id == edited)).all()
-    assert rows == ["refund"]
+    rows = db.session.execute(
+        select(ResponseTheme.theme, ResponseTheme.polarity).where(ResponseTheme.response_id == edited)
+    )
+    assert [tuple(row) for row in rows] == [("refund", -0.6)]
+
+
+def test_the_backfill_gives_answers_of_an_older_version_the_new_themes(app, make, workspace, answers):
+    # Answers analysed by version 2 carry single-noun keys and no theme sentiment; a bump of
+    # ANALYSIS_VERSION makes the backfill re-run them, and /themes and exports follow.
+    survey = make.survey(workspace, "csat")
+    ids = [answers.stored(survey, 1, "quick response but nothing was fixed") for _ in range(2)]
+    analyze_batch.apply(args=[ids]).get()
+    db.session.execute(
+        update(Response)
+        .where(Response.id.in_(ids))
+        .values(analysis_version=2, themes=["response"], theme_sentiment=None)
+    )
+    db.session.execute(ResponseTheme.__table__.delete())
+    db.session.execute(ResponseTheme.__table__.insert(), [{"response_id": i, "theme": "response"} for i in ids])
+    db.session.commit()
+    assert count_stale(workspace.id) == 2
+
+    result = app.test_cli_runner().invoke(args=["analysis", "backfill"])
+    assert result.exit_code == 0 and "Analysed 2 answers" in result.output
+    for i in ids:
+        response = state(i)
+        assert response.analysis_version == ANALYSIS_VERSION == 3
+        assert response.themes == ["resolution", "response speed"]
+        assert response.theme_sentiment["resolution"] < 0 < response.theme_sentiment["response speed"]
+    rows = db.session.execute(
+        select(ResponseTheme.theme, ResponseTheme.polarity).where(ResponseTheme.response_id == ids[0])
+    )
+    assert {theme: polarity < 0 for theme, polarity in rows} == {"resolution": True, "response speed": False}
 
 
 def test_stale_batches_walk_forward_in_batches_and_stay_in_the_workspace(make, workspace, answers):
@@ -74,7 +107,7 @@ def test_stale_batches_walk_forward_in_batches_and_stay_in_the_workspace(make, w
 
 def test_backfill_command_reanalyses_in_process_with_a_progress_bar(app, make, workspace, answers):
     survey = make.survey(workspace, "csat")
-    ids = [answers.stored(survey, 1, "The refund process took forever") for _ in range(5)]
+    ids = [answers.stored(survey, 1, "The parcel locker took forever") for _ in range(5)]
     other = make.workspace("Other")
     theirs = answers.stored(make.survey(other), 5, "Great agent, thanks")
     runner = app.test_cli_runner()
@@ -85,7 +118,7 @@ def test_backfill_command_reanalyses_in_process_with_a_progress_bar(app, make, w
     assert "Analysed 5 answers in 3 batches." in result.output
     assert all(state(i).analysis_version == ANALYSIS_VERSION for i in ids)
     assert state(theirs).analysis_version is None
-    recorded = select(Theme.source).where(Theme.workspace_id == workspace.id, Theme.key == "refund")
+    recorded = select(Theme.source).where(Theme.workspace_id == workspace.id, Theme.key == "parcel locker")
     assert db.session.scalar(recorded) == "auto"
 
     result = runner.invoke(args=["analysis", "backfill"])

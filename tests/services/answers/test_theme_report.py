@@ -61,17 +61,17 @@ def test_impact_is_the_overall_score_minus_the_score_without_the_theme(client, a
 def test_nps_impact_uses_the_nps_formula(client, make, workspace, auth, answers):
     survey = make.survey(workspace, "nps")
     for score in (10, 10, 9):
-        answers.post(survey, score, "Great agent, thanks")
+        answers.post(survey, score, "Great agent, so helpful")
     answers.post(survey, 2, "Still waiting for my refund, awful")
     answers.post(survey, 3, "The refund process took forever")
     report = client.get(URL, headers=auth, query_string={"survey_id": survey.id}).json
     assert report["overall"]["value"] == 20.0  # 3 promoters, 2 detractors of 5
-    refund, agent = by_theme(report)["refund"], by_theme(report)["agent"]
+    refund, agent = by_theme(report)["refund"], by_theme(report)["helpfulness"]
     assert refund["score"]["value"] == -100.0
     assert refund["score"]["ci_low"] == round(nps_interval(0, 2, 2).low, 2)
     assert refund["impact"] == -80.0  # without them: 100
     assert agent["impact"] == 120.0  # without them: -100
-    assert [item["theme"] for item in report["items"]] == ["refund", "agent"]
+    assert [item["theme"] for item in report["items"]] == ["refund", "helpfulness"]
 
 
 def test_filters_narrow_the_answers_the_report_reads(client, auth, csat):
@@ -132,3 +132,48 @@ def test_the_openapi_document_describes_the_theme_endpoints(client):
         "impact",
         "example_response_ids",
     } <= set(item)
+
+
+def test_each_theme_splits_into_praise_and_complaints_ranked_by_their_effect(client, make, workspace, auth, answers):
+    survey = make.survey(workspace, "csat")
+    ids = {
+        "fast_unfixed": answers.post(survey, 2, "quick response but nothing was fixed"),
+        "slow": answers.post(survey, 1, "Slow response, still not fixed"),
+        "fast": answers.post(survey, 5, "Super quick response"),
+        "fast2": answers.post(survey, 4, "Fast reply, thanks"),
+        "rude": answers.post(survey, 3, "Rude and dismissive"),
+        "fine": answers.post(survey, 5, "fine"),
+    }
+    report = client.get(URL, headers=auth, query_string={"survey_id": survey.id}).json
+    items = by_theme(report)
+    speed, resolution = items["response speed"], items["resolution"]
+    # Every field of the report is still there; praise and complaints are added.
+    assert speed["mentions"] == 4 and speed["label"] == "response speed" and speed["source"] == "default"
+    assert speed["praise"]["mentions"] == 3 and speed["complaints"]["mentions"] == 1
+    assert speed["praise"]["mean_score"] == pytest.approx(11 / 3, abs=0.001)
+    assert speed["complaints"]["mean_score"] == 1.0
+    assert speed["praise"]["mean_polarity"] > 0 > speed["complaints"]["mean_polarity"]
+    assert speed["praise"]["example_response_ids"] == [ids["fast"], ids["fast2"], ids["fast_unfixed"]]
+    assert speed["complaints"]["example_response_ids"] == [ids["slow"]]
+    assert speed["neutral_mentions"] == 0
+    assert resolution["praise"]["mentions"] == 0 and resolution["complaints"]["mentions"] == 2
+    assert resolution["complaints"]["example_response_ids"] == [ids["slow"], ids["fast_unfixed"]]
+    # overall 50 % (3 of 6); without the two answers complaining about resolution 75 %: -25.
+    assert resolution["complaints"]["impact"] == -25.0
+    assert resolution["praise"]["impact"] is None and resolution["praise"]["example_response_ids"] == []
+    ranked = [(c["theme"], c["mentions"], c["impact"]) for c in report["complaints"]]
+    assert ranked[0] == ("resolution", 2, -25.0)
+    assert {theme for theme, _, _ in ranked} == {"resolution", "response speed", "agent attitude"}
+    impacts = [impact for _, _, impact in ranked]
+    assert impacts == sorted(impacts)
+
+
+def test_a_theme_discovered_in_one_answer_only_is_not_reported(client, make, workspace, auth, answers):
+    survey = make.survey(workspace, "csat")
+    answers.post(survey, 2, "The parcel locker was full")
+    answers.post(survey, 3, "My gift voucher expired")
+    answers.post(survey, 1, "parcel locker broken again")
+    report = client.get(URL, headers=auth, query_string={"survey_id": survey.id}).json
+    assert "gift voucher" not in by_theme(report)
+    locker = by_theme(report)["parcel locker"]
+    assert locker["source"] == "auto" and locker["mentions"] == 2

@@ -1,0 +1,193 @@
+"""A comment's themes, most salient first, and the sentiment of each from the clause it sits in.
+
+Three sources, in order of precedence on the same words:
+1. the workspace's custom themes (always listed first: the workspace asked for them);
+2. the default catalogue (catalogue.py), minus the themes the workspace switched off;
+3. discovered candidates (themes.py) on the words neither matched.
+
+A mention's polarity is its clause's, the comment split on but/however/although/;/./, etc.
+("quick response but nothing was fixed": response speed +, resolution -). A catalogue phrase
+that is a complaint or praise by itself ("charged twice", "easy to reach") keeps its tone
+when the clause's words score nothing.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from app.analysis.catalogue import default_catalogue, default_mentions
+from app.analysis.sentiment import score_tokens
+from app.analysis.themes import CustomThemeMatcher, discover_candidates, singular
+from app.analysis.tokens import NUMBER, PUNCT, WORD, Token
+
+_SPLIT_PUNCT = frozenset({".", ",", ";", ":", "(", ")", "-", "–", "—"})
+_SPLIT_WORDS = frozenset({"but", "however", "although", "though", "whereas", "except", "unfortunately", "sadly"})
+_CONTRAST = frozenset({"but", "however", "except", "unfortunately", "sadly"})
+POSITIVE_AT, NEGATIVE_AT = 0.1, -0.1
+# A toned phrase whose clause scores nothing (or the other way) still says this much.
+_TONE_POLARITY = 0.4
+
+CUSTOM, DEFAULT, DISCOVERED = 0, 1, 2
+# Salience: how strongly the comment speaks of a theme. Its polarity's strength, plus these.
+_TONED_BONUS = 0.3  # a phrase that is a complaint or praise by itself
+_CONTRAST_BONUS = 0.2  # said after "but": the verdict
+_SOURCE_BONUS = {CUSTOM: 0.0, DEFAULT: 0.25, DISCOVERED: 0.0}
+
+
+class Found(NamedTuple):
+    key: str
+    source: int
+    polarity: float
+    salience: float
+    position: int  # first token, the last tie-break
+
+
+class Draft(NamedTuple):
+    """Themes of one comment before the batch's discovered candidates are grouped."""
+
+    found: tuple[Found, ...]  # custom and catalogue themes, one per mention
+    candidates: tuple[Found, ...]  # discovered candidates (key = the candidate), one per mention
+
+
+class ThemeSettings(NamedTuple):
+    custom: CustomThemeMatcher | None = None
+    disabled: frozenset[str] = frozenset()  # default or discovered keys the workspace switched off
+    known: frozenset[str] = frozenset()  # discovered keys the workspace already has
+    min_mentions: int = 1  # comments of a batch a new discovered key needs
+
+
+EMPTY = Draft((), ())
+
+
+def _clauses(tokens: list[Token]) -> tuple[list[int], list[tuple[int, int, bool]]]:
+    """Clause index of each token, and each clause's (start, end, said after a contrast)."""
+    index: list[int] = []
+    spans: list[tuple[int, int, bool]] = []
+    start, after = 0, False
+    for i, tok in enumerate(tokens):
+        low = tok.low
+        if (tok.kind == PUNCT and low in _SPLIT_PUNCT) or (tok.kind == WORD and low in _SPLIT_WORDS):
+            spans.append((start, i, after))
+            index.append(len(spans) - 1)
+            after = after or low in _CONTRAST
+            start = i + 1
+        else:
+            index.append(len(spans))
+    spans.append((start, len(tokens), after))
+    return index, spans
+
+
+def _mention_polarity(clause: float, tone: int) -> float:
+    if not tone:
+        return clause
+    if clause * tone >= POSITIVE_AT:
+        return clause
+    return _TONE_POLARITY * tone
+
+
+def find_themes(normalised: str, tokens: list[Token], polarity: float, settings: ThemeSettings) -> Draft:
+    """Every theme mention of an English comment, with its clause's polarity."""
+    # (key, source, tone, first token, order or specificity bonus), polarity assigned below.
+    raw: list[tuple[str, int, int, int, float]] = []
+    covered = [False] * len(tokens)
+    used_words: set[str] = set()
+    custom_names: set[str] = set()
+    matcher = settings.custom
+    if matcher is not None:
+        word_at = [i for i, t in enumerate(tokens) if t.kind == WORD or t.kind == NUMBER]
+        words = [singular(tokens[i].low) for i in word_at]
+        order = {name: n for n, (name, _) in enumerate(matcher.themes)}
+        custom_names = set(order)  # a custom theme with a default theme's key replaces it
+        for name, first, end in matcher.spans(words):
+            start, stop = word_at[first], word_at[end - 1] + 1
+            raw.append((name, CUSTOM, 0, start, order[name]))
+            used_words.update(words[first:end])
+            for k in range(start, stop):
+                covered[k] = True
+
+    for mention in default_mentions(tokens, default_catalogue()):
+        if mention.theme in settings.disabled or mention.theme in custom_names:
+            continue
+        if any(covered[mention.start : mention.end]):
+            continue
+        bonus = _TONED_BONUS if mention.tone else 0.0
+        if mention.tone or mention.end - mention.start > 1:
+            # A phrase, or a word said as praise or complaint, names the issue; a lone topic
+            # word ("payment") ranks as a discovered subject does.
+            bonus += _SOURCE_BONUS[DEFAULT]
+        raw.append((mention.theme, DEFAULT, mention.tone, mention.start, bonus))
+        for k in range(mention.start, mention.end):
+            covered[k] = True
+
+    for key, start, _end in discover_candidates(tokens, covered):
+        if used_words and not used_words.isdisjoint(key.split()):
+            continue  # built from words a workspace theme matched
+        raw.append((key, DISCOVERED, 0, start, 0.0))
+    if not raw:
+        return EMPTY
+
+    # One mention: its clause's verdict is the comment's (measured: scoring each clause again
+    # was a fifth of the analysis time, benchmarks/analysis_throughput.py).
+    clause_of, spans = _clauses(tokens) if len(raw) > 1 else ([], [(0, len(tokens), False)])
+    scored: dict[int, float] = {}
+
+    def clause_polarity(token: int) -> float:
+        if len(spans) == 1:
+            return polarity
+        c = clause_of[token]
+        if c not in scored:
+            start, end, _ = spans[c]
+            scored[c] = score_tokens(normalised, tokens[start:end])[0] if end > start else 0.0
+        return scored[c]
+
+    found: list[Found] = []
+    candidates: list[Found] = []
+    for key, source, tone, start, extra in raw:
+        p = _mention_polarity(clause_polarity(start), tone)
+        if source == CUSTOM:  # workspace themes come first, in the workspace's catalogue order
+            found.append(Found(key, CUSTOM, p, 0.0, int(extra)))
+            continue
+        salience = abs(p) + extra
+        if len(spans) > 1 and spans[clause_of[start]][2]:
+            salience += _CONTRAST_BONUS  # said after "but": the verdict
+        (found if source == DEFAULT else candidates).append(Found(key, source, p, salience, start))
+    return Draft(tuple(found), tuple(candidates))
+
+
+def finish(draft: Draft, joins: dict[str, str] | None, blocked: frozenset[str]) -> tuple[list[str], dict[str, float]]:
+    """(theme keys, most salient first; each theme's polarity) once candidates are grouped.
+
+    joins maps a candidate to the discovered key it joins (None: every candidate is its own
+    key); blocked holds the keys a discovered theme may not take (switched off, or the key of a
+    catalogue or custom theme, which already has its own phrases).
+    """
+    mentions = list(draft.found)
+    for found in draft.candidates:
+        key = found.key if joins is None else joins.get(found.key)
+        if key is None or key in blocked:
+            continue
+        mentions.append(found._replace(key=key))
+    if not mentions:
+        return [], {}
+    by_key: dict[str, list[Found]] = {}
+    for found in mentions:
+        by_key.setdefault(found.key, []).append(found)
+    ranked = []
+    for key, found in by_key.items():
+        source = min(f.source for f in found)
+        ranked.append(
+            (
+                source != CUSTOM,
+                -max(f.salience for f in found),
+                source,
+                min(f.position for f in found),
+                key,
+                round(sum(f.polarity for f in found) / len(found), 3),
+            )
+        )
+    ranked.sort()
+    return [r[4] for r in ranked], {r[4]: r[5] for r in ranked}
+
+
+def blocked_keys(settings: ThemeSettings, custom_names: frozenset[str] = frozenset()) -> frozenset[str]:
+    return settings.disabled | frozenset(default_catalogue().keys) | custom_names
