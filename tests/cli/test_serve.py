@@ -49,7 +49,9 @@ def test_a_dying_child_is_restarted_with_growing_delays_and_the_others_are_untou
     supervisor = Supervisor({"web": SLEEPS, "worker": CRASHES}, first_delay=0.1, max_delay=0.4, tick=0.01)
     thread, result = _running(supervisor, "web")
     web = supervisor.children["web"].proc
-    time.sleep(1.6)  # 0.1 + 0.2 + 0.4 + 0.4 ... of delays, plus each start
+    # Four restarts take 0.1 + 0.2 + 0.4 + 0.4 s of delays plus each Python start: wait for them
+    # rather than a fixed time, which a loaded machine outruns.
+    _wait_for(lambda: len(_restart_delays(caplog, "worker")) >= 4, 20)
     supervisor.stop()
     thread.join(10)
     delays = _restart_delays(caplog, "worker")
