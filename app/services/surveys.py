@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from app.errors import APIError
 from app.extensions import db
-from app.models import Survey
+from app.models import Membership, Survey
 from app.scoring.kinds import KINDS
+from app.services.accounts.permissions import Action, require
 
 
 def create_survey(workspace_id: int, data: dict) -> Survey:
@@ -81,3 +82,55 @@ def archive_survey(survey: Survey) -> None:
     """Surveys are archived, not deleted, so their answers keep counting in history."""
     survey.archived = True
     db.session.commit()
+
+
+# The settings pages' changes: the same as the API's, for a role that may make them.
+
+
+def add_survey(membership: Membership, workspace_id: int, data: dict) -> Survey:
+    require(membership, Action.MANAGE_SETTINGS)
+    return create_survey(workspace_id, data)
+
+
+def change_survey(membership: Membership, survey: Survey, data: dict) -> Survey:
+    require(membership, Action.MANAGE_SETTINGS)
+    return update_survey(survey, data)
+
+
+def retire_survey(membership: Membership, survey: Survey) -> None:
+    require(membership, Action.MANAGE_SETTINGS)
+    archive_survey(survey)
+
+
+_COPIED = (
+    "name",
+    "locale",
+    "send_delay_minutes",
+    "cooldown_days",
+    "sample_percent",
+    "exclude_tags",
+    "reminder_after_hours",
+    "expires_after_days",
+    "daily_cap",
+)
+
+
+def draft_survey(workspace_id: int, data: dict, base: Survey | None = None) -> Survey:
+    """The survey as it would be with validated `data` applied (to `base`, or new), for a preview:
+    a transient object that is never added to the session, so nothing is written."""
+    kind = KINDS[base.kind if base is not None else data.get("kind", "csat")]
+    scale = data.get("scale") or ((base.scale_min, base.scale_max) if base is not None else kind.default_scale)
+    if tuple(scale) not in kind.scales:
+        scale = kind.default_scale
+    follow_up = {**kind.follow_up, **(base.follow_up if base is not None else {}), **data.get("follow_up", {})}
+    fields = {name: getattr(base, name) for name in _COPIED} if base is not None else {}
+    fields.update({name: data[name] for name in _COPIED if name in data})
+    return Survey(
+        workspace_id=workspace_id,
+        kind=kind.name,
+        question=data.get("question") or (base.question if base is not None else kind.question),
+        scale_min=scale[0],
+        scale_max=scale[1],
+        follow_up=follow_up,
+        **{"name": "", "locale": "en", **fields},
+    )

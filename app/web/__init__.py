@@ -10,6 +10,7 @@ from app.web import (  # noqa: F401  (register routes)
     reporting,
     security,
     settings,
+    surveys,
     widget,
 )
 from app.web.blueprint import bp

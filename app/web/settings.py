@@ -19,6 +19,7 @@ from app.web.members import member_page
 PAGES = [
     ("web.settings_brand", "Name and brand", Action.MANAGE_SETTINGS),
     ("web.settings_rules", "Fatigue rules", Action.MANAGE_SETTINGS),
+    ("web.settings_surveys", "Surveys", Action.MANAGE_SETTINGS),
     ("web.settings_integrations", "Helpdesk integrations", Action.MANAGE_SETTINGS),
     ("web.settings_widget", "Widget", Action.MANAGE_SETTINGS),
     ("web.settings_reporting_page", "Reporting", Action.MANAGE_SETTINGS),

@@ -53,6 +53,18 @@ def build_invite_email(invite: Invite, survey: Survey, workspace: Workspace, rem
     return email.message_from_bytes(data, policy=email.policy.default)
 
 
+def sample_invite_html(survey: Survey, workspace: Workspace) -> str:
+    """The HTML part of the invite email a sample customer would get: for the survey editor's
+    preview. Rendered without the app's template cache (a draft survey has no id or updated_at to
+    key it by) and from a stand-in invite, so nothing is stored."""
+    template = InviteEmailTemplate(survey, workspace, survey.locale, False, True, True)
+    sample = SimpleNamespace(
+        id=0, token="preview", customer_name="Ada", ticket_id="T-1001", customer_email="ada@example.com"
+    )
+    message = email.message_from_bytes(template.render(sample).data, policy=email.policy.default)
+    return message.get_body(("html",)).get_content()
+
+
 class InviteEmailTemplate:
     """Every invite of one survey, language and kind, rendered once with placeholders."""
 
