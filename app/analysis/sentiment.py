@@ -312,23 +312,40 @@ def _quote(text: str, tokens: list[Token], item: _Item) -> str:
     return text[tokens[item.first].start : tokens[item.end - 1].end]
 
 
-def score_tokens(text: str, tokens: list[Token]) -> tuple[float, float, list[str]]:
-    """(polarity, subjectivity, drivers) of an English comment's tokens."""
+def _scored_items(tokens: list[Token]) -> list[_Item]:
+    """The scored phrases of some tokens, with every modifier applied."""
     items, covered = _find_items(tokens)
     if not items:
-        return 0.0, 0.0, []
+        return items
     letters = [t.text for t in tokens if t.kind == WORD and len(t.text) > 2]
     # A comment written all in capitals is not shouting any one word.
     shouting_ok = bool(letters) and not all(w.isupper() for w in letters)
     _apply_modifiers(tokens, items, covered, shouting_ok)
     _apply_grudging(tokens, items)
     _apply_contrast(tokens, items)
+    return items
 
-    total = sum(item.weight for item in items)
+
+def _polarity(tokens: list[Token], items: list[_Item], total: float) -> float:
     polarity = sum(item.weight * item.polarity for item in items) / total
-    subjectivity = sum(item.weight * item.subjectivity for item in items) / total
     exclamations = min(3, sum(1 for t in tokens if t.kind == PUNCT and "!" in t.text))
-    polarity = max(-1.0, min(1.0, polarity * (1 + 0.05 * exclamations)))
+    return max(-1.0, min(1.0, polarity * (1 + 0.05 * exclamations)))
+
+
+def polarity_of(tokens: list[Token]) -> float:
+    """The polarity alone of some tokens (a clause): score_tokens without subjectivity or drivers."""
+    items = _scored_items(tokens)
+    return round(_polarity(tokens, items, sum(item.weight for item in items)), 4) if items else 0.0
+
+
+def score_tokens(text: str, tokens: list[Token]) -> tuple[float, float, list[str]]:
+    """(polarity, subjectivity, drivers) of an English comment's tokens."""
+    items = _scored_items(tokens)
+    if not items:
+        return 0.0, 0.0, []
+    total = sum(item.weight for item in items)
+    polarity = _polarity(tokens, items, total)
+    subjectivity = sum(item.weight * item.subjectivity for item in items) / total
 
     # Drivers: what pushed the score its way, strongest first; for a neutral score, anything.
     sign = 1 if polarity >= POSITIVE_AT else -1 if polarity <= NEGATIVE_AT else 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from app.analysis.catalogue import default_catalogue, default_mentions
-from app.analysis.sentiment import score_tokens
+from app.analysis.sentiment import polarity_of
 from app.analysis.themes import CustomThemeMatcher, discover_candidates, singular
 from app.analysis.tokens import NUMBER, PUNCT, WORD, Token
 
@@ -126,18 +126,19 @@ def find_themes(normalised: str, tokens: list[Token], polarity: float, settings:
     if not raw:
         return EMPTY
 
-    # One mention: its clause's verdict is the comment's (measured: scoring each clause again
-    # was a fifth of the analysis time, benchmarks/analysis_throughput.py).
+    # Mentions all in one clause: that clause's verdict is the comment's (measured: scoring each
+    # clause again was a fifth of the analysis time, benchmarks/analysis_throughput.py).
     clause_of, spans = _clauses(tokens) if len(raw) > 1 else ([], [(0, len(tokens), False)])
+    one_clause = len(spans) == 1 or len({clause_of[start] for _, _, _, start, _ in raw}) == 1
     scored: dict[int, float] = {}
 
     def clause_polarity(token: int) -> float:
-        if len(spans) == 1:
+        if one_clause:
             return polarity
         c = clause_of[token]
         if c not in scored:
             start, end, _ = spans[c]
-            scored[c] = score_tokens(normalised, tokens[start:end])[0] if end > start else 0.0
+            scored[c] = polarity_of(tokens[start:end]) if end > start else 0.0
         return scored[c]
 
     found: list[Found] = []
