@@ -79,17 +79,6 @@ STEPS = {
     ],
 }
 
-_GUARDS = [
-    responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back"),
-    responds(403, content_type=HTML, description="The viewer's role may not change settings"),
-]
-
-
-def _guarded(view):
-    for guard in reversed(_GUARDS):
-        view = guard(view)
-    return view
-
 
 def _list_page(values: dict, errors: dict, status: int = 200):
     surveys = list_surveys(g.workspace.id)
@@ -130,7 +119,6 @@ def _detail_page(integration, test=None, status: int = 200, **extra):
 @bp.get("/w/<id:workspace_id>/settings/integrations")
 @member_page(Action.MANAGE_SETTINGS)
 @responds(200, content_type=HTML, errors=HTML, description="The workspace's helpdesk integrations")
-@_guarded
 def settings_integrations(workspace_id: int):
     """The helpdesk integrations page: the list, and a form to connect one."""
     return _list_page({}, {})
@@ -149,7 +137,6 @@ def settings_integrations(workspace_id: int):
 @responds(303, content_type=HTML, errors=HTML, description="Connected: to the integration's page")
 @responds(400, content_type=HTML, description="The form expired (its CSRF token): the page again")
 @responds(422, content_type=HTML, description="Nothing connected: the page again, saying what to fix")
-@_guarded
 def connect_integration_page(workspace_id: int):
     """Connect a helpdesk to a survey."""
     if not ConfirmForm().validate_on_submit():  # the CSRF token
@@ -176,7 +163,6 @@ def connect_integration_page(workspace_id: int):
 @bp.get("/w/<id:workspace_id>/settings/integrations/<id:integration_id>")
 @member_page(Action.MANAGE_SETTINGS)
 @responds(200, content_type=HTML, errors=HTML, description="What to paste into the helpdesk, and its deliveries")
-@_guarded
 def settings_integration(workspace_id: int, integration_id: int):
     """One integration: the webhook URL, secret and body template to paste, the steps, the last deliveries."""
     return _detail_page(_integration_or_404(integration_id))
@@ -188,7 +174,6 @@ def settings_integration(workspace_id: int, integration_id: int):
 @responds(200, content_type=HTML, errors=HTML, description="Sent: the page again with the door's answer")
 @responds(400, content_type=HTML, description="The form expired (its CSRF token): the page again")
 @responds(409, content_type=HTML, description="Not a generic integration: its test is sent from the helpdesk")
-@_guarded
 def test_integration(workspace_id: int, integration_id: int):
     """Send a signed sample webhook through the webhook door, in-process, and show its answer."""
     integration = _integration_or_404(integration_id)

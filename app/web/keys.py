@@ -43,8 +43,6 @@ def _page(values: dict | None = None, errors: dict | None = None, status: int = 
 @bp.get("/w/<id:workspace_id>/settings/keys")
 @member_page(Action.MANAGE_KEYS)
 @responds(200, content_type=HTML, errors=HTML, description="The workspace's API keys, and a form for a new one")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
-@responds(403, content_type=HTML, description="The viewer's role may not manage API keys")
 def settings_keys(workspace_id: int):
     """The API keys settings page."""
     return _page()
@@ -54,9 +52,7 @@ def settings_keys(workspace_id: int):
 @member_page(Action.MANAGE_KEYS)
 @takes(_FORM, location="form", content_type=FORM)
 @responds(201, content_type=HTML, errors=HTML, description="Created: the key, shown this once")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
 @responds(400, content_type=HTML, description="The form expired (CSRF token): nothing created")
-@responds(403, content_type=HTML, description="The viewer's role may not manage API keys")
 @responds(422, content_type=HTML, description="Nothing created: the page again, saying what to fix")
 def settings_keys_create(workspace_id: int):
     """Create an API key with a name and a scope."""
@@ -77,9 +73,7 @@ def settings_keys_create(workspace_id: int):
 @member_page(Action.MANAGE_KEYS)
 @takes(_CONFIRM, location="form", content_type=FORM)
 @responds(303, content_type=HTML, errors=HTML, description="Revoked: back to the keys")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
 @responds(400, content_type=HTML, description="The form expired (CSRF token): nothing revoked")
-@responds(403, content_type=HTML, description="The viewer's role may not manage API keys")
 @responds(404, content_type=HTML, description="No such key in this workspace")
 def settings_keys_revoke(workspace_id: int, key_id: int):
     """Revoke an API key: it stops working from the next request."""

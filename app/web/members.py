@@ -7,9 +7,22 @@ from functools import wraps
 from flask import abort, g, redirect, render_template, url_for
 
 from app.models import Workspace
+from app.platform.contract import HTML, Reply, declare
 from app.services.accounts import people
 from app.services.accounts.permissions import Action, can, lacks_required_second_factor
 from app.web.blueprint import signed_in
+
+_ELSEWHERE = "Not signed in (to the sign-in page, then back), or a second factor to set up first (to the account page)"
+_DOING = {
+    Action.MANAGE_OWNERS: "manage owners",
+    Action.MANAGE_SETTINGS: "change settings",
+    Action.MANAGE_PEOPLE: "manage people",
+    Action.MANAGE_KEYS: "manage API keys",
+    Action.WORK_FOLLOW_UPS: "work follow-ups",
+    Action.READ_REPORTS: "read reports",
+    Action.READ_VERBATIMS: "read comments",
+    Action.READ_IDENTITIES: "see who answered",
+}
 
 
 def member_page(action: Action | None = None):
@@ -20,6 +33,14 @@ def member_page(action: Action | None = None):
     theirs, for the switcher)."""
 
     def decorate(view):
+        # The answers this guard gives, declared here once rather than on every page it guards.
+        contract = declare(view)
+        declared = {reply.status for reply in contract.replies}
+        if 302 not in declared:
+            contract.replies.append(Reply(302, None, _ELSEWHERE, HTML))
+        if action is not None and 403 not in declared:
+            contract.replies.append(Reply(403, None, f"The viewer's role may not {_DOING[action]}", HTML))
+
         @signed_in
         @wraps(view)
         def guarded(workspace_id: int, *args, **kwargs):

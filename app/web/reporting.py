@@ -134,8 +134,6 @@ def _page(values: dict, errors: dict, status: int = 200, **extra):
 @bp.get("/w/<id:workspace_id>/settings/reporting")
 @member_page(Action.MANAGE_SETTINGS)
 @responds(200, content_type=HTML, errors=HTML, description="Thresholds, targets and SLA targets")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
-@responds(403, content_type=HTML, description="The viewer's role may not change settings")
 def settings_reporting_page(workspace_id: int):
     """The reporting settings page: thresholds, targets and SLA targets (defaults filled in)."""
     return _page(_current(), {})
@@ -149,9 +147,7 @@ def settings_reporting_page(workspace_id: int):
     content_type=FORM,
 )
 @responds(200, content_type=HTML, errors=HTML, description="Saved; the page again")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
 @responds(400, content_type=HTML, description="The form expired (its CSRF token): nothing saved")
-@responds(403, content_type=HTML, description="The viewer's role may not change settings")
 @responds(422, content_type=HTML, description="Nothing saved: the page again, saying what to fix")
 def settings_reporting(workspace_id: int):
     """Save the thresholds, targets and SLA targets."""

@@ -17,8 +17,6 @@ _POLICY = {
     "type": "object",
     "properties": {"require_second_factor": {"type": "string"}, "csrf_token": {"type": "string"}},
 }
-_NOT_SIGNED_IN = "Not signed in (to the sign-in page), or a second factor to set up first (to the account page)"
-_FORBIDDEN = "Only owners may change who must use a second factor"
 
 
 def _page(errors: dict | None = None, status: int = 200, saved: bool = False):
@@ -35,8 +33,6 @@ def _page(errors: dict | None = None, status: int = 200, saved: bool = False):
 @bp.get("/w/<id:workspace_id>/settings/security")
 @member_page(Action.MANAGE_OWNERS)
 @responds(200, content_type=HTML, errors=HTML, description="The second-factor rule for owners and admins")
-@responds(302, content_type=HTML, description=_NOT_SIGNED_IN)
-@responds(403, content_type=HTML, description=_FORBIDDEN)
 def settings_security(workspace_id: int):
     """The security settings page."""
     return _page()
@@ -46,9 +42,7 @@ def settings_security(workspace_id: int):
 @member_page(Action.MANAGE_OWNERS)
 @takes(_POLICY, location="form", content_type=FORM)
 @responds(200, content_type=HTML, errors=HTML, description="Saved: the page again")
-@responds(302, content_type=HTML, description=_NOT_SIGNED_IN)
 @responds(400, content_type=HTML, description="The form expired (CSRF token): nothing changed")
-@responds(403, content_type=HTML, description=_FORBIDDEN)
 @responds(409, content_type=HTML, description="The owner has no second factor yet: nothing changed")
 def settings_security_save(workspace_id: int):
     """Require (or stop requiring) a second factor of the workspace's owners and admins."""

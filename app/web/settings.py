@@ -84,8 +84,6 @@ RULES = {"send_delay_minutes": int, "cooldown_days": int, "sample_percent": int,
 @bp.get("/w/<id:workspace_id>/settings/brand")
 @member_page(Action.MANAGE_SETTINGS)
 @responds(200, content_type=HTML, errors=HTML, description="The workspace's name, brand colour, logo and time zone")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
-@responds(403, content_type=HTML, description="The viewer's role may not change settings")
 def settings_brand_page(workspace_id: int):
     """The name-and-brand settings page."""
     return render_template("web/settings/brand.html", values=_current(BRAND), errors={})
@@ -99,8 +97,6 @@ def settings_brand_page(workspace_id: int):
     content_type=FORM,
 )
 @responds(200, content_type=HTML, errors=HTML, description="Saved; the page again")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
-@responds(403, content_type=HTML, description="The viewer's role may not change settings")
 @responds(422, content_type=HTML, description="Nothing saved: the page again, saying what to fix")
 def settings_brand(workspace_id: int):
     """Save the name, brand colour, logo and time zone."""
@@ -110,8 +106,6 @@ def settings_brand(workspace_id: int):
 @bp.get("/w/<id:workspace_id>/settings/rules")
 @member_page(Action.MANAGE_SETTINGS)
 @responds(200, content_type=HTML, errors=HTML, description="The workspace-wide fatigue rules")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
-@responds(403, content_type=HTML, description="The viewer's role may not change settings")
 def settings_rules_page(workspace_id: int):
     """The fatigue-rules settings page."""
     return render_template("web/settings/rules.html", values=_current(RULES), errors={})
@@ -125,8 +119,6 @@ def settings_rules_page(workspace_id: int):
     content_type=FORM,
 )
 @responds(200, content_type=HTML, errors=HTML, description="Saved; the page again")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
-@responds(403, content_type=HTML, description="The viewer's role may not change settings")
 @responds(422, content_type=HTML, description="Nothing saved: the page again, saying what to fix")
 def settings_rules(workspace_id: int):
     """Save the workspace-wide fatigue rules (each survey may only be stricter)."""

@@ -241,8 +241,6 @@ _FORBIDDEN = "The viewer's role may not change settings"
 @bp.get("/w/<id:workspace_id>/settings/surveys")
 @member_page(Action.MANAGE_SETTINGS)
 @responds(200, content_type=HTML, errors=HTML, description="The workspace's surveys")
-@responds(302, content_type=HTML, description=_SIGNED_OUT)
-@responds(403, content_type=HTML, description=_FORBIDDEN)
 def settings_surveys(workspace_id: int):
     """The surveys page: each survey's name, kind, scale and status, and a link to a new one."""
     archived = request.args.get("archived")
@@ -254,8 +252,6 @@ def settings_surveys(workspace_id: int):
 @bp.get("/w/<id:workspace_id>/settings/surveys/new")
 @member_page(Action.MANAGE_SETTINGS)
 @responds(200, content_type=HTML, errors=HTML, description="The new-survey form with its preview")
-@responds(302, content_type=HTML, description=_SIGNED_OUT)
-@responds(403, content_type=HTML, description=_FORBIDDEN)
 def settings_survey_new(workspace_id: int):
     """The new-survey form."""
     return _editor(None, _values(None), {})
@@ -265,10 +261,8 @@ def settings_survey_new(workspace_id: int):
 @member_page(Action.MANAGE_SETTINGS)
 @takes(FORM_FIELDS, location="form", content_type=FORM)
 @responds(200, content_type=HTML, errors=HTML, description="The form again with its preview refreshed")
-@responds(302, content_type=HTML, description=_SIGNED_OUT)
 @responds(303, content_type=HTML, description="Created: to the survey's editor")
 @responds(400, content_type=HTML, description="The form expired (its CSRF token): nothing saved")
-@responds(403, content_type=HTML, description=_FORBIDDEN)
 @responds(422, content_type=HTML, description="Nothing saved: the form again, saying what to fix")
 def settings_survey_create(workspace_id: int):
     """Create a survey (or, with action=preview, only refresh the preview)."""
@@ -278,8 +272,6 @@ def settings_survey_create(workspace_id: int):
 @bp.get("/w/<id:workspace_id>/settings/surveys/<id:survey_id>")
 @member_page(Action.MANAGE_SETTINGS)
 @responds(200, content_type=HTML, errors=HTML, description="The survey's editor with its preview")
-@responds(302, content_type=HTML, description=_SIGNED_OUT)
-@responds(403, content_type=HTML, description=_FORBIDDEN)
 @responds(404, content_type=HTML, description="No such live survey in this workspace")
 def settings_survey(workspace_id: int, survey_id: int):
     """A survey's editor."""
@@ -291,9 +283,7 @@ def settings_survey(workspace_id: int, survey_id: int):
 @member_page(Action.MANAGE_SETTINGS)
 @takes(FORM_FIELDS, location="form", content_type=FORM)
 @responds(200, content_type=HTML, errors=HTML, description="Saved (or the preview refreshed); the form again")
-@responds(302, content_type=HTML, description=_SIGNED_OUT)
 @responds(400, content_type=HTML, description="The form expired (its CSRF token): nothing saved")
-@responds(403, content_type=HTML, description=_FORBIDDEN)
 @responds(404, content_type=HTML, description="No such live survey in this workspace")
 @responds(422, content_type=HTML, description="Nothing saved: the form again, saying what to fix")
 def settings_survey_save(workspace_id: int, survey_id: int):
@@ -330,10 +320,8 @@ def _submit(survey: Survey | None):
     location="form",
     content_type=FORM,
 )
-@responds(302, content_type=HTML, description=_SIGNED_OUT)
 @responds(303, content_type=HTML, description="Archived: to the surveys page")
 @responds(400, content_type=HTML, description="The form expired (its CSRF token): nothing archived")
-@responds(403, content_type=HTML, description=_FORBIDDEN)
 @responds(404, content_type=HTML, description="No such live survey in this workspace")
 @responds(422, content_type=HTML, description="Not confirmed: nothing archived")
 def settings_survey_archive(workspace_id: int, survey_id: int):

@@ -64,8 +64,6 @@ def _page(status: int = 200, **extra):
 @bp.get("/w/<id:workspace_id>/settings/widget")
 @member_page(Action.MANAGE_SETTINGS)
 @responds(200, content_type=HTML, errors=HTML, description="The embed secret and the snippets to paste")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
-@responds(403, content_type=HTML, description="The viewer's role may not change settings")
 def settings_widget(workspace_id: int):
     """The widget page: the embed secret (made on first read) and ready snippets."""
     return _page()
@@ -79,9 +77,7 @@ def settings_widget(workspace_id: int):
     content_type=FORM,
 )
 @responds(200, content_type=HTML, errors=HTML, description="Rotated: the page again with the new secret")
-@responds(302, content_type=HTML, description="Not signed in: to the sign-in page, then back")
 @responds(400, content_type=HTML, description="The form expired (its CSRF token): nothing rotated")
-@responds(403, content_type=HTML, description="The viewer's role may not change settings")
 @responds(422, content_type=HTML, description="Not confirmed: nothing rotated")
 def rotate_widget_secret(workspace_id: int):
     """Rotate the embed secret: payloads signed with the old one stop working at once."""
