@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
-from app.analysis.tokens import NUMBER, Token, pattern_tokens
+from app.analysis.tokens import NUMBER, Token, joined_tokens, pattern_tokens
 
 _DATA = resources.files(__package__) / "data"
 
@@ -233,37 +233,33 @@ def default_mentions(tokens: list[Token], catalogue: DefaultCatalogue | None = N
     first, no overlaps."""
     catalogue = catalogue or default_catalogue()
     by_first, by_count, patterns = catalogue.by_first, catalogue.by_count, catalogue.patterns
-    n = len(tokens)
-    if by_count is None and by_first.keys().isdisjoint(t.low for t in tokens):
+    lows = [tok.low for tok in tokens]
+    # The few tokens a pattern can start with, found first: the others cost one lookup each.
+    starts = [
+        i
+        for i, low in enumerate(lows)
+        if low in by_first or (by_count is not None and (tokens[i].kind == NUMBER or low in COUNT_WORDS))
+    ]
+    if not starts:
         return []
-    offsets: dict[int, int] = {}
-    parts: list[str] = []
-    pos = 1
-    for i, tok in enumerate(tokens):
-        offsets[pos] = i
-        parts.append(tok.low)
-        pos += len(tok.low) + 1
-    offsets[pos] = n
-    joined = " " + " ".join(parts) + " "
+    joined, at = joined_tokens(lows)
+    index_of = {char: i for i, char in enumerate(at)}
     mentions: list[Mention] = []
-    char = 1
-    i = 0
-    while i < n:
-        tok = tokens[i]
-        regex = by_first.get(tok.low)
-        m = regex.match(joined, char) if regex is not None else None
-        if m is None and by_count is not None and _is_count(tok):
-            m = by_count.match(joined, char)
+    free = 0  # the first token no earlier mention covers
+    for i in starts:
+        if i < free:
+            continue
+        regex = by_first.get(lows[i])
+        m = regex.match(joined, at[i]) if regex is not None else None
+        if m is None and by_count is not None and _is_count(tokens[i]):
+            m = by_count.match(joined, at[i])
         if m is None:
-            char += len(tok.low) + 1
-            i += 1
             continue
         pattern = patterns[int(m.lastgroup[1:])]  # type: ignore[index]
-        end = offsets[m.end()]
+        end = index_of[m.end()]
         tone = pattern.tone
         if tone and not pattern.negated_inside and _negated(tokens, i):
             tone = -tone
         mentions.append(Mention(pattern.theme, tone, i, end))
-        char = m.end()
-        i = end
+        free = end
     return mentions

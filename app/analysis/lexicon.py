@@ -46,15 +46,23 @@ def _compile_phrase(pattern: str) -> tuple[str, int, bool, frozenset[str] | None
     """Turn one data-file pattern into (regex over ' tok tok ' text, literal tokens, negated,
     the tokens it can start with or None if it can start anywhere)."""
     regex, literal, negated = "", 0, False
-    first: set[str] | None = None
-    for n, piece in enumerate(_PIECE_RE.findall(pattern)):
-        if n == 0:
-            if piece in ("*", "#") or piece.endswith(")?"):
-                first = None
+    first: set[str] | None = set()
+    opening = True  # still reading the optional pieces a match may begin with
+    for piece in _PIECE_RE.findall(pattern):
+        if opening:
+            # The tokens a match can start with: those of each leading optional piece, and of the
+            # first required one ("(a|the)? lack of" starts with "a", "the" or "lack").
+            if piece in ("*", "#"):
+                first, opening = None, False
             else:
-                body = piece[1:-1] if piece.startswith("(") else piece
-                first = {_alternative_tokens(alt)[0] for alt in body.split("|")}
-                first = None if "#" in first else first
+                optional_piece = piece.endswith(")?")
+                body = piece[1:-2] if optional_piece else piece[1:-1] if piece.startswith("(") else piece
+                starts = {_alternative_tokens(alt)[0] for alt in body.split("|")}
+                if "#" in starts:
+                    first, opening = None, False
+                else:
+                    first |= starts  # type: ignore[operator]
+                    opening = optional_piece
         if piece == "*":
             regex += r"(?:\S+ ){0,3}"
             continue
@@ -74,6 +82,8 @@ def _compile_phrase(pattern: str) -> tuple[str, int, bool, frozenset[str] | None
         group = "(?:" + "|".join(alternatives) + ")"
         regex += group + ("?" if optional else "")
         literal += 0 if optional else 1
+    if opening:  # every piece optional: a match may start anywhere
+        first = None
     return regex, literal, negated, frozenset(first) if first is not None else None
 
 

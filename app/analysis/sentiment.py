@@ -32,7 +32,7 @@ from textblob.base import CONTINUOUS, BaseSentimentAnalyzer
 
 from app.analysis.language import detect_language
 from app.analysis.lexicon import pattern_lexicon, phrase_matcher
-from app.analysis.tokens import EMOTICON, PUNCT, SYMBOL, WORD, Token, normalise, tokenize
+from app.analysis.tokens import EMOTICON, PUNCT, SYMBOL, WORD, Token, joined_tokens, normalise, tokenize
 from app.analysis.wordlists import emoji_scores
 
 POSITIVE_AT = 0.1
@@ -171,41 +171,34 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
     items: list[_Item] = []
     covered = [False] * len(tokens)
 
-    offsets: dict[int, int] = {}
-    parts: list[str] = []
-    pos = 1
-    for i, tok in enumerate(tokens):
-        offsets[pos] = i
-        parts.append(tok.low)
-        pos += len(tok.low) + 1
-    joined = " " + " ".join(parts) + " "
-    offsets[pos] = len(tokens)
-
-    # Leftmost, non-overlapping matches, trying at each token only the entries that can
-    # start with it.
+    # Leftmost, non-overlapping matches, trying at each token only the entries that can start
+    # with it; a comment's few such tokens are found first, so the others cost one set lookup.
     by_first, anywhere = matcher.by_first_token, matcher.anywhere
-    char = 1
-    i = 0
-    n = len(tokens)
-    while i < n:
-        regex = by_first.get(tokens[i].low)
-        m = regex.match(joined, char) if regex is not None else None
-        if m is None and anywhere is not None:
-            m = anywhere.match(joined, char)
-        if m is None:
-            char += len(tokens[i].low) + 1
-            i += 1
-            continue
-        entry = matcher.entries[int(m.lastgroup[1:])]  # type: ignore[index]
-        end = offsets[m.end()]
-        if entry.polarity:  # a 0 entry is a mask: its words are read as a whole, and score nothing
-            item = _Item(i, end, entry.polarity, entry.subjectivity, not entry.negated_inside)
-            item.grudging = entry.grudging
-            items.append(item)
-        for k in range(i, end):
-            covered[k] = True
-        char = m.end()
-        i = end
+    lows = [tok.low for tok in tokens]
+    n = len(lows)
+    starts = range(n) if anywhere is not None else [i for i, low in enumerate(lows) if low in by_first]
+    if starts:
+        joined, at = joined_tokens(lows)
+        index_of = {char: i for i, char in enumerate(at)}
+        free = 0  # the first token no earlier match covers
+        for i in starts:
+            if i < free:
+                continue
+            regex = by_first.get(lows[i])
+            m = regex.match(joined, at[i]) if regex is not None else None
+            if m is None and anywhere is not None:
+                m = anywhere.match(joined, at[i])
+            if m is None:
+                continue
+            entry = matcher.entries[int(m.lastgroup[1:])]  # type: ignore[index]
+            end = index_of[m.end()]
+            if entry.polarity:  # a 0 entry is a mask: its words are read as a whole, and score nothing
+                item = _Item(i, end, entry.polarity, entry.subjectivity, not entry.negated_inside)
+                item.grudging = entry.grudging
+                items.append(item)
+            for k in range(i, end):
+                covered[k] = True
+            free = end
 
     for i, tok in enumerate(tokens):
         if covered[i]:

@@ -8,6 +8,7 @@ precompiled regex, and every later step reads the same tokens.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from typing import NamedTuple
 
 from app.analysis.wordlists import emoticon_pattern
@@ -114,6 +115,14 @@ def tokenize(text: str) -> list[Token]:
             append(Token(raw, raw, SYMBOL, s, e))
         # urls are dropped: they carry no sentiment and would confuse emoticons (":/").
     return tokens
+
+
+def joined_tokens(lows: list[str]) -> tuple[str, list[int]]:
+    """The tokens as one string, " tok tok … tok ", and where each token starts in it (one more
+    entry: the end). The phrase matchers run their regexes over this string: a match that ends
+    at a token boundary ends at one of these offsets."""
+    at = list(accumulate((len(low) + 1 for low in lows), initial=1))
+    return " " + " ".join(lows) + " ", at
 
 
 def pattern_tokens(phrase: str) -> list[str]:
