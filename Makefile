@@ -24,8 +24,10 @@ translations: $(STAMP)
 run: install translations
 	$(BIN)/python -m app.cli.serve
 
+# One test process per core (pytest-xdist): every fixture that touches a service makes its own
+# database, queue and port, so the processes never share state.
 test: install translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # Release checks: the fuzz suites with hundreds of random examples per operation and surface
 # (`make test` runs them small and derandomized). Needs PostgreSQL and Redis, like integration tests.
