@@ -9,7 +9,7 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import Invite, InviteEvent, Suppression
 from app.models.invite import InviteEventKind, InviteReason, InviteStatus
-from app.models.suppression import SuppressionReason
+from app.models.suppression import SuppressionReason, address_hash
 from app.models.types import utcnow
 from app.services.pagination import Page, fetch_page
 
@@ -53,7 +53,11 @@ def unsubscribe(token: str) -> Invite | None:
 
 
 def is_unsubscribed(invite: Invite) -> bool:
-    return _find(invite.workspace_id, invite.customer_email or "") is not None
+    email = invite.customer_email or ""
+    return (
+        _find(invite.workspace_id, email) is not None
+        or _find(invite.workspace_id, address_hash(invite.workspace_id, email)) is not None
+    )
 
 
 def list_suppressions(workspace_id: int, limit: int, before_id: int | None) -> Page[Suppression]:
