@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy import DDL, JSON, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -53,3 +53,27 @@ class AuditEvent(db.Model):
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(45))
+
+
+# Whoever asks, PostgreSQL refuses every change but an INSERT (the app has no such path; this stops
+# a hand-written statement too). TRUNCATE has a statement-level trigger of its own. Migration 0011
+# holds a copy of this text, and tests/integration/test_rollup_schema.py compares the two databases.
+APPEND_ONLY_SQL = """
+CREATE FUNCTION afterword_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = 'audit_events is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER afterword_audit_append_only
+    BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION afterword_audit_append_only();
+CREATE TRIGGER afterword_audit_no_truncate
+    BEFORE TRUNCATE ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION afterword_audit_append_only();
+"""
+
+
+@event.listens_for(AuditEvent.__table__, "after_create")
+def _append_only(target, connection, **kw) -> None:
+    """`db.create_all()` on PostgreSQL makes the table append-only too, as the migration does."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(DDL(APPEND_ONLY_SQL))

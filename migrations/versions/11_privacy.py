@@ -20,7 +20,8 @@ depends_on = None
 APPEND_ONLY_SQL = """
 CREATE FUNCTION afterword_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING MESSAGE = 'audit_events is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
 END;
 $$;
 CREATE TRIGGER afterword_audit_append_only
