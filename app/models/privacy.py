@@ -43,9 +43,11 @@ class PrivacyPolicy(db.Model):
     # Retention windows in days; NULL keeps for as long as the workspace exists.
     comment_text_days: Mapped[int | None] = mapped_column(Integer)
     respondent_identity_days: Mapped[int | None] = mapped_column(Integer)
-    webhook_bodies_days: Mapped[int | None] = mapped_column(Integer, default=DEFAULT_RETENTION[DataKind.WEBHOOK_BODIES])
-    delivery_logs_days: Mapped[int | None] = mapped_column(Integer, default=DEFAULT_RETENTION[DataKind.DELIVERY_LOGS])
-    webhook_logs_days: Mapped[int | None] = mapped_column(Integer, default=DEFAULT_RETENTION[DataKind.WEBHOOK_LOGS])
+    # No column defaults: NULL is a choice ("keep"), and services/privacy/policy.py fills a new
+    # row from DEFAULT_RETENTION.
+    webhook_bodies_days: Mapped[int | None] = mapped_column(Integer)
+    delivery_logs_days: Mapped[int | None] = mapped_column(Integer)
+    webhook_logs_days: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def days(self, kind: DataKind) -> int | None:
