@@ -46,7 +46,7 @@ def privacy_export(email: str, workspace_id: int) -> None:
         data = export_person(_workspace(workspace_id), email)
     except APIError as refused:
         raise click.ClickException(refused.message) from None
-    click.echo(json.dumps(data, default=str, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @privacy.command("purge")

@@ -57,3 +57,13 @@ class AuditEventSchema(Schema):
     target = fields.String(allow_none=True)
     detail = fields.Dict()
     ip = fields.String(allow_none=True)
+
+
+class AuditPageQuery(StrictSchema):
+    """The audit page's filters: days rather than instants, and the id to read before."""
+
+    actor = fields.String(validate=validate.Length(max=320))
+    action = fields.String(validate=validate.OneOf([a.value for a in AuditAction]))
+    since = fields.Date()
+    until = fields.Date()
+    before = Int(strict=False, validate=validate.Range(min=1))

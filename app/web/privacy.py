@@ -15,7 +15,7 @@ from app.errors import APIError
 from app.models.audit import AuditAction
 from app.models.privacy import DataKind
 from app.platform.contract import FORM, HTML, JSON, responds, takes
-from app.schemas.privacy import PrivacyPolicySchema, SubjectInSchema
+from app.schemas.privacy import AuditPageQuery, PrivacyPolicySchema, SubjectExportSchema, SubjectInSchema
 from app.services.accounts.permissions import Action
 from app.services.audit import AuditFilters, list_events
 from app.services.privacy.erasure import erase_person
@@ -42,16 +42,6 @@ _POLICY_FORM = {
 _SUBJECT_FORM = {
     "type": "object",
     "properties": {"email": {"type": "string"}, "confirm": {"type": "string"}, "csrf_token": {"type": "string"}},
-}
-_AUDIT_QUERY = {
-    "type": "object",
-    "properties": {
-        "actor": {"type": "string"},
-        "action": {"type": "string", "enum": list(AuditAction)},
-        "since": {"type": "string", "format": "date"},
-        "until": {"type": "string", "format": "date"},
-        "before": {"type": "integer"},
-    },
 }
 PAGE_SIZE = 50
 
@@ -135,7 +125,7 @@ def settings_privacy_erase(workspace_id: int):
 @bp.post("/w/<id:workspace_id>/settings/privacy/export")
 @member_page(Action.MANAGE_PRIVACY)
 @takes(_SUBJECT_FORM, location="form", content_type=FORM)
-@responds(200, content_type=JSON, errors=HTML, description="Everything held about the person, as a JSON download")
+@responds(200, SubjectExportSchema, errors=HTML, description="Everything held about the person, as a JSON download")
 @responds(400, content_type=HTML, description="The form expired (CSRF token)")
 @responds(422, content_type=HTML, description="No address given: the page again")
 def settings_privacy_export(workspace_id: int):
@@ -147,7 +137,7 @@ def settings_privacy_export(workspace_id: int):
         return _page(errors=errors, status=422, subject=request.form.get("email", ""))
     data = export_person(g.workspace.id, email, g.membership)
     return Response(
-        json.dumps(data, default=str, indent=2, ensure_ascii=False),
+        json.dumps(data, indent=2, ensure_ascii=False),
         mimetype=JSON,
         headers={"Content-Disposition": 'attachment; filename="person-export.json"'},
     )
@@ -162,7 +152,7 @@ def _day(raw: str | None) -> datetime | None:
 
 @bp.get("/w/<id:workspace_id>/settings/audit")
 @member_page(Action.MANAGE_PRIVACY)
-@takes(_AUDIT_QUERY, location="query", required=False)
+@takes(AuditPageQuery, location="query", required=False)
 @responds(200, content_type=HTML, errors=HTML, description="The audit trail, newest first, filtered, 50 a page")
 def settings_audit(workspace_id: int):
     """The audit trail: who did what, when and from where."""

@@ -101,6 +101,7 @@ def test_export_returns_everything_held_about_the_person(client, auth, make, sur
     assert invite["customer_email"] == "ada@example.com"
     assert invite["response"]["comment"] == "Ask for Ada at the desk" and invite["response"]["id"] == response.id
     assert [e["status"] for e in invite["events"]][-1] == "answered"
+    assert invite["response"]["answered_at"] == response.answered_at.isoformat()
     assert "bob@example.com" not in json.dumps(resp.json)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "subject_exported"))
     assert "ada@" not in json.dumps(event.detail) and event.target.startswith("sha256:")

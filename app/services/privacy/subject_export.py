@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from sqlalchemy import select
 
 from app.errors import APIError
@@ -81,7 +84,14 @@ def export_person(workspace_id: int, email: str, membership=None) -> dict:
         ],
     }
     db.session.commit()
-    return result
+    # Plain JSON values, dates as ISO 8601, whoever serialises it next (the API, a download, the CLI).
+    return json.loads(json.dumps(result, default=_iso))
+
+
+def _iso(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def _fields(row, names: tuple[str, ...]) -> dict:
