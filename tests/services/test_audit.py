@@ -71,3 +71,19 @@ def test_people_keys_and_sign_ins_are_recorded_with_who_did_them(app, workspace)
     ]
     first = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id))
     assert (first.ip, first.user_id, first.workspace_id) == ("203.0.113.9", owner.id, workspace.id)
+
+
+def test_the_trail_names_a_customer_only_by_the_hash_of_their_address(app, make, workspace):
+    from app.models.suppression import SuppressionReason, address_hash
+    from app.services.suppressions import remove_suppression, suppress
+
+    suppress(workspace.id, "Customer@Example.com", SuppressionReason.MANUAL)
+    remove_suppression(workspace.id, "customer@example.com")
+    suppress(workspace.id, "unsubscribed@example.com", SuppressionReason.UNSUBSCRIBED)  # the customer's own
+
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.target, e.detail) for e in events] == [
+        ("suppression_changed", address_hash(workspace.id, "customer@example.com"), {"added": "manual"}),
+        ("suppression_changed", address_hash(workspace.id, "customer@example.com"), {"removed": True}),
+    ]
+    assert all("@" not in str((e.target, e.detail, e.actor)) for e in events)
