@@ -63,7 +63,7 @@ def test_erasure_removes_the_person_keeps_the_figures_and_suppresses_the_address
     # A new webhook for the address: accepted, and its invite skipped as suppressed.
     assert _hook(client, integration, PERSON, "Z-2", "m2").status_code == 202
     latest = db.session.scalar(select(Invite).where(Invite.ticket_id == "Z-2"))
-    assert (latest.status, latest.reason) == ("skipped", "suppressed")
+    assert (latest.status, latest.reason, latest.customer_email) == ("skipped", "suppressed", None)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "erased"))
     assert event.target == address_hash(survey.workspace_id, PERSON) and event.api_key_id is not None
 

@@ -106,8 +106,9 @@ def test_an_erased_person_is_nowhere_in_a_dump_and_every_figure_stays(pg_app, po
     # The address comes back in a new ticket: accepted, and skipped as suppressed.
     _hook(client, integration, email, f"E-{tag}-new")
     again = wait_until(lambda: (found := _invite(f"E-{tag}-new")) is not None and found)
-    assert (again.status, again.reason) == ("skipped", "suppressed")
+    assert (again.status, again.reason, again.customer_email) == ("skipped", "suppressed", None)
     assert _rollups(ws.id) == rollups
+    assert email not in _pg_dump(postgres_url).lower()  # not named again, not even by that webhook
 
 
 def test_the_audit_trail_refuses_update_delete_and_truncate(pg_app):

@@ -52,6 +52,14 @@ def is_suppressed(workspace_id: int, email: str) -> bool:
     return db.session.scalar(query) is not None
 
 
+def is_erased(workspace_id: int, email: str) -> bool:
+    """The person asked to be erased: their address is on the list by its hash only."""
+    query = select(Suppression.id).where(
+        Suppression.workspace_id == workspace_id, Suppression.email == address_hash(workspace_id, email)
+    )
+    return db.session.scalar(query) is not None
+
+
 def skip_reason(
     survey: Survey, workspace: Workspace, email: str, tags: list[str], sample_key: str, now: datetime
 ) -> Skip | None:
