@@ -92,6 +92,10 @@ def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
     return _parse_trigger(headers, payload, survey_id)
 
 
+# Fields of an event's `detail` holding free text the customer wrote.
+CUSTOMER_TEXT = frozenset({"subject", "description"})
+
+
 def _parse_event(payload: dict, kind: str) -> HookEvent:
     if kind != STATUS_CHANGED:
         return HookEvent("ignored")
@@ -104,7 +108,10 @@ def _parse_event(payload: dict, kind: str) -> HookEvent:
     if not ticket_id or not event_id:
         raise ValidationError({"detail": ["An event webhook needs the event id and detail.id."]})
     if current in SOLVED and previous not in SOLVED:
-        return HookEvent("fetch", event_id, ticket_id=ticket_id, payload=payload)
+        # Stored until a worker completes it: without what the customer typed (the ticket's subject
+        # and first message), which making the invite never reads.
+        kept = {key: value for key, value in detail.items() if key not in CUSTOMER_TEXT}
+        return HookEvent("fetch", event_id, ticket_id=ticket_id, payload={**payload, "detail": kept})
     if previous in SOLVED and current not in SOLVED:
         return HookEvent("reopen", event_id, ticket_id=ticket_id)
     return HookEvent("ignored")  # e.g. solved -> closed: the same solve

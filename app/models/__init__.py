@@ -3,8 +3,10 @@
 from app.models.account import AccountToken, Membership, User, UserSession
 from app.models.annotation import Annotation
 from app.models.api_key import ApiKey
+from app.models.audit import AuditEvent
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
+from app.models.privacy import PrivacyPolicy
 from app.models.response import Response, ResponseTheme
 from app.models.rollup import MetricRollup
 from app.models.suppression import Suppression
@@ -20,10 +22,12 @@ __all__ = [
     "UserSession",
     "Annotation",
     "ApiKey",
+    "AuditEvent",
     "Integration",
     "Invite",
     "InviteEvent",
     "MetricRollup",
+    "PrivacyPolicy",
     "Response",
     "ResponseTheme",
     "Survey",

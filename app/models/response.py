@@ -25,6 +25,9 @@ class Response(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When an erasure or the retention window replaced the comment by a placeholder. Its analysis
+    # (polarity, themes) stays, so every figure stays as it was, and is never re-run on the placeholder.
+    comment_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Filled by the analysis task; `analysis_version` says which scorer wrote them.
     polarity: Mapped[float | None] = mapped_column(Float)

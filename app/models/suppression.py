@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -16,6 +17,15 @@ class SuppressionReason(StrEnum):
     UNSUBSCRIBED = "unsubscribed"  # the customer, from an email's link
     BOUNCED = "bounced"
     MANUAL = "manual"  # added by an admin
+    ERASED = "erased"  # a data-subject erasure: the row holds a hash of the address, not the address
+
+
+def address_hash(workspace_id: int, email: str) -> str:
+    """What an erased address is remembered by: enough to refuse it again, not to read it back.
+
+    Salted with the workspace so the same address has a different hash in each workspace."""
+    digest = hashlib.sha256(f"afterword-erasure:{workspace_id}:{email.strip().lower()}".encode()).hexdigest()
+    return f"sha256:{digest}"
 
 
 class Suppression(db.Model):
@@ -24,7 +34,7 @@ class Suppression(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    # Stored lower-cased, as invites store the customer's address.
+    # Stored lower-cased, as invites store the customer's address; an erased one as its address_hash.
     email: Mapped[str] = mapped_column(String(320))
     # A SuppressionReason.
     reason: Mapped[str] = mapped_column(String(32))

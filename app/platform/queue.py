@@ -23,6 +23,7 @@ SEND_INVITE_BATCH = "afterword.send_invite_batch"
 SEND_REMINDER = "afterword.send_reminder"
 COMPLETE_DELIVERY = "afterword.complete_delivery"
 COMPLETE_DELIVERIES = "afterword.complete_deliveries"
+PURGE_EXPIRED_DATA = "afterword.purge_expired_data"
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,12 @@ def _celery_settings(config) -> dict:
             "sweep-due-invites": {"task": SWEEP_DUE_INVITES, "schedule": 30.0},
             # Answers whose analysis task was lost (broker down, worker killed) get scored here.
             "sweep-stale-analysis": {"task": SWEEP_STALE_ANALYSIS, "schedule": 300.0},
+            # Retention windows are counted in days: hourly is prompt enough, and each run is batched.
+            "purge-expired-data": {"task": PURGE_EXPIRED_DATA, "schedule": 3600.0},
         },
         "timezone": "UTC",
         # The worker imports these; eager mode (tests) imports them on first use.
-        "include": ["workers.tasks.intake", "workers.tasks.sending", "workers.tasks.analysis"],
+        "include": ["workers.tasks.intake", "workers.tasks.sending", "workers.tasks.analysis", "workers.tasks.privacy"],
     }
     if redis_url:
         settings["broker_url"] = redis_url

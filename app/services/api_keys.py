@@ -15,7 +15,9 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import ApiKey, Membership
 from app.models.api_key import KeyScope
+from app.models.audit import AuditAction
 from app.models.types import utcnow
+from app.services import audit
 from app.services.accounts.permissions import Action, require
 
 KEY_PREFIX = "aw_"
@@ -59,6 +61,8 @@ def create_key(membership: Membership, name: str, scope: str) -> tuple[ApiKey, s
         problem = "Name the key, e.g. after the tool that will use it."
         raise APIError(422, "validation_error", problem, {"name": [problem]})
     row, key = issue_key(membership.workspace_id, name, KeyScope(scope), created_by=membership.user_id)
+    db.session.flush()
+    audit.record(AuditAction.KEY_CREATED, row.workspace_id, f"key {row.id}", {"name": name, "scope": scope})
     db.session.commit()
     return row, key
 
@@ -81,6 +85,7 @@ def revoke_key(membership: Membership, key_id: int) -> ApiKey:
         raise APIError(404, "not_found", "No such key.")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        audit.record(AuditAction.KEY_REVOKED, row.workspace_id, f"key {row.id}", {"name": row.name})
         db.session.commit()
     return row
 

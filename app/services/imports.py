@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Survey
 from app.models.invite import InviteEventKind, InviteStatus
 from app.services.invites.tickets import new_token
+from app.services.privacy.policy import clean_free_text
 
 # Our field -> (required, parser). Parsers take the stripped text and raise ValueError with a reason.
 FIELDS = (
@@ -245,7 +246,7 @@ def _add(survey: Survey, v: dict) -> Response:
         survey_id=survey.id,
         invite_id=invite.id,
         score=v["score"],
-        comment=v.get("comment"),
+        comment=clean_free_text(survey.workspace_id, v.get("comment")),
         answered_at=answered,
         updated_at=answered,
         themes=[],

@@ -15,9 +15,11 @@ from app.errors import APIError
 from app.extensions import db
 from app.integrations import generic, get_provider
 from app.models import Integration, Membership, WebhookDelivery
+from app.models.audit import AuditAction
 from app.models.types import utcnow
 from app.platform.crypto import encrypt_json
 from app.platform.links import hook_url
+from app.services import audit
 from app.services.accounts.permissions import Action, require
 from app.services.intake.receive import receive_hook
 from app.services.surveys import live_survey
@@ -54,6 +56,9 @@ def create_integration(workspace_id: int, data: dict) -> tuple[Integration, Inte
     )
     _set_api(integration, data)
     db.session.add(integration)
+    db.session.flush()
+    detail = {"created": provider.name, "survey_id": survey.id}
+    audit.record(AuditAction.INTEGRATION_CHANGED, workspace_id, f"integration {integration.id}", detail)
     db.session.commit()
     return integration, integration_view(integration)
 
@@ -66,6 +71,9 @@ def update_integration(workspace_id: int, integration_id: int, data: dict) -> In
     if data.get("secret"):
         integration.secret = data["secret"]
     _set_api(integration, data)
+    # Which fields changed, never their values: secrets and credentials stay out of the trail.
+    detail = {"fields": sorted(data)}
+    audit.record(AuditAction.INTEGRATION_CHANGED, workspace_id, f"integration {integration.id}", detail)
     db.session.commit()
     return integration_view(integration)
 

@@ -8,9 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import APIError
 from app.extensions import db
 from app.models import Invite, InviteEvent, Suppression
+from app.models.audit import AuditAction
 from app.models.invite import InviteEventKind, InviteReason, InviteStatus
-from app.models.suppression import SuppressionReason
+from app.models.suppression import SuppressionReason, address_hash
 from app.models.types import utcnow
+from app.services import audit
 from app.services.pagination import Page, fetch_page
 
 
@@ -23,6 +25,10 @@ def suppress(workspace_id: int, email: str, reason: SuppressionReason) -> Suppre
     now = utcnow()
     row = Suppression(workspace_id=workspace_id, email=email, reason=reason, created_at=now)
     db.session.add(row)
+    if reason == SuppressionReason.MANUAL:  # an admin's change (an unsubscribe is the customer's own)
+        # By the address's hash: the trail is never erased, so it must never hold a customer's address.
+        detail = {"added": reason}
+        audit.record(AuditAction.SUPPRESSION_CHANGED, workspace_id, address_hash(workspace_id, email), detail)
     waiting = db.session.scalars(
         select(Invite).where(
             Invite.workspace_id == workspace_id,
@@ -53,7 +59,11 @@ def unsubscribe(token: str) -> Invite | None:
 
 
 def is_unsubscribed(invite: Invite) -> bool:
-    return _find(invite.workspace_id, invite.customer_email or "") is not None
+    email = invite.customer_email or ""
+    return (
+        _find(invite.workspace_id, email) is not None
+        or _find(invite.workspace_id, address_hash(invite.workspace_id, email)) is not None
+    )
 
 
 def list_suppressions(workspace_id: int, limit: int, before_id: int | None) -> Page[Suppression]:
@@ -68,6 +78,9 @@ def remove_suppression(workspace_id: int, email: str) -> None:
     result = db.session.execute(
         delete(Suppression).where(Suppression.workspace_id == workspace_id, Suppression.email == email.strip().lower())
     )
+    if result.rowcount:
+        target = address_hash(workspace_id, email)
+        audit.record(AuditAction.SUPPRESSION_CHANGED, workspace_id, target, {"removed": True})
     db.session.commit()
     if result.rowcount == 0:
         raise APIError(404, "not_found", "That address is not on the suppression list.")

@@ -7,7 +7,9 @@ from sqlalchemy import select
 from app.errors import APIError
 from app.extensions import db
 from app.models import Membership, Survey
+from app.models.audit import AuditAction
 from app.scoring.kinds import KINDS
+from app.services import audit
 from app.services.accounts.permissions import Action, require
 
 
@@ -25,6 +27,8 @@ def create_survey(workspace_id: int, data: dict) -> Survey:
         **data,
     )
     db.session.add(survey)
+    db.session.flush()
+    audit.record(AuditAction.SURVEY_CHANGED, workspace_id, f"survey {survey.id}", {"created": survey.kind})
     db.session.commit()
     return survey
 
@@ -66,6 +70,7 @@ def update_survey(survey: Survey, data: dict) -> Survey:
     if "kind" in data and data["kind"] != survey.kind:
         raise APIError(422, "validation_error", "A survey's kind cannot change.", {"kind": ["Cannot change."]})
     data.pop("kind", None)
+    audit.record(AuditAction.SURVEY_CHANGED, survey.workspace_id, f"survey {survey.id}", {"fields": sorted(data)})
     if "scale" in data:
         if tuple(data["scale"]) not in KINDS[survey.kind].scales:
             raise APIError(422, "validation_error", "Scale not allowed for this kind.", {"scale": ["Not allowed."]})
@@ -81,6 +86,7 @@ def update_survey(survey: Survey, data: dict) -> Survey:
 def archive_survey(survey: Survey) -> None:
     """Surveys are archived, not deleted, so their answers keep counting in history."""
     survey.archived = True
+    audit.record(AuditAction.SURVEY_CHANGED, survey.workspace_id, f"survey {survey.id}", {"archived": True})
     db.session.commit()
 
 

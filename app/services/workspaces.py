@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from app.extensions import db
 from app.models import Membership, Workspace
 from app.models.api_key import KeyScope
+from app.models.audit import AuditAction
+from app.services import audit
 from app.services.accounts.permissions import Action, require
 from app.services.api_keys import PREFIX_LENGTH, hash_api_key, issue_key, new_api_key
 from app.services.insights.settings import SETTING_KEYS, load_settings, save_settings
@@ -36,6 +38,7 @@ def update_workspace(workspace: Workspace, data: dict) -> Workspace:
     for name, value in data.items():
         setattr(workspace, name, value)
     save_settings(workspace.id, settings)
+    audit.record(AuditAction.SETTINGS_CHANGED, workspace.id, detail={"fields": sorted([*data, *settings])})
     db.session.commit()
     return workspace
 

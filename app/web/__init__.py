@@ -6,6 +6,7 @@ from app.web import (  # noqa: F401  (register routes)
     integrations,
     keys,
     people,
+    privacy,
     profile,
     reporting,
     security,

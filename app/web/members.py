@@ -18,6 +18,7 @@ _DOING = {
     Action.MANAGE_SETTINGS: "change settings",
     Action.MANAGE_PEOPLE: "manage people",
     Action.MANAGE_KEYS: "manage API keys",
+    Action.MANAGE_PRIVACY: "manage privacy",
     Action.WORK_FOLLOW_UPS: "work follow-ups",
     Action.READ_REPORTS: "read reports",
     Action.READ_VERBATIMS: "read comments",

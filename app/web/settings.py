@@ -26,6 +26,8 @@ PAGES = [
     ("web.settings_people", "People", Action.MANAGE_PEOPLE),
     ("web.settings_keys", "API keys", Action.MANAGE_KEYS),
     ("web.settings_security", "Security", Action.MANAGE_OWNERS),
+    ("web.settings_privacy", "Privacy", Action.MANAGE_PRIVACY),
+    ("web.settings_audit", "Audit trail", Action.MANAGE_PRIVACY),
 ]
 
 

@@ -16,7 +16,9 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import AccountToken, Membership, User, Workspace
 from app.models.account import Role, TokenPurpose
+from app.models.audit import AuditAction
 from app.models.types import utcnow
+from app.services import audit
 from app.services.accounts.emails import send_invitation, send_reset
 from app.services.accounts.passwords import hash_password, password_problem
 from app.services.accounts.sessions import end_every_session
@@ -163,6 +165,7 @@ def invite(workspace_id: int, email: str, role: Role, invited_by: User | None = 
         role=role,
         invited_by=invited_by.id if invited_by else None,
     )
+    audit.record(AuditAction.PERSON_INVITED, workspace_id, normal_email(email), {"role": role})
     db.session.commit()
     send_invitation(normal_email(email), token, workspace.name)
     return token

@@ -6,6 +6,7 @@
 | manage_settings   | yes   | yes   |         |         |        |             |
 | manage_people     | yes   | yes   |         |         |        |             |
 | manage_keys       | yes   | yes   |         |         |        |             |
+| manage_privacy    | yes   | yes   |         |         |        |             |
 | work_follow_ups   | yes   | yes   | yes     |         |        |             |
 | read_reports      | yes   | yes   | yes     | yes     | yes    | own only    |
 | read_verbatims    | yes   | yes   | yes     | yes     |        | own only    |
@@ -30,6 +31,8 @@ class Action(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_PEOPLE = "manage_people"
     MANAGE_KEYS = "manage_keys"
+    # Erase or export a customer's data, set retention and redaction, read the audit trail.
+    MANAGE_PRIVACY = "manage_privacy"
     WORK_FOLLOW_UPS = "work_follow_ups"
     READ_REPORTS = "read_reports"
     READ_VERBATIMS = "read_verbatims"
@@ -49,7 +52,9 @@ ALLOWED: dict[Role, frozenset[Action]] = {
 
 
 # What only owners and admins may do: refused to them while a required second factor is missing.
-MANAGING = frozenset({Action.MANAGE_OWNERS, Action.MANAGE_SETTINGS, Action.MANAGE_PEOPLE, Action.MANAGE_KEYS})
+MANAGING = frozenset(
+    {Action.MANAGE_OWNERS, Action.MANAGE_SETTINGS, Action.MANAGE_PEOPLE, Action.MANAGE_KEYS, Action.MANAGE_PRIVACY}
+)
 NEEDS_SECOND_FACTOR = "This workspace requires a second factor for owners and admins: set one up on your account page."
 
 

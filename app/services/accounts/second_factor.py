@@ -18,7 +18,9 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import Membership, User, Workspace
 from app.models.account import Role
+from app.models.audit import AuditAction
 from app.platform.crypto import decrypt_totp_secret, encrypt_totp_secret
+from app.services import audit
 from app.services.accounts import lockout
 from app.services.accounts.permissions import Action, require
 
@@ -92,6 +94,7 @@ def turn_on(user: User, secret: str, code: str | None, now: float | None = None)
         raise APIError(422, "validation_error", WRONG_CODE, {"code": [WRONG_CODE]})
     user.totp_secret = encrypt_totp_secret(secret)
     user.totp_last_step = step
+    audit.record(AuditAction.SECOND_FACTOR_CHANGED, None, f"user {user.id}", {"on": True}, actor=audit.person(user))
     db.session.commit()
 
 
@@ -106,6 +109,7 @@ def turn_off(user: User, code: str | None, address: str, now: float | None = Non
         raise APIError(422, "validation_error", WRONG_CODE, {"code": [WRONG_CODE]})
     user.totp_secret = None
     user.totp_last_step = None
+    audit.record(AuditAction.SECOND_FACTOR_CHANGED, None, f"user {user.id}", {"on": False}, actor=audit.person(user))
     db.session.commit()
 
 
@@ -117,6 +121,7 @@ def set_requirement(actor: Membership, workspace: Workspace, required: bool) -> 
         problem = "Turn on your own second factor first (on your account page)."
         raise APIError(409, "conflict", problem, {"require_second_factor": [problem]})
     workspace.require_second_factor = required
+    audit.record(AuditAction.SECOND_FACTOR_CHANGED, workspace.id, "workspace", {"required": required})
     db.session.commit()
 
 

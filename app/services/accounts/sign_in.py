@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
+from app.models.audit import AuditAction
+from app.services import audit
 from app.services.accounts import lockout
 from app.services.accounts.lockout import SignInRefused
 from app.services.accounts.passwords import verify_password
@@ -35,6 +37,7 @@ def sign_in(email: str, password: str, address: str) -> User:
         raise SignInRefused(REFUSED)
     if not user.totp_secret:
         lockout.clear(email)
+        audit.record_now(AuditAction.SIGNED_IN, None, actor=audit.person(user), detail={"second_factor": False})
     return user
 
 
@@ -49,6 +52,7 @@ def second_step(user_id: int, code: str, address: str) -> User:
         lockout.count_failure(user.email, address)
         raise SignInRefused(CODE_REFUSED)
     lockout.clear(user.email)
+    audit.record_now(AuditAction.SIGNED_IN, None, actor=audit.person(user), detail={"second_factor": True})
     return user
 
 

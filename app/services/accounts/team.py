@@ -15,7 +15,9 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import AccountToken, Membership, User
 from app.models.account import Role, TokenPurpose
+from app.models.audit import AuditAction
 from app.models.types import utcnow
+from app.services import audit
 from app.services.accounts import people
 from app.services.accounts.permissions import Action, require
 
@@ -75,6 +77,7 @@ def revoke_invitation(actor: Membership, invitation_id: int) -> None:
         require(actor, Action.MANAGE_OWNERS)
     if row.used_at is None:
         row.used_at = utcnow()
+        audit.record(AuditAction.INVITATION_REVOKED, row.workspace_id, row.email, {"role": row.role})
         db.session.commit()
 
 
@@ -106,9 +109,13 @@ def change_member(actor: Membership, membership_id: int, role: str | None = None
         require(actor, Action.MANAGE_OWNERS)
         if target.role == Role.OWNER and _owners_left_without(target) == 0:
             raise APIError(409, "last_owner", LAST_OWNER, {"role": [LAST_OWNER]})
+    before = (target.role, target.agent_key)
     target.role = new_role
     if agent_key is not KEEP:
         target.agent_key = (agent_key or "").strip() or None
+    if (target.role, target.agent_key) != before:
+        detail = {"role": [before[0], target.role], "agent_key": [before[1], target.agent_key]}
+        audit.record(AuditAction.ROLE_CHANGED, target.workspace_id, f"user {target.user_id}", detail)
     db.session.commit()
     return target
 
@@ -122,4 +129,5 @@ def remove_member(actor: Membership, membership_id: int) -> None:
         if _owners_left_without(target) == 0:
             raise APIError(409, "last_owner", LAST_OWNER)
     db.session.delete(target)
+    audit.record(AuditAction.PERSON_REMOVED, target.workspace_id, f"user {target.user_id}", {"role": target.role})
     db.session.commit()

@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 
-from sqlalchemy import ARRAY, Integer, Row, any_, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import ARRAY, Integer, Row, and_, any_, bindparam, delete, func, insert, or_, select, text, update
 
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, default_theme_keys, detect_mismatch
 from app.extensions import db
@@ -20,8 +20,9 @@ DEFAULT_KEYS = frozenset(default_theme_keys())
 
 
 def needs_analysis(response: Response | Row) -> bool:
-    """True unless the current scorer already scored the current text."""
-    return (
+    """True unless the current scorer already scored the current text, or the text was removed
+    (erasure, retention): its analysis is kept, and a placeholder has nothing to score."""
+    return response.comment_removed_at is None and (
         response.analysis_version != ANALYSIS_VERSION
         or response.analyzed_at is None
         or response.analyzed_at < response.updated_at
@@ -38,14 +39,18 @@ _READ = (
     Response.analysis_version,
     Response.analyzed_at,
     Response.updated_at,
+    Response.comment_removed_at,
 )
 
 # needs_analysis as SQL, for finding the answers a backfill should re-run.
-_STALE = or_(
-    Response.analysis_version.is_(None),
-    Response.analysis_version != ANALYSIS_VERSION,
-    Response.analyzed_at.is_(None),
-    Response.analyzed_at < Response.updated_at,
+_STALE = and_(
+    Response.comment_removed_at.is_(None),
+    or_(
+        Response.analysis_version.is_(None),
+        Response.analysis_version != ANALYSIS_VERSION,
+        Response.analyzed_at.is_(None),
+        Response.analyzed_at < Response.updated_at,
+    ),
 )
 
 

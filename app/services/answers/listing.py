@@ -11,7 +11,9 @@ from sqlalchemy import Select, and_, or_, select
 from app.errors import APIError
 from app.extensions import db
 from app.models import Invite, Response, ResponseTheme
+from app.models.audit import AuditAction
 from app.platform.bounds import MAX_INT
+from app.services import audit
 from app.services.pagination import Page, keyset_page
 
 
@@ -50,7 +52,10 @@ def filtered_responses(workspace_id: int, filters: dict) -> Select:
 
 
 def list_responses(workspace_id: int, filters: dict, limit: int, cursor: str | None) -> Page[Response]:
-    """Answers newest first, filtered, `limit` at a time after `cursor`; each answer's invite is loaded with it."""
+    """Answers newest first, filtered, `limit` at a time after `cursor`; each answer's invite is loaded with it.
+
+    A bulk read of comments: recorded in the audit trail (before the read, so nothing loaded expires)."""
+    audit.record_now(AuditAction.COMMENTS_READ, workspace_id, "responses", {"filters": filters, "limit": limit})
     rows = db.session.execute(page(filtered_responses(workspace_id, filters), limit, cursor)).all()
     return keyset_page([response for response, _invite in rows], limit, encode_cursor)
 

@@ -17,6 +17,7 @@ from app.models.invite import InviteEventKind, InviteStatus
 from app.models.types import utcnow
 from app.platform.queue import ANALYZE_RESPONSE, enqueue
 from app.platform.strict_json import text_problem
+from app.services.privacy.policy import clean_free_text
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +88,10 @@ def record_answer(state: InviteState, score, comment) -> Response:
     if not state.editable:
         raise AnswerRefused("locked", "This answer can no longer be changed.")
     value, text = validate_answer(state.survey, score, comment)
+    invite = state.invite
+    text = clean_free_text(invite.workspace_id, text)
     now = utcnow()
     response = state.response
-    invite = state.invite
     try:
         # No flush until the commit: loading `invite.events` would otherwise flush the new row
         # early, and a concurrent first answer's IntegrityError would escape this guard.
@@ -112,6 +114,7 @@ def record_answer(state: InviteState, score, comment) -> Response:
                     InviteEvent(at=now, status=InviteEventKind.ANSWER_CHANGED, detail=f"score {value}")
                 )
             response.score, response.comment, response.updated_at = value, text, now
+            response.comment_removed_at = None  # a new text, to be analysed like any other
         db.session.commit()
     except IntegrityError:
         # Two first answers raced (a double click, two tabs): the unique invite_id let one in.

@@ -24,11 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import APIError
 from app.extensions import db
 from app.models import Invite, InviteEvent, Membership, Survey, Workspace
+from app.models.audit import AuditAction
 from app.models.invite import InviteEventKind, InviteStatus
 from app.models.types import utcnow
 from app.platform import strict_json
 from app.platform.bounds import MAX_INT
 from app.schemas.invite import InviteInSchema
+from app.services import audit
 from app.services.accounts.permissions import Action, require
 from app.services.invites.tickets import offer_invite
 
@@ -62,6 +64,7 @@ def embed_secret(workspace: Workspace) -> str:
 def rotate_embed_secret(workspace: Workspace) -> str:
     """Replace the embed secret: payloads signed with the old one stop working at once."""
     workspace.embed_secret = new_embed_secret()
+    audit.record(AuditAction.EMBED_SECRET_ROTATED, workspace.id, "embed secret")
     db.session.commit()
     return workspace.embed_secret
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Invite, Suppression, Survey, Workspace
 from app.models.invite import InviteReason, InviteStatus
+from app.models.suppression import address_hash
 
 # Invites that count towards caps and cooldowns: offered, not skipped or cancelled.
 LIVE = (InviteStatus.SCHEDULED, InviteStatus.SENDING, InviteStatus.SENT)
@@ -42,7 +43,20 @@ def counts_offers(survey: Survey, workspace: Workspace) -> bool:
 
 
 def is_suppressed(workspace_id: int, email: str) -> bool:
-    query = select(Suppression.id).where(Suppression.workspace_id == workspace_id, Suppression.email == email.lower())
+    """On the list by its address, or by its hash (an erased person's)."""
+    email = email.lower()
+    query = select(Suppression.id).where(
+        Suppression.workspace_id == workspace_id,
+        Suppression.email.in_((email, address_hash(workspace_id, email))),
+    )
+    return db.session.scalar(query) is not None
+
+
+def is_erased(workspace_id: int, email: str) -> bool:
+    """The person asked to be erased: their address is on the list by its hash only."""
+    query = select(Suppression.id).where(
+        Suppression.workspace_id == workspace_id, Suppression.email == address_hash(workspace_id, email)
+    )
     return db.session.scalar(query) is not None
 
 
@@ -52,7 +66,8 @@ def skip_reason(
     """The first fatigue rule that stops this invite, or None to send it. Reads only; no writes."""
     email = email.lower()
     if is_suppressed(workspace.id, email):
-        return Skip(InviteReason.SUPPRESSED, f"{email} is on the workspace's suppression list")
+        # The address stays out of the text: the invite's history must not repeat who it was.
+        return Skip(InviteReason.SUPPRESSED, "the address is on the workspace's suppression list")
     excluded = {t.lower() for t in (survey.exclude_tags or []) + (workspace.exclude_tags or [])}
     hit = sorted(excluded & {t.lower() for t in tags or []})
     if hit:

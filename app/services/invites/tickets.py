@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
 from app.models.invite import InviteEventKind, InviteReason, InviteStatus
 from app.models.types import utcnow
-from app.services.invites.fatigue import Skip, counts_offers, send_delay, skip_reason
+from app.services.invites.fatigue import Skip, counts_offers, is_erased, send_delay, skip_reason
 
 
 def latest_invite(survey_id: int, ticket_id: str) -> Invite | None:
@@ -154,6 +154,9 @@ def build_invite(
         due_at=due,
         expires_at=due + timedelta(days=survey.expires_after_days),
     )
+    if skip and skip.reason == InviteReason.SUPPRESSED and is_erased(survey.workspace_id, invite.customer_email):
+        # A person who was erased comes back in a new ticket: skipped, and not named again.
+        invite.customer_email = invite.customer_name = invite.customer_id = None
     if skip:
         invite.events.append(
             InviteEvent(at=now, status=InviteEventKind.SKIPPED, detail=f"{skip.reason}: {skip.detail}")
