@@ -6,22 +6,31 @@ import base64
 import binascii
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 
 from app.errors import APIError
 from app.extensions import db
 from app.models import Invite, Response, ResponseTheme
+from app.models.rollup_sql import agent_key
 from app.platform.bounds import MAX_INT
+from app.services.insights.cells import has_tag
 from app.services.pagination import Page, keyset_page
 
 
-def filtered_responses(workspace_id: int, filters: dict) -> Select:
-    """The answers of one workspace matching the /responses filters, newest first."""
+def filtered_responses(workspace_id: int, filters: dict, own_agent: str | None = None) -> Select:
+    """The answers of one workspace matching the /responses filters, newest first.
+
+    `own_agent` narrows to one agent's answers (the agent role reads only its own): those whose
+    invite carries that agent id or email. Pass "" for an agent whose key is not set yet: they
+    see nothing rather than everyone's.
+    """
     query = (
         select(Response, Invite)
         .join(Invite, Invite.id == Response.invite_id)
         .where(Response.workspace_id == workspace_id)
     )
+    if own_agent is not None:
+        query = query.where(_agent_is(own_agent) if own_agent else false())
     if "survey_id" in filters:
         query = query.where(Response.survey_id == filters["survey_id"])
     if "since" in filters:
@@ -41,12 +50,29 @@ def filtered_responses(workspace_id: int, filters: dict) -> Select:
         flagged = Response.mismatch_reason.is_not(None)
         query = query.where(flagged if filters["mismatch"] else ~flagged)
     if "agent" in filters:
-        query = query.where(or_(Invite.agent_id == filters["agent"], Invite.agent_email == filters["agent"]))
+        # The key the agents report groups by (id, else email, else name), or the id or email itself.
+        value = filters["agent"]
+        query = query.where(or_(agent_key() == value, Invite.agent_id == value, Invite.agent_email == value))
     if "team" in filters:
         query = query.where(Invite.team == filters["team"])
     if "channel" in filters:
         query = query.where(Invite.channel == filters["channel"])
+    if "priority" in filters:
+        query = query.where(Invite.priority == filters["priority"])
+    if "segment" in filters:
+        query = query.where(Invite.customer_segment == filters["segment"])
+    if "tag" in filters:
+        query = query.where(has_tag(filters["tag"]))
+    if "language" in filters:
+        query = query.where(Response.language == filters["language"])
+    if "q" in filters:
+        query = query.where(Response.comment.icontains(filters["q"], autoescape=True))
     return query.order_by(Response.answered_at.desc(), Response.id.desc())
+
+
+def _agent_is(key: str):
+    """An invite of the agent `key`: their helpdesk id, or their email in any case."""
+    return or_(Invite.agent_id == key, func.lower(Invite.agent_email) == key.lower())
 
 
 def list_responses(workspace_id: int, filters: dict, limit: int, cursor: str | None) -> Page[Response]:
