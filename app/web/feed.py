@@ -8,11 +8,8 @@ from datetime import date
 
 from flask import Response, abort, g, render_template, request, stream_with_context
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from app.errors import APIError
-from app.extensions import db
-from app.models import Theme
 from app.platform.contract import HTML, responds, takes
 from app.schemas.feed import FeedQuery
 from app.schemas.query import SENTIMENTS
@@ -32,17 +29,6 @@ _NOT_OURS = "Another workspace's answer, or (for an agent) another agent's: not 
 def _args() -> dict[str, str]:
     """The filters as given (first value of each), for the form and the links that keep them."""
     return {name: request.args.get(name, "") for name in FEED_FILTERS if request.args.get(name, "").strip()}
-
-
-def _themes(workspace_id: int, current: str | None) -> list[tuple[str, str]]:
-    """(key, label) of the workspace's themes for the filter's list; the filtered one always in it."""
-    rows = db.session.execute(
-        select(Theme.key, Theme.label).where(Theme.workspace_id == workspace_id, Theme.enabled).order_by(Theme.label)
-    ).all()
-    themes = [(key, label) for key, label in rows]
-    if current and current not in {key for key, _ in themes}:
-        themes.insert(0, (current, current))
-    return themes
 
 
 def _render(template: str, status: int = 200, **values):
@@ -69,7 +55,7 @@ def _feed_page(result: feed.Feed | None, errors: dict, status: int = 200):
         args=args,
         errors=errors,
         surveys=list_surveys(g.workspace.id),
-        themes=_themes(g.workspace.id, args.get("theme")),
+        themes=feed.theme_choices(g.workspace.id, args.get("theme")),
         sentiments=SENTIMENTS,
         filtered=bool(args),
         csv_url=feed_url(g.workspace.id, **args).replace("/responses", "/responses.csv", 1),

@@ -121,7 +121,7 @@ def test_the_feed_lists_the_workspaces_answers_newest_first_with_their_facts(app
     assert shown(resp) == [world[k] for k in order]
     assert count_of(resp) == 6
     text = resp.get_data(as_text=True)
-    assert "The refund took forever and nobody answered my emails." in text
+    assert "Charged twice, terrible billing." in re.sub(r"<[^>]+>", "", text)  # the comment, marks aside
     assert world["theirs"] not in shown(resp)
     # Themes as chips linking to the feed filtered by them, with their sentiment.
     assert f'href="/w/{workspace.id}/responses?theme=refund"' in text
@@ -254,7 +254,9 @@ def test_an_answers_page_shows_its_ticket_themes_and_whole_history(app, workspac
     resp = client.get(f"/w/{workspace.id}/responses/{world['refund']}")
     text = resp.get_data(as_text=True)
     assert resp.status_code == 200
-    assert "The refund took forever" in text and "refund" in text and "response speed" in text
+    assert "The refund took forever and nobody answered my emails." in re.sub(r"<[^>]+>", "", text)
+    assert '<mark class="feed-mark" title="response speed">nobody answered</mark>' in text
+    assert f'href="/w/{workspace.id}/responses?theme=response+speed"' in text
     assert "3 h 20 min" in text  # first response after
     assert "1 d 4 h" in text  # resolved after 28 hours
     history = re.findall(r"<strong>([^<]+)</strong>", text.split('id="history-title"')[1])
@@ -361,3 +363,38 @@ def test_another_tenants_feed_and_answers_are_404(app, workspace, world):
 def test_signed_out_visitors_go_to_sign_in(client, workspace):
     resp = client.get(f"/w/{workspace.id}/responses?team=Billing")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_theme_words_are_marked_and_a_comment_is_never_markup(app, make, workspace, world):
+    answer(make, world["csat"], 2, "<script>alert(1)</script> the refund took forever", BASE + timedelta(days=8))
+    text = _client_as(app, workspace.id).get(f"/w/{workspace.id}/responses").get_data(as_text=True)
+    assert '<mark class="feed-mark" title="refund">refund took forever</mark>' in text
+    assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+@pytest.mark.parametrize(
+    "seconds, words",
+    [
+        (0, "0 s"),
+        (45, "45 s"),
+        (60, "1 min"),
+        (12_000, "3 h 20 min"),
+        (100_800, "1 d 4 h"),
+        (86_400 + 300, "1 d 5 min"),
+    ],
+)
+def test_durations_read_as_hours_and_minutes(app, seconds, words):
+    from app.web.readable import duration
+
+    with app.test_request_context():
+        assert duration(seconds) == words
+
+
+@pytest.mark.parametrize(
+    "filters", [{"tag": "vip"}, {"priority": "high"}, {"language": "fr"}, {"q": "refund"}, {"agent": "kim@acme.test"}]
+)
+def test_the_api_and_the_page_filter_alike(app, workspace, auth, world, filters):
+    page = _client_as(app, workspace.id).get(feed_url(workspace.id, **filters))
+    api = app.test_client().get("/api/v1/responses", query_string=filters, headers=auth)
+    assert api.status_code == 200, api.json
+    assert [item["id"] for item in api.json["items"]] == shown(page) != []

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from app.analysis.catalogue import default_theme_keys
+from app.analysis.highlight import theme_segments
 from app.errors import APIError
 from app.extensions import db
 from app.integrations import ticket_url
@@ -38,6 +40,8 @@ class FeedItem:
     invite: Invite
     themes: list[tuple[str, str, float | None]]  # (key, label, polarity), the primary theme first
     ticket_url: str | None
+    # The comment in pieces, each with the label of the theme its words name (None: plain text).
+    segments: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,19 @@ def ticket_kpis(invite: Invite) -> dict[str, float | int | None]:
     }
 
 
+def theme_choices(workspace_id: int, current: str | None = None) -> list[tuple[str, str]]:
+    """(key, label) of every theme an answer of the workspace may carry, by label: its catalogue
+    (minus the themes switched off) and the shipped defaults it has no row for yet. The theme
+    being filtered on is always listed, so the form shows what the URL says."""
+    rows = db.session.execute(select(Theme.key, Theme.label, Theme.enabled).where(Theme.workspace_id == workspace_id))
+    catalogue = {key: (label, enabled) for key, label, enabled in rows}
+    choices = {key: label for key, (label, enabled) in catalogue.items() if enabled}
+    choices.update({key: key for key in default_theme_keys() if key not in catalogue})
+    if current and current not in choices:
+        choices[current] = current
+    return sorted(choices.items(), key=lambda item: (item[1].casefold(), item[0]))
+
+
 def _items(workspace_id: int, rows: list[tuple[Response, Invite]]) -> list[FeedItem]:
     """Feed items with their themes' labels and tickets' links, in two small queries for the page."""
     keys = {key for response, _ in rows for key in response.themes or []}
@@ -173,5 +190,9 @@ def _items(workspace_id: int, rows: list[tuple[Response, Invite]]) -> list[FeedI
         themes = [(key, labels.get(key, key), sentiment.get(key)) for key in response.themes or []]
         helpdesk = helpdesks.get(invite.integration_id)
         url = ticket_url(helpdesk.provider, helpdesk.api_base_url, invite.ticket_id) if helpdesk else None
-        items.append(FeedItem(response, invite, themes, url))
+        segments = [
+            (piece, labels.get(key, key) if key else None)
+            for piece, key in theme_segments(response.comment or "", response.themes or [])
+        ]
+        items.append(FeedItem(response, invite, themes, url, segments))
     return items
