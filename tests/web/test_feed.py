@@ -161,7 +161,11 @@ def test_each_filter_narrows_to_exactly_its_answers(app, workspace, world, filte
     resp = client.get(feed_url(workspace.id, **filters))
     assert shown(resp) == [world[k] for k in expected]
     assert count_of(resp) == len(expected)
-    # The form shows the filter it was given, so the page reads as the URL says.
+    # The form shows the filter it was given, so the page reads as the URL says (the less used
+    # filters are folded away unless one of them is set).
+    more = {"mismatch", "agent", "team", "channel", "priority", "segment", "tag", "language"}
+    folded = '<details class="feed-more" open>' not in resp.get_data(as_text=True)
+    assert folded == more.isdisjoint(filters)
     for name, value in filters.items():
         if name in ("survey", "theme", "sentiment", "mismatch"):  # selects
             assert re.search(f'<option value="{re.escape(value)}" selected>', resp.get_data(as_text=True))
@@ -178,6 +182,16 @@ def test_the_dates_are_the_workspaces_own_days(app, make, workspace):
     client = _client_as(app, workspace.id)
     assert shown(client.get(feed_url(workspace.id, from_="2026-03-10", to="2026-03-10"))) == [late.id]
     assert shown(client.get(feed_url(workspace.id, from_="2026-03-11"))) == []
+
+
+def test_an_answer_is_dated_in_the_workspaces_zone_and_the_readers_language(app, workspace, world):
+    workspace.row.timezone = "Asia/Tokyo"
+    db.session.commit()
+    client = _client_as(app, workspace.id)
+    path = f"/w/{workspace.id}/responses/{world['refund']}"
+    assert "Answer of Mar 10, 2026, 9:00:00\u202fPM" in client.get(path).get_data(as_text=True)  # 12:00 UTC
+    german = client.get(path, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "10.03.2026, 21:00:00" in german
 
 
 def test_keyset_pages_show_every_answer_once(app, make, workspace):
