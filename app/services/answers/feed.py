@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.analysis.catalogue import default_theme_keys
 from app.analysis.highlight import theme_segments
@@ -25,7 +25,7 @@ from app.models import Integration, Invite, Membership, Response, Survey, Theme,
 from app.models.account import Role
 from app.scoring.periods import midnight
 from app.services.accounts.permissions import Action, can, own_agent_key, require
-from app.services.answers.listing import encode_cursor, filtered_responses, page
+from app.services.answers.listing import count_responses, encode_cursor, filtered_responses, page
 from app.services.insights.exports import RESPONSE_COLUMNS, response_rows
 from app.services.pagination import keyset_page
 
@@ -95,12 +95,13 @@ def _reader(membership: Membership) -> str | None:
 def read_feed(membership: Membership, workspace: Workspace, query: dict, limit: int = PAGE_SIZE) -> Feed:
     """One page of the answers matching `query` (FeedQuery), newest first, and how many match in all."""
     own = _reader(membership)
-    matching = filtered_responses(workspace.id, listing_filters(workspace, query), own)
-    total = db.session.scalar(select(func.count()).select_from(matching.order_by(None).subquery()))
+    filters = listing_filters(workspace, query)
+    matching = filtered_responses(workspace.id, filters, own)
+    total = count_responses(workspace.id, filters, own)
     rows = db.session.execute(page(matching, limit, query.get("cursor"))).all()
     kept = keyset_page(rows, limit, lambda row: encode_cursor(row[0]))
     items = _items(workspace.id, [(response, invite) for response, invite in kept.items])
-    return Feed(items, kept.next_cursor, total or 0, can(membership, Action.READ_IDENTITIES))
+    return Feed(items, kept.next_cursor, total, can(membership, Action.READ_IDENTITIES))
 
 
 def export_feed(membership: Membership, workspace: Workspace, query: dict) -> tuple[list[str], Iterator[list]]:
