@@ -16,3 +16,12 @@ assert set(PROVIDERS) == set(Provider), "app/integrations and models.integration
 
 def get_provider(name: str) -> ModuleType:
     return PROVIDERS[name]
+
+
+def ticket_url(provider: str, api_base_url: str | None, ticket_id: str | None) -> str | None:
+    """The ticket's page in its helpdesk, where the integration knows the helpdesk's address
+    (a module with `ticket_url`, given the API base URL the integration stores); else None."""
+    address = getattr(PROVIDERS.get(provider), "ticket_url", None)
+    if address is None or not api_base_url or not ticket_id:
+        return None
+    return address(api_base_url, ticket_id)

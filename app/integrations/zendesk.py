@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import quote
 
 from marshmallow import ValidationError
 
@@ -53,6 +54,11 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: datetime, 
         now,
         tolerance,
     )
+
+
+def ticket_url(base_url: str, ticket_id: str) -> str:
+    """The ticket in Zendesk's agent workspace: the API's host (https://acme.zendesk.com) serves it too."""
+    return f"{base_url.rstrip('/')}/agent/tickets/{quote(str(ticket_id), safe='')}"
 
 
 def body_template() -> str:

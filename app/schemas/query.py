@@ -26,6 +26,11 @@ class ResponsesQuery(RangeQuery):
     agent = fields.String(validate=validate.Length(max=320))
     team = fields.String(validate=validate.Length(max=200))
     channel = fields.String(validate=validate.Length(max=50))
+    priority = fields.String(validate=validate.Length(max=50))
+    segment = fields.String(validate=validate.Length(max=100))
+    tag = fields.String(validate=validate.Length(max=100))
+    language = fields.String(validate=validate.Length(max=8))
+    q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "text in the comment"})
     limit = Int(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = fields.String(validate=validate.Length(max=200))
 

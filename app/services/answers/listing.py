@@ -6,49 +6,90 @@ import base64
 import binascii
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 
 from app.errors import APIError
 from app.extensions import db
 from app.models import Invite, Response, ResponseTheme
 from app.models.audit import AuditAction
+from app.models.rollup_sql import agent_key
 from app.platform.bounds import MAX_INT
 from app.services import audit
+from app.services.insights.cells import has_tag
 from app.services.pagination import Page, keyset_page
 
 
-def filtered_responses(workspace_id: int, filters: dict) -> Select:
-    """The answers of one workspace matching the /responses filters, newest first."""
-    query = (
-        select(Response, Invite)
-        .join(Invite, Invite.id == Response.invite_id)
-        .where(Response.workspace_id == workspace_id)
-    )
+def filtered_responses(workspace_id: int, filters: dict, own_agent: str | None = None) -> Select:
+    """The answers of one workspace matching the /responses filters, newest first.
+
+    `own_agent` narrows to one agent's answers (the agent role reads only its own): those whose
+    invite carries that agent id or email. Pass "" for an agent whose key is not set yet: they
+    see nothing rather than everyone's.
+    """
+    answer_terms, invite_terms = _terms(workspace_id, filters, own_agent)
+    query = select(Response, Invite).join(Invite, Invite.id == Response.invite_id)
+    return query.where(*answer_terms, *invite_terms).order_by(Response.answered_at.desc(), Response.id.desc())
+
+
+def count_responses(workspace_id: int, filters: dict, own_agent: str | None = None) -> int:
+    """How many answers filtered_responses finds, over every page. The invites are joined only when
+    a filter needs them: PostgreSQL cannot drop an inner join, and without it the count of a whole
+    workspace is an index-only scan."""
+    answer_terms, invite_terms = _terms(workspace_id, filters, own_agent)
+    query = select(func.count()).select_from(Response)
+    if invite_terms:
+        query = query.join(Invite, Invite.id == Response.invite_id)
+    return db.session.scalar(query.where(*answer_terms, *invite_terms)) or 0
+
+
+def _terms(workspace_id: int, filters: dict, own_agent: str | None) -> tuple[list, list]:
+    """The filters as SQL terms: (on the answer, on its invite)."""
+    answer = [Response.workspace_id == workspace_id]
+    invite = []
+    if own_agent is not None:
+        invite.append(_agent_is(own_agent) if own_agent else false())
     if "survey_id" in filters:
-        query = query.where(Response.survey_id == filters["survey_id"])
+        answer.append(Response.survey_id == filters["survey_id"])
     if "since" in filters:
-        query = query.where(Response.answered_at >= filters["since"])
+        answer.append(Response.answered_at >= filters["since"])
     if "until" in filters:
-        query = query.where(Response.answered_at < filters["until"])
+        answer.append(Response.answered_at < filters["until"])
     if "score_min" in filters:
-        query = query.where(Response.score >= filters["score_min"])
+        answer.append(Response.score >= filters["score_min"])
     if "score_max" in filters:
-        query = query.where(Response.score <= filters["score_max"])
+        answer.append(Response.score <= filters["score_max"])
     if "sentiment" in filters:
-        query = query.where(Response.sentiment_label == filters["sentiment"])
+        answer.append(Response.sentiment_label == filters["sentiment"])
     if "theme" in filters:
         tagged = select(ResponseTheme.response_id).where(ResponseTheme.theme == filters["theme"])
-        query = query.where(Response.id.in_(tagged))
+        answer.append(Response.id.in_(tagged))
     if "mismatch" in filters:
         flagged = Response.mismatch_reason.is_not(None)
-        query = query.where(flagged if filters["mismatch"] else ~flagged)
+        answer.append(flagged if filters["mismatch"] else ~flagged)
+    if "language" in filters:
+        answer.append(Response.language == filters["language"])
+    if "q" in filters:
+        answer.append(Response.comment.icontains(filters["q"], autoescape=True))
     if "agent" in filters:
-        query = query.where(or_(Invite.agent_id == filters["agent"], Invite.agent_email == filters["agent"]))
-    if "team" in filters:
-        query = query.where(Invite.team == filters["team"])
-    if "channel" in filters:
-        query = query.where(Invite.channel == filters["channel"])
-    return query.order_by(Response.answered_at.desc(), Response.id.desc())
+        # The key the agents report groups by (id, else email, else name), or the id or email itself.
+        value = filters["agent"]
+        invite.append(or_(agent_key() == value, Invite.agent_id == value, Invite.agent_email == value))
+    for name, column in (
+        ("team", Invite.team),
+        ("channel", Invite.channel),
+        ("priority", Invite.priority),
+        ("segment", Invite.customer_segment),
+    ):
+        if name in filters:
+            invite.append(column == filters[name])
+    if "tag" in filters:
+        invite.append(has_tag(filters["tag"]))
+    return answer, invite
+
+
+def _agent_is(key: str):
+    """An invite of the agent `key`: their helpdesk id, or their email in any case."""
+    return or_(Invite.agent_id == key, func.lower(Invite.agent_email) == key.lower())
 
 
 def list_responses(workspace_id: int, filters: dict, limit: int, cursor: str | None) -> Page[Response]:

@@ -78,16 +78,17 @@ def csv_lines(header: list[str], rows: Iterable[list], flush_every: int = 500) -
     yield buffer.getvalue()
 
 
-def response_rows(workspace_id: int, filters: dict) -> Iterator[list]:
-    """One list per answer matching the /responses filters, newest first, read in batches.
+def response_rows(workspace_id: int, filters: dict, own_agent: str | None = None) -> Iterator[list]:
+    """One list per answer matching the /responses filters, newest first, read in batches
+    (`own_agent`: one agent's answers only, as listing.filtered_responses narrows them).
 
     The export is recorded in the audit trail when asked for, before the first row is read."""
     audit.record_now(AuditAction.EXPORTED, workspace_id, "responses.csv", {"filters": filters})
-    return _response_rows(workspace_id, filters)
+    return _response_rows(workspace_id, filters, own_agent)
 
 
-def _response_rows(workspace_id: int, filters: dict) -> Iterator[list]:
-    query = filtered_responses(workspace_id, filters).execution_options(yield_per=1000)
+def _response_rows(workspace_id: int, filters: dict, own_agent: str | None) -> Iterator[list]:
+    query = filtered_responses(workspace_id, filters, own_agent).execution_options(yield_per=1000)
     for response, invite in db.session.execute(query):
         created = invite.ticket_created_at
         frt = (invite.first_response_at - created).total_seconds() if created and invite.first_response_at else None
