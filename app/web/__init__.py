@@ -2,15 +2,20 @@
 
 from app.web import (  # noqa: F401  (register routes)
     account,
+    agents,
+    drivers,
     home,
     integrations,
     keys,
+    overview,
     people,
     profile,
     reporting,
     security,
     settings,
     surveys,
+    themes,
+    trends,
     widget,
 )
 from app.web.blueprint import bp
