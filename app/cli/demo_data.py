@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -247,7 +248,8 @@ def seed_demo_answers(
                 {
                     "workspace_id": workspace_id,
                     "survey_id": survey.id,
-                    "token": f"demo{seed}x{index}x{rng.getrandbits(64):016x}",
+                    # A survey link's secret stays random: a seeded token would be guessable.
+                    "token": secrets.token_urlsafe(24),
                     "status": InviteStatus.SENT,
                     "locale": "en",
                     "customer_email": f"customer{index}@example.com",
