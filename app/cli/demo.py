@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from app.cli.demo_data import DAYS, seed_demo_answers
 from app.extensions import db
 from app.models import Survey, Workspace
 from app.models.account import Role
@@ -35,6 +36,9 @@ def demo() -> None:
     else:
         ws = existing
         key = key_file.read_text().strip() if key_file.exists() else "<shown on first start; see instance/demo_api_key>"
+    made = seed_demo_answers(ws.id, ws.timezone)
+    if made:
+        click.echo(f"Generated {made} answers over the last {DAYS} days for the demo dashboard.")
     password = _demo_owner(ws.id, Path(current_app.instance_path) / "demo_password")
     surveys = list(db.session.scalars(select(Survey).where(Survey.workspace_id == ws.id).order_by(Survey.id)))
     click.echo(_walkthrough(current_app.config["PUBLIC_URL"], key, surveys))

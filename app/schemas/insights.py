@@ -54,6 +54,10 @@ class SlaSchema(SlaTargetSchema):
     channels = fields.Dict(keys=Text(50), values=fields.Nested(SlaTargetSchema), validate=validate.Length(max=50))
 
 
+class RankingSchema(StrictSchema):
+    min_sample = Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=100_000))
+
+
 class DriversQuery(MetricsQuery):
     """The metrics filters; drivers have their own buckets, so no `interval` or `group_by`."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.schemas.common import Int, StrictSchema, Text, TimeZone
-from app.schemas.insights import SlaSchema, TargetsSchema, ThresholdsSchema
+from app.schemas.insights import RankingSchema, SlaSchema, TargetsSchema, ThresholdsSchema
 
 
 class WorkspaceInSchema(StrictSchema):
@@ -23,6 +23,8 @@ class WorkspaceInSchema(StrictSchema):
     thresholds = fields.Nested(ThresholdsSchema)
     targets = fields.Nested(TargetsSchema)
     sla = fields.Nested(SlaSchema)
+    # The fewest answers an agent or team needs to be ranked on the dashboard.
+    ranking = fields.Nested(RankingSchema)
 
 
 class WorkspaceOutSchema(Schema):
@@ -40,6 +42,8 @@ class WorkspaceOutSchema(Schema):
     thresholds = fields.Nested(ThresholdsSchema)
     targets = fields.Nested(TargetsSchema)
     sla = fields.Nested(SlaSchema)
+    # The fewest answers an agent or team needs to be ranked on the dashboard.
+    ranking = fields.Nested(RankingSchema)
 
 
 class EmbedSecretSchema(Schema):

@@ -57,6 +57,7 @@ class WorkspaceView:
     thresholds: dict
     targets: dict
     sla: dict
+    ranking: dict
 
     def __getattr__(self, name: str):
         return getattr(self.workspace, name)

@@ -2,10 +2,13 @@
 
 from app.web import (  # noqa: F401  (register routes)
     account,
+    agents,
+    drivers,
     feed,
     home,
     integrations,
     keys,
+    overview,
     people,
     privacy,
     profile,
@@ -13,6 +16,8 @@ from app.web import (  # noqa: F401  (register routes)
     security,
     settings,
     surveys,
+    themes,
+    trends,
     widget,
 )
 from app.web.blueprint import bp

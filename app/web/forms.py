@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import DateField, EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from app.services.accounts.passwords import MAX_LENGTH, MIN_LENGTH
@@ -55,3 +55,17 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)]
     )
+
+
+class AnnotationForm(FlaskForm):
+    """An entry of the event log (a launch, an outage, a policy change), added from the trends page."""
+
+    date = DateField("Date", validators=[DataRequired("Enter the day it happened.")])
+    label = StringField(
+        "What happened",
+        validators=[
+            DataRequired("Say what happened, in a few words."),
+            Length(max=200, message="At most 200 characters."),
+        ],
+    )
+    note = TextAreaField("Note (optional)", validators=[Length(max=5000, message="At most 5,000 characters.")])

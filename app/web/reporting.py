@@ -22,6 +22,7 @@ FIELDS = {
     **{f"targets.{kind}": float for kind in ("csat", "nps", "ces", "response_rate", "fcr", "sla")},
     "sla.first_response_minutes": int,
     "sla.resolution_hours": int,
+    "ranking.min_sample": int,
 }
 CHANNEL_FIELDS = ("first_response_minutes", "resolution_hours")
 NEW_CHANNEL_ROWS = 1
@@ -97,7 +98,7 @@ def _channel_errors(flat: dict, names: list[str]) -> dict:
 
 def _current() -> dict:
     view = workspace_view(g.workspace)
-    settings = {"thresholds": view.thresholds, "targets": view.targets, "sla": view.sla}
+    settings = {"thresholds": view.thresholds, "targets": view.targets, "sla": view.sla, "ranking": view.ranking}
     values = {}
     for name in FIELDS:
         value = settings

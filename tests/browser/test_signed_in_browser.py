@@ -451,6 +451,7 @@ def test_first_start_sign_in_screenshots(live, tmp_path, new_page):
         type_sign_in(page, DEMO_OWNER, password)
         page.wait_for_url(re.compile(r"/w/\d+$"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Demo workspace")
-        expect(page.get_by_role("table")).to_contain_text("Support CSAT")
+        expect(page.locator("table.surveys-table")).to_contain_text("Support CSAT")
+        expect(page.locator(".tile")).to_have_count(3)  # the demo's generated answers: a living dashboard
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         screenshot(page, f"demo-workspace-{width}")

@@ -15,6 +15,9 @@ DEFAULTS: dict = {
     "targets": {"csat": None, "nps": None, "ces": None, "response_rate": None, "fcr": None, "sla": None},
     # SLA targets (seed 004: email < 4 h, live chat < 2 min; resolution > 48 h needs improvement).
     "sla": {"first_response_minutes": 240, "resolution_hours": 48, "channels": {"chat": {"first_response_minutes": 2}}},
+    # The fewest answers an agent or team needs to be ranked; smaller rows are shown, unranked.
+    # 30 is where docs/kpis.md stops calling a sample low.
+    "ranking": {"min_sample": 30},
 }
 
 
@@ -24,7 +27,7 @@ def load_settings(workspace_id: int) -> dict:
     return _overlay(copy.deepcopy(DEFAULTS), row.settings if row else {})
 
 
-SETTING_KEYS = ("thresholds", "targets", "sla")
+SETTING_KEYS = ("thresholds", "targets", "sla", "ranking")
 
 
 def save_settings(workspace_id: int, changes: dict) -> None:
@@ -50,6 +53,11 @@ def good_at(kind: str, scale_min: int, scale_max: int, settings: dict) -> int:
         # At least the top point and never the whole scale.
         return max(scale_min + 1, min(scale_max, scale_max - points + 1))
     return good_threshold(kind, scale_min, scale_max)
+
+
+def min_sample(settings: dict) -> int:
+    """The fewest answers a row needs to be ranked against others (agents, teams)."""
+    return int((settings.get("ranking") or {}).get("min_sample") or DEFAULTS["ranking"]["min_sample"])
 
 
 def sla_targets(settings: dict, channel: str | None) -> tuple[int | None, int | None]:

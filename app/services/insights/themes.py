@@ -4,6 +4,7 @@ theme split into praise and complaints (by the polarity of the clauses that ment
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import date
 
 from sqlalchemy import case, func, select
 
@@ -12,8 +13,10 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import Response, ResponseTheme, Survey, Theme
 from app.models.theme import ThemeSource
+from app.scoring.periods import period_start
 from app.scoring.scores import score_summary
 from app.services.answers.listing import filtered_responses
+from app.services.insights.cells import Scope, local_day
 
 EXAMPLES = 3
 # A theme discovered in one answer only is a phrase, not yet a theme: the report shows it once it recurs.
@@ -232,3 +235,28 @@ def _add_side_examples(base, items: list[dict]) -> None:
     by_key = {item["theme"]: item for item in items}
     for theme, side, response_id in db.session.execute(query):
         by_key[theme]["praise" if side == PRAISE else "complaints"]["example_response_ids"].append(response_id)
+
+
+def weekly_mentions(workspace_id: int, filters: dict, keys: list[str], zone_name: str) -> dict[str, dict[date, int]]:
+    """Per theme among `keys`: its mentions per week (Monday of the local week) in the answers
+    matching the /responses filters (`since` and `until` required), for the themes' sparklines."""
+    if not keys:
+        return {}
+    base = (
+        filtered_responses(workspace_id, filters)
+        .order_by(None)
+        .with_only_columns(Response.id, Response.answered_at)
+        .subquery()
+    )
+    day = local_day(base.c.answered_at, Scope(workspace_id, zone_name), filters["since"], filters["until"])
+    query = (
+        select(ResponseTheme.theme, day.label("day"), func.count())
+        .join(base, base.c.id == ResponseTheme.response_id)
+        .where(ResponseTheme.theme.in_(keys))
+        .group_by(ResponseTheme.theme, day)
+    )
+    out: dict[str, dict[date, int]] = defaultdict(Counter)
+    for theme, on, count in db.session.execute(query):
+        on = on if isinstance(on, date) else date.fromisoformat(on)
+        out[theme][period_start(on, "week")] += count
+    return out
