@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
-from app.models.invite import InviteEventKind, InviteReason, InviteStatus
+from app.models.invite import InviteDelivery, InviteEventKind, InviteReason, InviteStatus
 from app.models.types import utcnow
 from app.services.invites.fatigue import Skip, counts_offers, send_delay, skip_reason
 
@@ -137,9 +137,12 @@ def build_invite(
         customer_id=customer.get("id"),
         customer_segment=customer.get("segment"),
         ticket_id=ticket["id"],
+        ticket_subject=ticket.get("subject"),
         agent_id=agent.get("id"),
         agent_name=agent.get("name"),
         agent_email=agent.get("email"),
+        agent_photo_url=agent.get("photo_url"),
+        delivery=data.get("delivery") or InviteDelivery.EMAIL,
         team=ticket.get("team"),
         channel=ticket.get("channel"),
         priority=ticket.get("priority"),
@@ -157,6 +160,12 @@ def build_invite(
     if skip:
         invite.events.append(
             InviteEvent(at=now, status=InviteEventKind.SKIPPED, detail=f"{skip.reason}: {skip.detail}")
+        )
+    elif invite.delivery == InviteDelivery.WIDGET:
+        # Never emailed: it is the host's page that asks, so there is nothing left to send or remind.
+        invite.status, invite.sent_at, invite.due_at = InviteStatus.SENT, now, now
+        invite.events.append(
+            InviteEvent(at=now, status=InviteEventKind.SENT, detail="for the widget only: not emailed")
         )
     else:
         invite.events.append(InviteEvent(at=now, status=InviteEventKind.SCHEDULED, detail=f"due {due.isoformat()}"))
