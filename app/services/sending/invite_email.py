@@ -31,6 +31,7 @@ from app.platform.i18n import force_locale_for, gettext
 from app.platform.links import survey_url, unsubscribe_url
 from app.platform.mail import OutgoingEmail
 from app.scoring.kinds import KINDS
+from app.services.branding import branding
 
 # Placeholders: private-use characters, so neither HTML escaping, gettext formatting nor URL
 # building changes them, and no real text contains them.
@@ -82,6 +83,7 @@ class InviteEmailTemplate:
                 "invite": stand_in,
                 "survey": survey,
                 "workspace": workspace,
+                "brand": branding(workspace),
                 "question": survey.question
                 if survey.question != KINDS[survey.kind].question
                 else gettext(survey.question),
