@@ -66,6 +66,7 @@ def test_the_survey_page_keeps_the_scale_in_one_row_with_room_for_a_finger(live,
     low, high = _boxes(page, ".ends span")
     assert abs(low["x"] - points[0]["x"]) <= 1 and abs(high["right"] - points[-1]["right"]) <= 1  # under their ends
     card = _boxes(page, ".card")[0]
+    assert points[-1]["right"] <= card["right"] - 8, "the last point runs out of the card"
     assert card["x"] >= 4 and width - card["right"] >= 4, "the card touches the screen's edges"
     button = _boxes(page, "button[type=submit]")[0]
     assert button["h"] >= 44
@@ -160,3 +161,28 @@ def test_the_pages_are_served_with_their_brand(live, seed):
     ids = _invite(seed)
     html = requests.get(f"{live.url}/s/{ids['token']}", timeout=10).text
     assert "--brand: #0a7d53" in html
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_widget_keeps_the_scale_in_one_row_with_room_for_a_finger(live, host, seed, browser, shot, width):
+    from tests.browser.test_widget_browser import host_page, make_invite
+
+    ids = make_invite(seed, "nps")
+    context = browser.new_context(viewport={"width": width, "height": 700}, locale="en-US")
+    page = context.new_page()
+    page.goto(host_page(live, host, f"/layout-{width}", {"token": ids["token"]}))
+    page.get_by_role("region", name="Feedback for Acme Support").get_by_role("radio", name="10").wait_for()
+    points = page.evaluate(
+        """() => [...document.querySelector('afterword-survey').shadowRoot.querySelectorAll('.p span')]
+                 .map(e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height, right: r.right}; })"""
+    )
+    card = page.evaluate(
+        "document.querySelector('afterword-survey').shadowRoot.querySelector('.aw').getBoundingClientRect().right"
+    )
+    assert points[-1]["right"] <= card - 8, "the last point runs out of the card"
+    assert len(points) == 11 and len({round(p["y"]) for p in points}) == 1, "0-10 wraps in the widget"
+    assert all(p["w"] >= 24 and p["h"] >= 44 for p in points), points
+    assert len({round(p["h"]) for p in points}) == 1
+    _no_sideways_scroll(page, width)
+    shot(page, f"{width}")
+    context.close()

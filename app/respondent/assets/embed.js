@@ -15,8 +15,6 @@
   var CSS =
     ":host{all:initial;display:block;z-index:2147483000}" +
     ":host([data-float]){position:fixed;inset-block-end:16px;inset-inline-end:16px;width:min(360px,calc(100vw - 16px))}" +
-    // Phones: eleven points of at least 24 x 44 px in one row down to 320 px (312 - 2 x 12 - 2 - 10 x 2 gaps).
-    "@media(max-width:400px){:host([data-float]){inset-inline-end:4px;inset-block-end:4px;width:calc(100vw - 8px)}.aw{padding:12px}.pts{gap:2px}}" +
     ".aw{position:relative;box-sizing:border-box;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1c1e21;" +
     "background:#fff;border:1px solid #6b7280;border-radius:12px;padding:16px;box-shadow:0 4px 16px rgba(0,0,0,.18);overflow-wrap:anywhere}" +
     "@media(prefers-reduced-motion:no-preference){.aw{animation:aw-in .2s ease-out}}" +
@@ -29,7 +27,7 @@
     ".pts{display:flex;gap:4px}" +
     "label.p{position:relative;flex:1 1 0;min-width:24px}" +
     ".p input{position:absolute;inset-inline-start:0;opacity:0;width:1px;height:1px;margin:0}" +
-    ".p span{display:flex;align-items:center;justify-content:center;min-height:44px;border:2px solid #6b7280;border-radius:8px;cursor:pointer;font-weight:600}" +
+    ".p span{display:flex;align-items:center;justify-content:center;min-height:44px;white-space:nowrap;border:2px solid #6b7280;border-radius:8px;cursor:pointer;font-weight:600}" +
     ".p:hover span{border-color:#1c1e21}" +
     ".p input:checked+span{background:var(--b,#2f5bd3);color:var(--ob,#fff);border-color:#1c1e21}" +
     ".p input:focus-visible+span,button:focus-visible,textarea:focus-visible{outline:3px solid #111;outline-offset:2px;box-shadow:0 0 0 2px #fff}" +
@@ -42,7 +40,10 @@
     ".go[disabled]{opacity:.7;cursor:progress}" +
     ".x{position:absolute;inset-block-start:8px;inset-inline-end:8px;width:32px;height:32px;border:0;border-radius:8px;background:transparent;color:#1c1e21;font-size:22px;line-height:1}" +
     ".st{margin:8px 0 0;font-size:14px}.st:empty{display:none}.err{color:#a4000f;font-weight:600}" +
-    "[hidden]{display:none!important}";
+    "[hidden]{display:none!important}" +
+    // Phones, last so it wins: eleven points of at least 24 x 44 px in one row down to 320 px
+    // (312 - 2 x 12 padding - 2 border - 10 x 2 gaps = 266: 24.2 px each).
+    "@media(max-width:400px){:host([data-float]){inset-inline-end:4px;inset-block-end:4px;width:calc(100vw - 8px)}.aw{padding:12px}.pts{gap:2px}}";
 
   var host, last;
 
