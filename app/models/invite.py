@@ -75,6 +75,10 @@ class Invite(db.Model):
         Index("ix_invites_due", "status", "due_at"),
         Index("ix_invites_reminder_due", "reminder_due_at"),
         Index("ix_invites_customer", "workspace_id", "customer_email", "created_at"),
+        # One agent per id or email (services/invites/agents.py) looks agents up by each of these.
+        Index("ix_invites_agent_id", "workspace_id", "agent_id", "id"),
+        Index("ix_invites_agent_email", "workspace_id", "agent_email", "id"),
+        Index("ix_invites_agent_name", "workspace_id", "agent_name"),
         # One survey per ticket per solve: a reopen and a new solve make the next number.
         UniqueConstraint("survey_id", "ticket_id", "solve_number"),
     )

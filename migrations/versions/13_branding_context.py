@@ -7,7 +7,8 @@ Create Date: 2026-12-02
 A workspace names its emails' sender (From name) and where replies go (reply-to); a survey may
 thank in its own words or send the customer on to an address; an invite keeps the ticket's
 subject and the agent's photo for the survey page, and how it reaches the customer (email, or
-the widget only: never emailed).
+the widget only: never emailed); invites are looked up by agent id, email and name (one agent
+per id or email, services/invites/agents.py).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,10 +33,16 @@ def upgrade():
         batch_op.add_column(sa.Column('agent_photo_url', sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column('delivery', sa.String(length=16), server_default='email', nullable=False))
         batch_op.create_check_constraint(op.f('ck_invites_delivery'), "delivery IN ('email', 'widget')")
+        batch_op.create_index('ix_invites_agent_id', ['workspace_id', 'agent_id', 'id'], unique=False)
+        batch_op.create_index('ix_invites_agent_email', ['workspace_id', 'agent_email', 'id'], unique=False)
+        batch_op.create_index('ix_invites_agent_name', ['workspace_id', 'agent_name'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('invites', schema=None) as batch_op:
+        batch_op.drop_index('ix_invites_agent_name')
+        batch_op.drop_index('ix_invites_agent_email')
+        batch_op.drop_index('ix_invites_agent_id')
         batch_op.drop_constraint(op.f('ck_invites_delivery'), type_='check')
         batch_op.drop_column('delivery')
         batch_op.drop_column('agent_photo_url')

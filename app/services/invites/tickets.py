@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
 from app.models.invite import InviteDelivery, InviteEventKind, InviteReason, InviteStatus
 from app.models.types import utcnow
+from app.services.invites.agents import resolve_agent
 from app.services.invites.fatigue import Skip, counts_offers, send_delay, skip_reason
 
 
@@ -122,7 +123,7 @@ def build_invite(
 ) -> Invite:
     """An invite for `survey` from a validated trigger body; added to the session, not committed."""
     customer, ticket = data["customer"], data["ticket"]
-    agent = ticket.get("agent") or {}
+    agent = resolve_agent(survey.workspace_id, ticket.get("agent") or {})
     due = now + send_delay(survey, workspace)
     invite = Invite(
         workspace_id=survey.workspace_id,
