@@ -186,3 +186,16 @@ def test_the_widget_keeps_the_scale_in_one_row_with_room_for_a_finger(live, host
     _no_sideways_scroll(page, width)
     shot(page, f"{width}")
     context.close()
+
+
+def test_the_widget_thanks_in_the_surveys_own_words(live, host, seed, page, shot):
+    from tests.browser.test_widget_browser import host_page, make_invite
+
+    ids = make_invite(seed, "csat", thank_you_message="We read every answer. The Acme team")
+    page.goto(host_page(live, host, "/widget-thanks", {"token": ids["token"]}))
+    region = page.get_by_role("region", name="Feedback for Acme Support")
+    region.get_by_text("5", exact=True).click()
+    region.get_by_role("button", name="Send my answer").click()
+    region.get_by_role("heading", name="Thank you!").wait_for()
+    assert region.get_by_text("We read every answer. The Acme team").is_visible()
+    shot(page)

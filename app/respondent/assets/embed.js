@@ -122,10 +122,12 @@
 
   // The closing words: thanks, locked or closed. After an answer the heading takes focus, so it is
   // read out; on first display focus stays where the host page has it.
-  function finish(ui, title, text, focus) {
+  function finish(ui, title, text, focus, more) {
     ui.body.textContent = "";
     var h = el("h2", ui.body, {tabindex: "-1"}, title);
     el("p", ui.body, null, text);
+    // The survey's own thanks, in its team's words.
+    if (more) el("p", ui.body, {dir: "auto"}, more);
     ui.status.textContent = "";
     if (focus) h.focus();
   }
@@ -183,7 +185,7 @@
       call("/api/v1/public/invites/" + encodeURIComponent(survey.token) + "/response", {score: score, comment: comment.value})
         .then(function (res) {
           if (res.status === 201 || res.status === 200) {
-            finish(ui, t.thanks, t.recorded, 1);
+            finish(ui, t.thanks, t.recorded, 1, survey.thank_you);
             if (opts.onAnswer) opts.onAnswer({score: res.data.score, comment: res.data.comment});
           } else if (res.status === 410) {
             finish(ui, t.closed, t.closed_text, 1);
