@@ -112,7 +112,8 @@ def show(token: str):
     if state.expired:
         return _page("respondent/survey/closed.html", state, 410)
     if not state.editable:
-        return _page("respondent/survey/thanks.html", state, response=state.response, locked=True)
+        answered = _answered(state)
+        return _page("respondent/survey/thanks.html", state, response=state.response, locked=True, answered=answered)
     score = request.args.get("score", type=int)
     if score is not None and not state.survey.scale_min <= score <= state.survey.scale_max:
         score = None

@@ -59,6 +59,10 @@ def test_a_returning_customer_reads_their_answer_and_until_when_it_may_change(
     assert "You answered 4 on Dec 2; you can change it until Dec 3, 2:00\u202fPM." in html
     french = client.get(f"/s/{invite.token}?lang=fr").get_data(as_text=True)
     assert "2 déc." in french and "3 déc., 14:00" in french
+    # Once the window has closed: what they answered, and that it stays.
+    monkeypatch.setattr("app.services.answers.record.utcnow", lambda: datetime(2026, 12, 4, tzinfo=UTC))
+    locked = client.get(f"/s/{invite.token}").get_data(as_text=True)
+    assert "You answered 4 on Dec 2." in locked and "can no longer be changed" in locked
 
 
 def test_the_survey_thanks_in_its_own_words_or_sends_the_customer_on(client, make, workspace):
