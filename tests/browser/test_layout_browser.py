@@ -17,7 +17,7 @@ WIDTHS = (320, 375, 1280)
 TICKET = "T-100245"
 
 
-def _invite(seed, kind: str = "nps", **survey_fields) -> dict:
+def _invite(seed, kind: str = "nps", email: str = "ada@example.com", **survey_fields) -> dict:
     def build(f):
         ws = f.workspace("Acme Support")
         ws.row.brand_colour, ws.row.reply_to = "#0a7d53", "help@acme.example"
@@ -25,7 +25,7 @@ def _invite(seed, kind: str = "nps", **survey_fields) -> dict:
         survey = f.survey(ws, kind, **survey_fields)
         invite = f.invite(
             survey,
-            "ada@example.com",
+            email,
             subject="Refund for a duplicated charge on the November invoice",
             agent={"id": "7", "name": "Sam Cole"},
         )
@@ -96,7 +96,9 @@ def test_the_survey_page_follows_the_readers_dark_mode(live, seed, browser, shot
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_returning_customer_the_thanks_the_unsubscribe_and_an_error_page(live, seed, browser, shot, width):
-    ids = _invite(seed, "csat", thank_you_message="We read every answer. The Acme team")
+    # An address of its own: it is unsubscribed here, and the live app is shared by the session's tests.
+    email = f"layout-{width}@example.com"
+    ids = _invite(seed, "csat", email=email, thank_you_message="We read every answer. The Acme team")
     context = browser.new_context(viewport={"width": width, "height": 800}, locale="en-US")
     page = context.new_page()
     page.goto(f"{live.url}/s/{ids['token']}?score=4")
