@@ -7,6 +7,7 @@ and write nothing; the same frames and strict CSP as the survey editor's (app/we
 
 from __future__ import annotations
 
+from contextlib import suppress
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -33,20 +34,17 @@ def preview_query(values) -> str:
 
 
 def _draft_brand():
-    """The workspace as the typed values would make it: what validates, the rest as stored (a
-    stand-in object, so nothing can be flushed by accident). An emptied optional field is none."""
-    typed = {name: request.args.get(name, "").strip() for name in BRAND_FIELDS}
+    """The workspace as the typed values would make it (a stand-in object, so nothing can be flushed
+    by accident): each valid typed value applied; a name or colour not valid yet stays as stored;
+    an optional field emptied or not valid yet is none (the form sends every field)."""
     stand_in = {name: getattr(g.workspace, name) for name in ("id", "name", "timezone", *BRAND_FIELDS)}
-    for name in ("logo_url", "mail_from_name", "reply_to"):
-        stand_in[name] = None  # the form sends every field: an empty one means none
-    for name, value in typed.items():
-        if not value:
-            continue
-        try:
-            stand_in.update(WorkspaceInSchema(partial=True).load({name: value}))
-        except ValidationError:
-            if name == "name" or name == "brand_colour":
-                continue  # keep the stored one while the typed value is not valid yet
+    stand_in.update(logo_url=None, mail_from_name=None, reply_to=None)
+    for name in BRAND_FIELDS:
+        typed = request.args.get(name, "").strip()
+        # A value not valid yet is shown as stored (or none); saving names the problem.
+        with suppress(ValidationError):
+            if typed:
+                stand_in.update(WorkspaceInSchema(partial=True).load({name: typed}))
     return SimpleNamespace(**stand_in)
 
 
