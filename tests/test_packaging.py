@@ -71,3 +71,7 @@ def test_the_wheel_holds_the_vendored_app_files_and_no_test_ones(wheel_names):
     for path in shipped:
         assert path in wheel_names, path
     assert not [name for name in wheel_names if "axe" in name], "axe-core is for the tests only"
+
+
+def test_the_wheel_declares_its_licence_as_an_spdx_expression_with_its_file(wheel_names):
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in wheel_names)

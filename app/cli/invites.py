@@ -19,9 +19,11 @@ def invites() -> None:
 @invites.command("stale")
 def invites_stale() -> None:
     """List invites claimed for sending with no recorded outcome (never resent automatically)."""
-    rows = db.session.scalars(
-        select(Invite).where(Invite.status == InviteStatus.SENDING).order_by(Invite.send_claimed_at)
+    rows = list(
+        db.session.scalars(select(Invite).where(Invite.status == InviteStatus.SENDING).order_by(Invite.send_claimed_at))
     )
+    if not rows:  # an operator checking after an incident reads that all is well, not silence
+        click.echo("No stale sends: every claimed invite has a recorded outcome.")
     for invite in rows:
         click.echo(
             f"{invite.id}\t{invite.customer_email}\tclaimed {invite.send_claimed_at.isoformat()}\t{invite.reason or ''}"

@@ -39,6 +39,13 @@ class InviteReason(StrEnum):
     SEND_UNCONFIRMED = "send_unconfirmed"
 
 
+class InviteDelivery(StrEnum):
+    """How the customer is asked: by email (and the widget, if the host shows it), or only in the widget."""
+
+    EMAIL = "email"
+    WIDGET = "widget"
+
+
 class InviteEventKind(StrEnum):
     """What an `InviteEvent` records: the status an invite moved to, or another step of its history."""
 
@@ -64,9 +71,14 @@ class Invite(db.Model):
     __tablename__ = "invites"
     __table_args__ = (
         CheckConstraint(one_of("status", InviteStatus), name="status"),
+        CheckConstraint(one_of("delivery", InviteDelivery), name="delivery"),
         Index("ix_invites_due", "status", "due_at"),
         Index("ix_invites_reminder_due", "reminder_due_at"),
         Index("ix_invites_customer", "workspace_id", "customer_email", "created_at"),
+        # One agent per id or email (services/invites/agents.py) looks agents up by each of these.
+        Index("ix_invites_agent_id", "workspace_id", "agent_id", "id"),
+        Index("ix_invites_agent_email", "workspace_id", "agent_email", "id"),
+        Index("ix_invites_agent_name", "workspace_id", "agent_name"),
         # One survey per ticket per solve: a reopen and a new solve make the next number.
         UniqueConstraint("survey_id", "ticket_id", "solve_number"),
     )
@@ -80,6 +92,7 @@ class Invite(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=InviteStatus.SCHEDULED)
     reason: Mapped[str | None] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    delivery: Mapped[str] = mapped_column(String(16), default=InviteDelivery.EMAIL, server_default="email")
 
     customer_email: Mapped[str | None] = mapped_column(String(320))
     customer_name: Mapped[str | None] = mapped_column(String(200))
@@ -87,9 +100,12 @@ class Invite(db.Model):
     customer_segment: Mapped[str | None] = mapped_column(String(100))
 
     ticket_id: Mapped[str | None] = mapped_column(String(200))
+    # Shown to the customer on the survey page, so they know which conversation is meant.
+    ticket_subject: Mapped[str | None] = mapped_column(String(300))
     agent_id: Mapped[str | None] = mapped_column(String(200))
     agent_name: Mapped[str | None] = mapped_column(String(200))
     agent_email: Mapped[str | None] = mapped_column(String(320))
+    agent_photo_url: Mapped[str | None] = mapped_column(String(500))
     team: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str | None] = mapped_column(String(50))
     priority: Mapped[str | None] = mapped_column(String(50))

@@ -36,6 +36,9 @@ class Survey(db.Model):
     expires_after_days: Mapped[int] = mapped_column(Integer, default=14)
     # At most this many invites of this survey offered per day (the workspace's day); None = no cap.
     daily_cap: Mapped[int | None] = mapped_column(Integer)
+    # After an answer: the survey's own thank-you text, or an https address the customer is sent on to.
+    thank_you_message: Mapped[str | None] = mapped_column(Text)
+    redirect_url: Mapped[str | None] = mapped_column(String(500))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -22,6 +22,10 @@ class Workspace(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     brand_colour: Mapped[str] = mapped_column(String(7), default="#2f5bd3")
     logo_url: Mapped[str | None] = mapped_column(String(500))
+    # The invite email's sender as customers see it: this name beside the server's MAIL_FROM address
+    # (the address stays the operator's, so SPF and DKIM keep passing), and where replies go.
+    mail_from_name: Mapped[str | None] = mapped_column(String(100))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
     # Signs widget payloads ({survey_id, customer, ticket, exp}) on the host's server; kept in clear
     # because we must compute the same HMAC. Created on first read, replaced by a rotation.
     embed_secret: Mapped[str | None] = mapped_column(String(64))

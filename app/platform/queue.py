@@ -80,7 +80,9 @@ def _celery_settings(config) -> dict:
         folder = Path(config["BROKER_DIR"])
         for sub in ("queue", "processed"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        settings["broker_url"] = "filesystem://"
+        # A host name the transport ignores: without one kombu logs "No hostname was supplied.
+        # Reverting to default 'localhost'" each time it describes the connection (every task).
+        settings["broker_url"] = "filesystem://localhost/"
         settings["broker_transport_options"] = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),

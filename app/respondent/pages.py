@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
 from app.extensions import db, limiter
@@ -37,7 +37,17 @@ def _state_or_404(token: str) -> InviteState:
 
 def _page(template: str, state: InviteState, status: int = 200, /, **context):
     workspace = db.session.get(Workspace, state.invite.workspace_id)
+    context.setdefault("state", state)
     return render_template(template, workspace=workspace, brand=branding(workspace), **context), status
+
+
+def _answered(state: InviteState) -> str | None:
+    """What a returning customer reads above the form: their answer, and until when it may change."""
+    if state.response is None:
+        return None
+    workspace = db.session.get(Workspace, state.invite.workspace_id)
+    edit_until = state.edit_until if state.editable else None
+    return wording.answered_line(state.response.score, state.response.answered_at, edit_until, workspace.timezone)
 
 
 def _language_links(token: str, score: int | None) -> list[dict]:
@@ -83,6 +93,7 @@ def _form(state: InviteState, score: int | None, comment: str | None, error: str
         low_label=low,
         high_label=high,
         error=error,
+        answered=_answered(state),
         languages=_language_links(state.invite.token, score),
         lang=request.args.get("lang") if request.args.get("lang") in LANGUAGES else None,
     )
@@ -101,7 +112,8 @@ def show(token: str):
     if state.expired:
         return _page("respondent/survey/closed.html", state, 410)
     if not state.editable:
-        return _page("respondent/survey/thanks.html", state, response=state.response, locked=True)
+        answered = _answered(state)
+        return _page("respondent/survey/thanks.html", state, response=state.response, locked=True, answered=answered)
     score = request.args.get("score", type=int)
     if score is not None and not state.survey.scale_min <= score <= state.survey.scale_max:
         score = None
@@ -114,6 +126,7 @@ def show(token: str):
 @limiter.limit(_public_limit)
 @takes(SurveyFormSchema, location="form", content_type="application/x-www-form-urlencoded")
 @responds(200, content_type=HTML, errors=HTML, description="Thanks: the answer is recorded")
+@responds(303, content_type=HTML, description="Recorded: on to the survey's redirect address")
 @responds(409, content_type=HTML, description="The answer can no longer change")
 @responds(410, content_type=HTML, description="The survey has closed")
 @responds(422, content_type=HTML, description="The form again, saying what to fix")
@@ -134,4 +147,6 @@ def confirm(token: str):
             )
         chosen = request.form.get("score", type=int)
         return _form(state, chosen, comment, _refusal_text(state, refusal), 422)
+    if state.survey.redirect_url:  # the survey sends customers on to the company's own page
+        return redirect(state.survey.redirect_url, 303)
     return _page("respondent/survey/thanks.html", state, response=response, locked=False)

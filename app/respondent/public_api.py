@@ -55,6 +55,7 @@ def _widget_view(state: InviteState) -> dict:
         "expired": state.expired,
         "editable": state.editable,
         "answer": state.response,
+        "thank_you": survey.thank_you_message,
         "branding": brand,
         "strings": wording.widget_strings(survey, brand["name"]),
     }

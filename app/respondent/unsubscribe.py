@@ -16,7 +16,8 @@ from app.platform.i18n import use_locale
 from app.respondent.blueprint import bp
 from app.respondent.pages import HTML, _public_limit
 from app.schemas.respondent import UnsubscribedSchema, UnsubscribeFormSchema
-from app.services.suppressions import is_unsubscribed, unsubscribe
+from app.services.branding import branding
+from app.services.suppressions import is_unsubscribed, resubscribe, unsubscribe
 
 
 def _invite_or_404(token: str) -> Invite:
@@ -35,9 +36,14 @@ def _invite_or_404(token: str) -> Invite:
 def unsubscribe_page(token: str):
     """Ask whether to stop survey emails to this address."""
     invite = _invite_or_404(token)
+    return _page(invite, done=is_unsubscribed(invite))
+
+
+def _page(invite: Invite, **context):
     workspace = db.session.get(Workspace, invite.workspace_id)
-    done = is_unsubscribed(invite)
-    return render_template("respondent/unsubscribe/page.html", workspace=workspace, invite=invite, done=done)
+    return render_template(
+        "respondent/unsubscribe/page.html", workspace=workspace, brand=branding(workspace), invite=invite, **context
+    )
 
 
 @bp.post("/u/<token>")
@@ -54,5 +60,15 @@ def unsubscribe_post(token: str):
     unsubscribe(token)
     if one_click:
         return {"status": "unsubscribed"}, 200
-    workspace = db.session.get(Workspace, invite.workspace_id)
-    return render_template("respondent/unsubscribe/page.html", workspace=workspace, invite=invite, done=True)
+    return _page(invite, done=True)
+
+
+@bp.post("/u/<token>/undo")
+@limiter.limit(_public_limit)
+@takes(UnsubscribeFormSchema, location="form", content_type="application/x-www-form-urlencoded", required=False)
+@responds(200, content_type=HTML, errors=HTML, description="Subscribed again (if the customer had unsubscribed)")
+def unsubscribe_undo(token: str):
+    """Undo an unsubscribe made from this link: survey emails may come again."""
+    invite = _invite_or_404(token)
+    resubscribe(token)
+    return _page(invite, done=is_unsubscribed(invite), undone=True)

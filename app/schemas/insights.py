@@ -94,6 +94,32 @@ class ChangeSchema(Schema):
     test = fields.String(metadata={"description": "the test used, when both periods have answers"})
 
 
+# What each kind's `value` counts, so a CES value is never read as its mean agreement.
+UNITS = {"csat": "% satisfied", "nps": "NPS points (−100 to 100)", "ces": "% easy"}
+_UNIT = {"type": "string", "enum": list(UNITS.values()), "description": "what `value` counts"}
+
+
+def iso_duration(seconds: float | None) -> str | None:
+    """Seconds as an ISO 8601 duration in hours, minutes and seconds: 20940 -> "PT5H49M".
+
+    Hours rather than days, since a day is not always 24 hours where the team works."""
+    if seconds is None:
+        return None
+    whole = round(seconds)
+    hours, rest = divmod(abs(whole), 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "".join(f"{v}{u}" for v, u in ((hours, "H"), (minutes, "M"), (secs, "S")) if v) or "0S"
+    return ("-" if whole < 0 else "") + "PT" + text
+
+
+def _iso(attribute: str):
+    return fields.Function(
+        lambda obj: iso_duration(obj.get(attribute)),
+        allow_none=True,
+        metadata={"type": "string", "description": f"`{attribute}` as an ISO 8601 duration, e.g. PT5H49M"},
+    )
+
+
 class BenchmarkSchema(Schema):
     from_ = Number(attribute="from", data_key="from", allow_none=True)
     band = fields.String()
@@ -103,6 +129,7 @@ class ScoreSummarySchema(Schema):
     """A headline score; NPS adds promoters, passives and detractors, CES its mean agreement."""
 
     kind = fields.String(metadata={"enum": ["csat", "nps", "ces"]})
+    unit = fields.Function(lambda s: UNITS.get(s["kind"]), metadata=_UNIT)
     scale = fields.List(Int())
     n = Int()
     low_sample = fields.Boolean()
@@ -118,7 +145,10 @@ class ScoreSummarySchema(Schema):
     mean = Number(allow_none=True)
     mean_ci_low = Number(allow_none=True)
     mean_ci_high = Number(allow_none=True)
-    band = fields.String(allow_none=True)
+    band = fields.String(
+        allow_none=True, metadata={"description": "the benchmark band, only when the whole interval lies in it"}
+    )
+    band_note = fields.String(allow_none=True, metadata={"description": "why no band is claimed"})
     confidence = Number()
     z = Number()
     change = fields.Nested(ChangeSchema)
@@ -132,6 +162,7 @@ class CompactScoreSchema(Schema):
 
     n = Int()
     low_sample = fields.Boolean()
+    unit = fields.String(metadata=_UNIT)
     value = Number(allow_none=True)
     promoters = Int()
     detractors = Int()
@@ -142,8 +173,18 @@ class CompactScoreSchema(Schema):
     mean_ci_high = Number(allow_none=True)
 
 
+class _ScoresByKind(fields.Dict):
+    """{kind: compact score}, each with the unit of its kind's `value`."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        united = {kind: {**score, "unit": UNITS.get(kind)} for kind, score in value.items()}
+        return super()._serialize(united, attr, obj, **kwargs)
+
+
 def _scores():
-    return fields.Dict(keys=fields.String(), values=fields.Nested(CompactScoreSchema))
+    return _ScoresByKind(keys=fields.String(), values=fields.Nested(CompactScoreSchema))
 
 
 class ResponseRateSchema(Schema):
@@ -187,6 +228,12 @@ class GroupSchema(Schema):
     sentiment = fields.Nested(SentimentSchema)
 
 
+_SAME_AS_SCORES = {
+    "deprecated": True,
+    "description": "deprecated: the first score of this kind in `scores`, repeated; read `scores` instead",
+}
+
+
 class MetricsSchema(Schema):
     survey_id = Int(allow_none=True)
     since = Stamp()
@@ -196,10 +243,14 @@ class MetricsSchema(Schema):
     group_by = fields.String(allow_none=True)
     filters = fields.Dict(keys=fields.String(), values=fields.String())
     previous = fields.Nested(PeriodSchema)
-    scores = fields.List(fields.Nested(ScoreSummarySchema))
-    csat = fields.Nested(ScoreSummarySchema, allow_none=True)
-    nps = fields.Nested(ScoreSummarySchema, allow_none=True)
-    ces = fields.Nested(ScoreSummarySchema, allow_none=True)
+    scores = fields.List(
+        fields.Nested(ScoreSummarySchema),
+        metadata={"description": "the headline scores: one per kind and scale, CSAT, NPS, then CES"},
+    )
+    # The first score of each kind again: kept for one version so clients can move to `scores`.
+    csat = fields.Nested(ScoreSummarySchema, allow_none=True, metadata=_SAME_AS_SCORES)
+    nps = fields.Nested(ScoreSummarySchema, allow_none=True, metadata=_SAME_AS_SCORES)
+    ces = fields.Nested(ScoreSummarySchema, allow_none=True, metadata=_SAME_AS_SCORES)
     response_rate = fields.Nested(ResponseRateSchema)
     sentiment = fields.Nested(SentimentSchema)
     series = fields.List(fields.Nested(SeriesPointSchema))
@@ -209,8 +260,10 @@ class MetricsSchema(Schema):
 
 class DurationsSchema(Schema):
     n = Int()
-    mean = Number(allow_none=True)
-    median = Number(allow_none=True)
+    mean = Number(allow_none=True, metadata={"description": "seconds"})
+    median = Number(allow_none=True, metadata={"description": "seconds"})
+    mean_iso = _iso("mean")
+    median_iso = _iso("median")
     formula = fields.String()
 
 
@@ -236,7 +289,8 @@ class SlaComplianceSchema(Schema):
 
 
 class HandleTimeSchema(Schema):
-    value = Number(allow_none=True)
+    value = Number(allow_none=True, metadata={"description": "seconds"})
+    value_iso = _iso("value")
     n = Int()
     formula = fields.String()
 

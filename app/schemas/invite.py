@@ -6,7 +6,7 @@ from functools import cache
 
 from marshmallow import Schema, fields, validate
 
-from app.models.invite import InviteStatus
+from app.models.invite import InviteDelivery, InviteStatus
 from app.platform.bounds import MAX_INT
 from app.platform.links import survey_url
 from app.schemas.common import AwareDateTime, Id, Int, StrictSchema, Text, Whole
@@ -24,10 +24,13 @@ class AgentSchema(StrictSchema):
     id = Text(200, allow_none=True)
     name = Text(200, allow_none=True)
     email = fields.Email(allow_none=True)
+    # Shown beside the agent's name on the survey page; https only (the page's CSP allows no other).
+    photo_url = fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
 
 
 class TicketSchema(StrictSchema):
     id = Text(200, required=True)
+    subject = Text(300, allow_none=True, metadata={"description": "shown to the customer on the survey page"})
     channel = Text(50, allow_none=True)
     priority = Text(50, allow_none=True)
     tags = fields.List(Text(100), validate=validate.Length(max=100))
@@ -44,6 +47,11 @@ class InviteInSchema(StrictSchema):
     survey_id = Id(strict=True, required=True)
     customer = fields.Nested(CustomerSchema, required=True)
     ticket = fields.Nested(TicketSchema, required=True)
+    delivery = fields.String(
+        load_default=InviteDelivery.EMAIL.value,
+        validate=validate.OneOf([d.value for d in InviteDelivery]),
+        metadata={"description": "email (the default): emailed, and the widget may show it too; widget: never emailed"},
+    )
 
 
 class HookInviteSchema(InviteInSchema):
@@ -88,12 +96,14 @@ class AgentOutSchema(Schema):
     id = fields.String(attribute="agent_id", allow_none=True)
     name = fields.String(attribute="agent_name", allow_none=True)
     email = fields.String(attribute="agent_email", allow_none=True)
+    photo_url = fields.String(attribute="agent_photo_url", allow_none=True)
 
 
 class TicketOutSchema(Schema):
     """The ticket facts as every outbound view shows them, read from the invite's columns."""
 
     id = fields.String(attribute="ticket_id")
+    subject = fields.String(attribute="ticket_subject", allow_none=True)
     channel = fields.String(allow_none=True)
     priority = fields.String(allow_none=True)
     tags = fields.Function(lambda invite: invite.tags or [], metadata={"type": "array", "items": {"type": "string"}})
@@ -114,6 +124,7 @@ class InviteOutSchema(Schema):
     status = fields.String()
     reason = fields.String(allow_none=True)
     locale = fields.String()
+    delivery = fields.String(metadata={"description": "email, or widget (never emailed)"})
     due_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     expires_at = fields.DateTime(allow_none=True)

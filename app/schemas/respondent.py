@@ -44,6 +44,9 @@ class WidgetSchema(Schema):
     expired = fields.Boolean()
     editable = fields.Boolean()
     answer = fields.Nested(WidgetAnswerSchema, allow_none=True)
+    thank_you = fields.String(
+        allow_none=True, metadata={"description": "the survey's own thanks, shown after an answer"}
+    )
     branding = fields.Nested(BrandingSchema)
     strings = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "every label"})
 

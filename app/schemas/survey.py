@@ -28,6 +28,9 @@ class SurveyInSchema(StrictSchema):
     reminder_after_hours = Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=24 * 30))
     expires_after_days = Int(strict=True, validate=validate.Range(min=1, max=365))
     daily_cap = Int(strict=True, allow_none=True, validate=validate.Range(min=0, max=10_000_000))
+    # After an answer: this text on the thanks page, or the customer sent on to this https address.
+    thank_you_message = Text(1000, allow_none=True)
+    redirect_url = fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
 
     @validates_schema
     def _scale_fits_kind(self, data, partial=False, **kwargs):
@@ -56,6 +59,8 @@ class SurveyOutSchema(Schema):
     reminder_after_hours = Int(allow_none=True)
     expires_after_days = Int()
     daily_cap = Int(allow_none=True)
+    thank_you_message = fields.String(allow_none=True)
+    redirect_url = fields.String(allow_none=True, metadata={"description": "where customers go after answering"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -14,6 +14,14 @@ class WorkspaceInSchema(StrictSchema):
     brand_colour = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Use #rrggbb."))
     logo_url = fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
     timezone = TimeZone(validate=validate.Length(max=64))
+    # The sender's name on invite emails (the address stays MAIL_FROM's) and where replies go; no
+    # line breaks or control characters, as both end up in a header.
+    mail_from_name = Text(
+        100,
+        allow_none=True,
+        validate=validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="One line of text, without control characters."),
+    )
+    reply_to = fields.Email(allow_none=True, validate=validate.Length(max=320))
     send_delay_minutes = Int(strict=True, validate=validate.Range(min=0, max=60 * 24 * 30))
     cooldown_days = Int(strict=True, validate=validate.Range(min=0, max=365))
     sample_percent = Int(strict=True, validate=validate.Range(min=0, max=100))
@@ -33,6 +41,8 @@ class WorkspaceOutSchema(Schema):
     brand_colour = fields.String()
     logo_url = fields.String(allow_none=True)
     timezone = fields.String()
+    mail_from_name = fields.String(allow_none=True, metadata={"description": "the invite emails' sender name"})
+    reply_to = fields.String(allow_none=True, metadata={"description": "where customers' replies go"})
     send_delay_minutes = Int()
     cooldown_days = Int()
     sample_percent = Int()

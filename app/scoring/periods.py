@@ -15,6 +15,16 @@ INTERVALS = ("day", "week", "month")
 UTC = UTC
 
 
+def default_interval(since: datetime, until: datetime) -> str:
+    """The series grain that fits the range when the caller names none: days up to two weeks,
+    weeks up to about four months (the default 30 days is 5 weeks, not 31 mostly empty days),
+    months beyond."""
+    span = until - since
+    if span <= timedelta(days=14):
+        return "day"
+    return "week" if span <= timedelta(days=120) else "month"
+
+
 def local_date(instant: datetime, zone: ZoneInfo) -> date:
     return instant.astimezone(zone).date()
 

@@ -11,8 +11,9 @@ FORMULAS = {
     "csat": "CSAT = answers scoring {good}-{top} ÷ all answers × 100 (95 % Wilson interval)",
     "nps": "NPS = % promoters (9-10) − % detractors (0-6); passives (7-8) count in the total only "
     "(95 % interval: ±1.96·√((p₊ + p₋ − (p₊ − p₋)²) / n))",
-    "ces": "CES = mean agreement on a {bottom}-{top} scale (t interval); % easy = answers scoring {good}-{top} "
-    "÷ all answers × 100 (Wilson interval)",
+    # The headline `value` first (what the number is), then the mean that always stands beside it.
+    "ces": "CES value = % easy = answers scoring {good}-{top} ÷ all answers × 100 (Wilson interval); "
+    "mean = mean agreement on the {bottom}-{top} scale (t interval)",
 }
 
 BANDS = {
@@ -62,10 +63,24 @@ def score_summary(
             result["mean"] = _round(total / n, 3) if n else None
             result["mean_ci_low"] = _round(mean_ci.low, 3)
             result["mean_ci_high"] = _round(mean_ci.high, 3)
-    result["band"] = _band(kind, result["value"])
+    result["band"], result["band_note"] = _band_within(kind, result["value"], result["ci_low"], result["ci_high"])
     result["confidence"] = 0.95
     result["z"] = round(Z95, 2)
     return result
+
+
+def _band_within(kind: str, value, ci_low, ci_high) -> tuple[str | None, str | None]:
+    """The benchmark band, claimed only when the whole 95 % interval lies in it; else none, and a
+    note naming the bands the interval spans (NPS 25 from −32 to 82 is not "good": it may be any)."""
+    band = _band(kind, value)
+    if band is None or ci_low is None or ci_high is None:
+        return band, None
+    low, high = _band(kind, ci_low), _band(kind, ci_high)
+    if low == high == band:
+        return band, None
+    spanned = [name for _, name in reversed(BANDS[kind])]
+    spanned = spanned[spanned.index(low) : spanned.index(high) + 1]
+    return None, "the 95 % interval spans " + " to ".join((spanned[0], spanned[-1])) + ": no band is claimed"
 
 
 def _band(kind: str, value: float | None) -> str | None:

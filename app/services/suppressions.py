@@ -58,6 +58,26 @@ def unsubscribe(token: str) -> Invite | None:
     return invite
 
 
+def resubscribe(token: str) -> bool:
+    """Undo the customer's own unsubscribe from this email's link (True if undone).
+
+    Only a suppression the customer made themselves is lifted: a bounce, a complaint or one the
+    team added stays. Invites skipped meanwhile stay skipped; the next ones are sent as usual.
+    """
+    invite = db.session.scalar(select(Invite).where(Invite.token == token)) if len(token) <= 64 else None
+    if invite is None or not invite.customer_email:
+        return False
+    result = db.session.execute(
+        delete(Suppression).where(
+            Suppression.workspace_id == invite.workspace_id,
+            Suppression.email == invite.customer_email,
+            Suppression.reason == SuppressionReason.UNSUBSCRIBED,
+        )
+    )
+    db.session.commit()
+    return result.rowcount > 0
+
+
 def is_unsubscribed(invite: Invite) -> bool:
     email = invite.customer_email or ""
     return (

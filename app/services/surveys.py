@@ -118,6 +118,8 @@ _COPIED = (
     "reminder_after_hours",
     "expires_after_days",
     "daily_cap",
+    "thank_you_message",
+    "redirect_url",
 )
 
 

@@ -4,14 +4,18 @@ on what is valid. Only roles that may manage settings see them."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import g, render_template, request
 from marshmallow import ValidationError
 
 from app.platform.contract import FORM, HTML, responds, takes
 from app.schemas.workspace import WorkspaceInSchema
 from app.services.accounts.permissions import Action, can
+from app.services.sending.invite_email import sender_header
 from app.services.workspaces import change_settings
 from app.web.blueprint import bp
+from app.web.brand import preview_query
 from app.web.forms import ConfirmForm
 from app.web.members import member_page
 
@@ -55,10 +59,15 @@ def _form_values(fields: dict[str, type]) -> dict:
     return values
 
 
-def _save(template: str, fields: dict[str, type], required: set[str] = frozenset()):
+def _save(template: str, fields: dict[str, type], required: set[str] = frozenset(), page=None):
     """Validate the page's fields with the API's schema and save them; the page again either way."""
+    if page is None:
+
+        def page(values, errors, status=200, **extra):
+            return render_template(template, values=values, errors=errors, **extra), status
+
     if not ConfirmForm().validate_on_submit():  # the CSRF token
-        return render_template(template, values=request.form, errors={"_form": ["The form expired."]}), 400
+        return page(request.form, {"_form": ["The form expired."]}, 400)
     values = _form_values(fields)
     for name in fields:
         if values[name] is None and name not in required and fields[name] is not int:
@@ -66,9 +75,9 @@ def _save(template: str, fields: dict[str, type], required: set[str] = frozenset
     try:
         data = WorkspaceInSchema(partial=True).load(values)
     except ValidationError as invalid:
-        return render_template(template, values=request.form, errors=invalid.messages), 422
+        return page(request.form, invalid.messages, 422)
     change_settings(g.membership, g.workspace, data)
-    return render_template(template, values=_current(fields), errors={}, saved=True)
+    return page(_current(fields), {}, saved=True)
 
 
 def _current(fields: dict[str, type]) -> dict:
@@ -79,16 +88,44 @@ def _current(fields: dict[str, type]) -> dict:
     return values
 
 
-BRAND = {"name": str, "brand_colour": str, "logo_url": "url", "timezone": str}
+BRAND = {
+    "name": str,
+    "brand_colour": str,
+    "logo_url": "url",
+    "mail_from_name": "optional",
+    "reply_to": "optional",
+    "timezone": str,
+}
+# Emptied on the page: cleared (none), not left as they were.
+BRAND_CLEARABLE = {"logo_url", "mail_from_name", "reply_to"}
 RULES = {"send_delay_minutes": int, "cooldown_days": int, "sample_percent": int, "daily_cap": int, "exclude_tags": list}
 
 
 @bp.get("/w/<id:workspace_id>/settings/brand")
 @member_page(Action.MANAGE_SETTINGS)
-@responds(200, content_type=HTML, errors=HTML, description="The workspace's name, brand colour, logo and time zone")
+@responds(
+    200,
+    content_type=HTML,
+    errors=HTML,
+    description="The workspace's name, brand colour, logo, sender name, reply-to and time zone, with a preview",
+)
 def settings_brand_page(workspace_id: int):
     """The name-and-brand settings page."""
-    return render_template("web/settings/brand.html", values=_current(BRAND), errors={})
+    return _brand_page(_current(BRAND), {})
+
+
+def _brand_page(values, errors: dict, status: int = 200, **extra):
+    """The brand page, its preview showing `values` (as saved, or as typed when refused)."""
+    page = render_template(
+        "web/settings/brand.html",
+        values=values,
+        errors=errors,
+        sender=sender_header(SimpleNamespace(mail_from_name=values.get("mail_from_name"))),
+        reply_to=values.get("reply_to"),
+        preview=preview_query(values),
+        **extra,
+    )
+    return page, status
 
 
 @bp.post("/w/<id:workspace_id>/settings/brand")
@@ -101,8 +138,8 @@ def settings_brand_page(workspace_id: int):
 @responds(200, content_type=HTML, errors=HTML, description="Saved; the page again")
 @responds(422, content_type=HTML, description="Nothing saved: the page again, saying what to fix")
 def settings_brand(workspace_id: int):
-    """Save the name, brand colour, logo and time zone."""
-    return _save("web/settings/brand.html", BRAND, required={"logo_url"})
+    """Save the name, brand colour, logo, sender name, reply-to and time zone."""
+    return _save("web/settings/brand.html", BRAND, required=BRAND_CLEARABLE, page=_brand_page)
 
 
 @bp.get("/w/<id:workspace_id>/settings/rules")

@@ -33,6 +33,7 @@ from app.web.members import member_page
 BANDS = ("default", "low", "high")
 INTS = ("send_delay_minutes", "cooldown_days", "sample_percent", "expires_after_days")
 NULLABLE_INTS = ("reminder_after_hours", "daily_cap")  # empty: none (no reminder, no cap)
+NULLABLE_TEXTS = ("thank_you_message", "redirect_url")  # empty: none (the usual thanks, no redirect)
 FIELDS = (
     "name",
     "kind",
@@ -43,6 +44,7 @@ FIELDS = (
     *INTS,
     *NULLABLE_INTS,
     "exclude_tags",
+    *NULLABLE_TEXTS,
 )
 # The previews' query: the form's fields as typed (documentation; the views read them themselves).
 PreviewQuery = Schema.from_dict({name: fields.String() for name in FIELDS}, name="SurveyPreviewQuery")
@@ -50,6 +52,15 @@ FORM_FIELDS = {
     "type": "object",
     "properties": {name: {"type": "string"} for name in (*FIELDS, "csrf_token", "action")},
 }
+# The customer and ticket the previews show, as an invite from a helpdesk would carry them.
+SAMPLE_INVITE = SimpleNamespace(
+    token="preview",
+    customer_name="Ada",
+    ticket_id="T-1001",
+    ticket_subject="Refund for order 4417",
+    agent_name="Sam Cole",
+    agent_photo_url=None,
+)
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "de": "Deutsch", "pt": "Português"}
 # The preview documents: the email's inline styles allowed, no script at all, framed by our pages only.
 PREVIEW_CSP = (
@@ -106,6 +117,9 @@ def _posted(source, survey: Survey | None) -> dict:
         if name in source or survey is not None:
             data[name] = _int(source.get(name, "").strip())
     data["exclude_tags"] = [tag.strip() for tag in source.get("exclude_tags", "").split(",") if tag.strip()]
+    for name in NULLABLE_TEXTS:
+        if name in source or survey is not None:
+            data[name] = source.get(name, "").strip() or None
     return data
 
 
@@ -126,7 +140,10 @@ def _values(survey: Survey | None) -> dict:
     """The form's fields filled from a stored survey (or empty for a new one)."""
     if survey is None:
         return {"kind": "csat", "locale": "en", "exclude_tags": ""}
-    values = {name: getattr(survey, name) for name in ("name", "kind", "question", "locale", *INTS, *NULLABLE_INTS)}
+    values = {
+        name: getattr(survey, name)
+        for name in ("name", "kind", "question", "locale", *INTS, *NULLABLE_INTS, *NULLABLE_TEXTS)
+    }
     values["scale"] = f"{survey.scale_min}-{survey.scale_max}"
     values["exclude_tags"] = ", ".join(survey.exclude_tags or [])
     for band in BANDS:
@@ -192,7 +209,8 @@ def _draft(survey: Survey | None) -> Survey:
     return surveys.draft_survey(g.workspace.id, valid, survey)
 
 
-def _framed(html: str):
+def framed(html: str):
+    """A preview document: its own strict CSP (no script, sandboxed, framed by our pages only)."""
     response = make_response(html)
     response.headers["Content-Security-Policy"] = PREVIEW_CSP.format(origin=request.host_url.rstrip("/"))
     return response
@@ -200,19 +218,24 @@ def _framed(html: str):
 
 def _email_preview(survey: Survey | None):
     draft = _draft(survey)
-    return _framed(sample_invite_html(draft, g.workspace))
+    return framed(sample_invite_html(draft, g.workspace))
 
 
 def _page_preview(survey: Survey | None):
-    draft = _draft(survey)
+    return framed(page_preview_html(_draft(survey), g.workspace))
+
+
+def page_preview_html(draft: Survey, workspace) -> str:
+    """The survey page a sample customer would see for `draft`, branded as `workspace` (a stored
+    workspace, or a stand-in with the brand being edited); nothing is stored."""
     with force_locale_for(draft.locale):
         follow_ups = wording.follow_ups(draft)
         low, high = wording.end_labels(draft)
-        html = render_template(
+        return render_template(
             "respondent/survey/form.html",
-            workspace=g.workspace,
-            brand=branding(g.workspace),
-            state=SimpleNamespace(invite=SimpleNamespace(token="preview"), response=None),
+            workspace=workspace,
+            brand=branding(workspace),
+            state=SimpleNamespace(invite=SAMPLE_INVITE, response=None, edit_until=None),
             survey=draft,
             question=wording.question(draft),
             points=list(range(draft.scale_min, draft.scale_max + 1)),
@@ -227,7 +250,6 @@ def _page_preview(survey: Survey | None):
             languages=None,
             lang=None,
         )
-    return _framed(html)
 
 
 def _preview_panel(survey: Survey | None):

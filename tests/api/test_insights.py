@@ -197,11 +197,17 @@ def test_drivers_show_the_score_by_resolution_bucket_and_the_ticket_kpis(client,
     assert ops["reopen_rate"]["value"] == 20.0 and ops["fcr"]["value"] == 80.0
     assert ops["sla"]["resolution"]["value"] == 60.0  # 48 h default target: 2, 5 and 30 h meet it
     assert ops["average_handle_seconds"]["value"] == 300.0
+    # Durations also in ISO 8601, beside the seconds: a person reads "PT5M", not 300.0.
+    assert ops["average_handle_seconds"]["value_iso"] == "PT5M"
+    assert ops["first_response_seconds"]["median_iso"] == "PT30S"
+    resolution_seconds = ops["resolution_seconds"]  # 2, 5, 30, 60 and 70 hours: mean 33 h 24 min
+    assert resolution_seconds["mean"] == 120240.0 and resolution_seconds["mean_iso"] == "PT33H24M"
     resolution = {b["bucket"]: b for b in view["drivers"]["resolution"]}
     assert resolution["< 12 h"]["scores"]["csat"]["value"] == 100.0
     assert resolution["> 48 h"]["scores"]["csat"]["value"] == 0.0 and resolution["> 48 h"]["n"] == 2
     assert resolution["12–48 h"]["n"] == 1
     assert "ci_low" in resolution["> 48 h"]["scores"]["csat"]
+    assert resolution["> 48 h"]["scores"]["csat"]["unit"] == "% satisfied"
 
 
 def test_the_mean_frt_of_seed_001s_worked_example(client, auth, make, workspace):

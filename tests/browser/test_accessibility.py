@@ -35,6 +35,11 @@ def test_the_survey_page_then_the_thanks_page(live, seed, page):
     page.get_by_role("heading", name="Thank you!").wait_for()
     assert_accessible(page)
 
+    page.goto(f"{live.url}/s/{ids['token']}")  # back again: the answer, and until when it may change
+    page.get_by_role("button", name="Update my answer").wait_for()
+    assert "You answered 9 on" in page.locator(".answered").inner_text()
+    assert_accessible(page)
+
 
 @pytest.mark.parametrize("colour", ["#ffd400", "#111111"])
 def test_the_survey_page_in_a_workspace_colour(live, seed, page, colour):
@@ -83,6 +88,9 @@ def test_the_unsubscribe_page_asked_then_done(live, seed, page):
     assert_accessible(page)
     page.get_by_role("button", name="Unsubscribe").click()
     page.get_by_role("heading", name="You are unsubscribed").wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="Undo: keep getting surveys").click()
+    page.get_by_role("heading", name="You are subscribed again").wait_for()
     assert_accessible(page)
 
 

@@ -139,8 +139,13 @@ def test_answer_by_keyboard_alone(live, host, seed, page, shot):
         "const s = getComputedStyle(root.activeElement.nextElementSibling);return [s.outlineStyle, s.outlineWidth]",
     )
     assert ring == ["solid", "3px"], "the focused point shows a visible focus ring"
-    status = region.get_by_role("status")
-    assert status.inner_text() == "4 selected. Great to hear! What did we do well?"
+    # Each thing said once: the radio says "4, checked", the follow-up question is read from its own
+    # live label, and the status line (for errors) stays empty rather than repeating both.
+    follow_up = shadow_eval(
+        page, "const l = root.querySelector('.fu'); return [l.textContent, l.getAttribute('aria-live')]"
+    )
+    assert follow_up == ["Great to hear! What did we do well?", "polite"]
+    assert shadow_eval(page, "return root.querySelector('[role=status]').textContent") == ""
     shot(page, "1-focused")
 
     page.keyboard.press("Tab")

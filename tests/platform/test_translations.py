@@ -19,9 +19,7 @@ CATALOGUES = ROOT / "app" / "translations"
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 # What a customer reads on our pages and in the widget (emails have their own block and test).
 SOURCES = [
-    *sorted((ROOT / "templates" / "respondent" / "survey").glob("*.html")),
-    ROOT / "templates" / "respondent" / "base.html",
-    ROOT / "templates" / "respondent" / "error.html",
+    *sorted((ROOT / "templates" / "respondent").rglob("*.html")),  # pages, unsubscribe, errors
     ROOT / "app" / "services" / "answers" / "wording.py",
     *sorted((ROOT / "app" / "respondent").glob("*.py")),
     ROOT / "app" / "errors.py",

@@ -127,3 +127,43 @@ def test_the_service_itself_refuses_a_role_without_settings(app, workspace):
     with pytest.raises(APIError) as refused:
         change_settings(people.membership_of(viewer.id, workspace.id), workspace.row, {"name": "x"})
     assert refused.value.status == 403
+
+
+def test_the_sender_name_and_reply_to_are_saved_previewed_and_cleared(app, workspace, auth):
+    _person(workspace, Role.ADMIN, "admin@example.com")
+    client = _client_as(app, "admin@example.com")
+    base = {"name": "Acme", "brand_colour": "#0a7d53", "logo_url": "", "timezone": "UTC"}
+    saved = client.post(
+        f"/w/{workspace.id}/settings/brand",
+        data={**base, "mail_from_name": "Acme Support", "reply_to": "help@acme.example"},
+    )
+    assert saved.status_code == 200 and "Saved." in saved.get_data(as_text=True)
+    seen = app.test_client().get("/api/v1/workspace", headers=auth).json
+    assert (seen["mail_from_name"], seen["reply_to"]) == ("Acme Support", "help@acme.example")
+    page = client.get(f"/w/{workspace.id}/settings/brand").get_data(as_text=True)
+    assert "Acme Support &lt;" in page and "help@acme.example" in page  # the sender line above the preview
+
+    # The frames render what is typed, before saving: a new colour and sender, the stored rest.
+    typed = "name=Acme&brand_colour=%23aa3300&mail_from_name=Billing+team&reply_to=billing%40acme.example"
+    fragment = client.get(f"/w/{workspace.id}/settings/brand/preview?{typed}").get_data(as_text=True)
+    assert "Billing team &lt;" in fragment and "billing@acme.example" in fragment
+    email = client.get(f"/w/{workspace.id}/settings/brand/preview/email?{typed}")
+    assert "#aa3300" in email.get_data(as_text=True) and "sandbox" in email.headers["Content-Security-Policy"]
+    page = client.get(f"/w/{workspace.id}/settings/brand/preview/page?{typed}").get_data(as_text=True)
+    assert "--brand: #aa3300" in page and "T-1001" in page  # the sample ticket, in context
+    db.session.refresh(workspace.row)
+    assert workspace.row.brand_colour == "#0a7d53" and workspace.row.mail_from_name == "Acme Support"  # unsaved
+
+    refused = client.post(f"/w/{workspace.id}/settings/brand", data={**base, "reply_to": "not an address"})
+    assert refused.status_code == 422 and 'id="f-reply_to-error"' in refused.get_data(as_text=True)
+    cleared = client.post(f"/w/{workspace.id}/settings/brand", data={**base, "mail_from_name": "", "reply_to": ""})
+    assert cleared.status_code == 200
+    seen = app.test_client().get("/api/v1/workspace", headers=auth).json
+    assert (seen["mail_from_name"], seen["reply_to"]) == (None, None)
+
+
+def test_the_api_refuses_a_sender_name_with_a_line_break(app, workspace, auth):
+    refused = app.test_client().patch(
+        "/api/v1/workspace", json={"mail_from_name": "Acme\r\nBcc: x@evil.example"}, headers=auth
+    )
+    assert refused.status_code == 422 and "mail_from_name" in refused.json["error"]["fields"]

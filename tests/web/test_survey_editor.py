@@ -32,6 +32,8 @@ FULL = {
     "sample_percent": "50",
     "daily_cap": "",
     "exclude_tags": "vip, spam",
+    "thank_you_message": "Merci ! Ada lit chaque réponse.",
+    "redirect_url": "",
 }
 
 
@@ -102,11 +104,13 @@ def test_create_then_edit_round_trips_through_the_api(app, workspace, make, clie
     assert body["locale"] == "fr" and body["reminder_after_hours"] == 48 and body["expires_after_days"] == 10
     assert (body["send_delay_minutes"], body["cooldown_days"], body["sample_percent"]) == (30, 7, 50)
     assert body["daily_cap"] is None and body["exclude_tags"] == ["vip", "spam"]
+    assert body["thank_you_message"] == "Merci ! Ada lit chaque réponse." and body["redirect_url"] is None
 
     page = web.get(created.headers["Location"]).get_data(as_text=True)
     assert "Created." in page and 'value="How did Ada&#39;s team do today?"' in page
 
     edit = {**FULL, "name": "Renamed", "scale": "1-5", "reminder_after_hours": "", "daily_cap": "200"}
+    edit |= {"thank_you_message": "", "redirect_url": "https://acme.example/thanks"}
     edit["question"] = ""  # back to the kind's question
     edit.pop("kind")
     saved = web.post(f"/w/{workspace.id}/settings/surveys/{survey_id}", data=edit)
@@ -114,6 +118,7 @@ def test_create_then_edit_round_trips_through_the_api(app, workspace, make, clie
     body = client.get(f"/api/v1/surveys/{survey_id}", headers=auth).json
     assert body["name"] == "Renamed" and body["scale"] == [1, 5] and body["daily_cap"] == 200
     assert body["reminder_after_hours"] is None
+    assert body["thank_you_message"] is None and body["redirect_url"] == "https://acme.example/thanks"
     assert body["question"] == "How satisfied were you with the support you received?"
 
     listing = web.get(f"/w/{workspace.id}/settings/surveys").get_data(as_text=True)

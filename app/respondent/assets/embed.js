@@ -15,7 +15,6 @@
   var CSS =
     ":host{all:initial;display:block;z-index:2147483000}" +
     ":host([data-float]){position:fixed;inset-block-end:16px;inset-inline-end:16px;width:min(360px,calc(100vw - 16px))}" +
-    "@media(max-width:400px){:host([data-float]){inset-inline-end:8px;inset-block-end:8px}}" +
     ".aw{position:relative;box-sizing:border-box;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1c1e21;" +
     "background:#fff;border:1px solid #6b7280;border-radius:12px;padding:16px;box-shadow:0 4px 16px rgba(0,0,0,.18);overflow-wrap:anywhere}" +
     "@media(prefers-reduced-motion:no-preference){.aw{animation:aw-in .2s ease-out}}" +
@@ -25,10 +24,10 @@
     ".hd img{max-height:24px;max-width:40%}" +
     "fieldset{border:0;margin:0;padding:0;min-width:0}" +
     "legend,h2{font-size:16px;font-weight:600;margin:0 0 10px;padding:0}" +
-    ".pts{display:grid;grid-template-columns:repeat(auto-fit,minmax(34px,1fr));gap:4px}" +
-    "label.p{position:relative}" +
+    ".pts{display:flex;gap:4px}" +
+    "label.p{position:relative;flex:1 1 0;min-width:24px}" +
     ".p input{position:absolute;inset-inline-start:0;opacity:0;width:1px;height:1px;margin:0}" +
-    ".p span{display:block;text-align:center;padding:7px 0;border:2px solid #6b7280;border-radius:8px;cursor:pointer;font-weight:600}" +
+    ".p span{display:flex;align-items:center;justify-content:center;min-height:44px;white-space:nowrap;border:2px solid #6b7280;border-radius:8px;cursor:pointer;font-weight:600}" +
     ".p:hover span{border-color:#1c1e21}" +
     ".p input:checked+span{background:var(--b,#2f5bd3);color:var(--ob,#fff);border-color:#1c1e21}" +
     ".p input:focus-visible+span,button:focus-visible,textarea:focus-visible{outline:3px solid #111;outline-offset:2px;box-shadow:0 0 0 2px #fff}" +
@@ -37,11 +36,14 @@
     ".fu{display:block;font-weight:600;margin:12px 0 4px}" +
     "textarea{display:block;width:100%;font:inherit;color:inherit;background:#fff;padding:6px 8px;border:1px solid #6b7280;border-radius:8px;resize:vertical}" +
     "button{font:inherit;cursor:pointer}" +
-    ".go{margin-block-start:12px;font-weight:600;padding:8px 16px;border:2px solid transparent;border-radius:8px;background:var(--b,#2f5bd3);color:var(--ob,#fff)}" +
+    ".go{margin-block-start:12px;min-height:44px;font-weight:600;padding:8px 16px;border:2px solid transparent;border-radius:8px;background:var(--b,#2f5bd3);color:var(--ob,#fff)}" +
     ".go[disabled]{opacity:.7;cursor:progress}" +
     ".x{position:absolute;inset-block-start:8px;inset-inline-end:8px;width:32px;height:32px;border:0;border-radius:8px;background:transparent;color:#1c1e21;font-size:22px;line-height:1}" +
     ".st{margin:8px 0 0;font-size:14px}.st:empty{display:none}.err{color:#a4000f;font-weight:600}" +
-    "[hidden]{display:none!important}";
+    "[hidden]{display:none!important}" +
+    // Phones, last so it wins: eleven points of at least 24 x 44 px in one row down to 320 px
+    // (312 - 2 x 12 padding - 2 border - 10 x 2 gaps = 266: 24.2 px each).
+    "@media(max-width:400px){:host([data-float]){inset-inline-end:4px;inset-block-end:4px;width:calc(100vw - 8px)}.aw{padding:12px}.pts{gap:2px}}";
 
   var host, last;
 
@@ -120,10 +122,12 @@
 
   // The closing words: thanks, locked or closed. After an answer the heading takes focus, so it is
   // read out; on first display focus stays where the host page has it.
-  function finish(ui, title, text, focus) {
+  function finish(ui, title, text, focus, more) {
     ui.body.textContent = "";
     var h = el("h2", ui.body, {tabindex: "-1"}, title);
     el("p", ui.body, null, text);
+    // The survey's own thanks, in its team's words.
+    if (more) el("p", ui.body, {dir: "auto"}, more);
     ui.status.textContent = "";
     if (focus) h.focus();
   }
@@ -144,7 +148,9 @@
     el("span", ends, null, min + ": " + t.low);
     el("span", ends, null, max + ": " + t.high);
     var more = el("div", f, {hidden: ""});
-    var fu = el("label", more, {"class": "fu", "for": "aw-c", dir: "auto"});
+    // The follow-up question is its own live region: read once when its wording changes (the radio
+    // already says which score is checked), never repeated in the status line.
+    var fu = el("label", more, {"class": "fu", "for": "aw-c", dir: "auto", "aria-live": "polite"});
     var comment = el("textarea", more, {id: "aw-c", rows: 3, maxlength: 5000, dir: "auto"});
     comment.value = answer.comment || "";
     var go = el("button", f, {"class": "go", type: "submit"}, survey.answer ? t.update : t.send);
@@ -153,17 +159,15 @@
       var r = f.querySelector("input:checked");
       return r ? +r.value : null;
     }
-    // Show the follow-up for the chosen score; announce it only when its wording changes.
-    function follow(e) {
+    // Show the follow-up for the chosen score; a pick answers "Choose a score first".
+    function follow() {
       var score = picked();
       if (score === null) return;
       var text = survey.follow_up[band(survey.bands, score)];
       more.hidden = false;
-      if (text !== shown) {
-        fu.textContent = shown = text;
-        ui.status.className = "st";
-        if (e) ui.status.textContent = t.selected.replace("{score}", score) + " " + text;
-      }
+      ui.status.className = "st";
+      ui.status.textContent = "";
+      if (text !== shown) fu.textContent = shown = text;
     }
     f.addEventListener("change", follow);
     follow();
@@ -181,7 +185,7 @@
       call("/api/v1/public/invites/" + encodeURIComponent(survey.token) + "/response", {score: score, comment: comment.value})
         .then(function (res) {
           if (res.status === 201 || res.status === 200) {
-            finish(ui, t.thanks, t.recorded, 1);
+            finish(ui, t.thanks, t.recorded, 1, survey.thank_you);
             if (opts.onAnswer) opts.onAnswer({score: res.data.score, comment: res.data.comment});
           } else if (res.status === 410) {
             finish(ui, t.closed, t.closed_text, 1);

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -41,6 +41,8 @@ class InviteState:
     response: Response | None
     expired: bool
     editable: bool
+    # Until when the recorded answer may still change (None before an answer).
+    edit_until: datetime | None = None
 
 
 def load_invite_state(token: str) -> InviteState | None:
@@ -59,7 +61,8 @@ def load_invite_state(token: str) -> InviteState | None:
     )
     window = timedelta(hours=current_app.config["ANSWER_EDIT_WINDOW_HOURS"])
     editable = response is None or response.answered_at + window > now
-    return InviteState(invite, survey, response, expired, editable and not expired)
+    edit_until = response.answered_at + window if response is not None else None
+    return InviteState(invite, survey, response, expired, editable and not expired, edit_until)
 
 
 def validate_answer(survey: Survey, score, comment) -> tuple[int, str | None]:

@@ -5,6 +5,12 @@ A survey's own question is shown as written; the kinds' default wording is trans
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_time
+from flask_babel import get_locale
+
 from app.models import Survey
 from app.platform.i18n import gettext
 from app.scoring.kinds import KINDS
@@ -83,3 +89,26 @@ def widget_strings(survey: Survey, workspace_name: str) -> dict[str, str]:
         "closed_text": gettext("Thank you for your interest. This survey no longer accepts answers."),
         "failed": gettext("Your answer could not be sent. Please try again."),
     }
+
+
+def _day(moment: datetime, zone: ZoneInfo) -> str:
+    return format_skeleton("MMMd", moment, tzinfo=zone, locale=str(get_locale()))
+
+
+def answered_line(score: int, answered_at: datetime, edit_until: datetime | None, timezone: str) -> str:
+    """ "You answered 4 on Dec 2; you can change it until Dec 3, 2:00 PM": in the page's language,
+    the dates in the workspace's time zone (the one its team works and counts days in)."""
+    zone = ZoneInfo(timezone or "UTC")
+    if edit_until is None:
+        return gettext("You answered %(score)s on %(date)s.", score=score, date=_day(answered_at, zone))
+    until = gettext(
+        "%(date)s, %(time)s",
+        date=_day(edit_until, zone),
+        time=format_time(edit_until, "short", tzinfo=zone, locale=str(get_locale())),
+    )
+    return gettext(
+        "You answered %(score)s on %(date)s; you can change it until %(until)s.",
+        score=score,
+        date=_day(answered_at, zone),
+        until=until,
+    )

@@ -13,7 +13,7 @@ from app.errors import APIError
 from app.extensions import db
 from app.models import Survey, Workspace
 from app.models.types import utcnow
-from app.scoring.periods import count_periods, local_date, periods
+from app.scoring.periods import count_periods, default_interval, local_date, periods
 from app.scoring.scores import BANDS, score_summary
 from app.services.insights import figures
 from app.services.insights.annotations import list_annotations
@@ -32,7 +32,7 @@ def metrics(workspace: Workspace, args: dict) -> dict:
     settings = load_settings(workspace.id)
     since, until = resolve_range(args)
     zone_name = args.get("tz") or workspace.timezone
-    interval = args.get("interval") or ("day" if until - since <= timedelta(days=31) else "week")
+    interval = args.get("interval") or default_interval(since, until)
     scope = build_scope(workspace, args, zone_name)
     if count_periods(since, until, scope.zone, interval) > MAX_PERIODS:
         raise APIError(

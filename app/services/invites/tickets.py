@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Survey, Workspace
-from app.models.invite import InviteEventKind, InviteReason, InviteStatus
+from app.models.invite import InviteDelivery, InviteEventKind, InviteReason, InviteStatus
 from app.models.types import utcnow
+from app.services.invites.agents import resolve_agent
 from app.services.invites.fatigue import Skip, counts_offers, is_erased, send_delay, skip_reason
 
 
@@ -122,7 +123,7 @@ def build_invite(
 ) -> Invite:
     """An invite for `survey` from a validated trigger body; added to the session, not committed."""
     customer, ticket = data["customer"], data["ticket"]
-    agent = ticket.get("agent") or {}
+    agent = resolve_agent(survey.workspace_id, ticket.get("agent") or {})
     due = now + send_delay(survey, workspace)
     invite = Invite(
         workspace_id=survey.workspace_id,
@@ -137,9 +138,12 @@ def build_invite(
         customer_id=customer.get("id"),
         customer_segment=customer.get("segment"),
         ticket_id=ticket["id"],
+        ticket_subject=ticket.get("subject"),
         agent_id=agent.get("id"),
         agent_name=agent.get("name"),
         agent_email=agent.get("email"),
+        agent_photo_url=agent.get("photo_url"),
+        delivery=data.get("delivery") or InviteDelivery.EMAIL,
         team=ticket.get("team"),
         channel=ticket.get("channel"),
         priority=ticket.get("priority"),
@@ -160,6 +164,12 @@ def build_invite(
     if skip:
         invite.events.append(
             InviteEvent(at=now, status=InviteEventKind.SKIPPED, detail=f"{skip.reason}: {skip.detail}")
+        )
+    elif invite.delivery == InviteDelivery.WIDGET:
+        # Never emailed: it is the host's page that asks, so there is nothing left to send or remind.
+        invite.status, invite.sent_at, invite.due_at = InviteStatus.SENT, now, now
+        invite.events.append(
+            InviteEvent(at=now, status=InviteEventKind.SENT, detail="for the widget only: not emailed")
         )
     else:
         invite.events.append(InviteEvent(at=now, status=InviteEventKind.SCHEDULED, detail=f"due {due.isoformat()}"))

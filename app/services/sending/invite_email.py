@@ -31,6 +31,7 @@ from app.platform.i18n import force_locale_for, gettext
 from app.platform.links import survey_url, unsubscribe_url
 from app.platform.mail import OutgoingEmail
 from app.scoring.kinds import KINDS
+from app.services.branding import branding
 
 # Placeholders: private-use characters, so neither HTML escaping, gettext formatting nor URL
 # building changes them, and no real text contains them.
@@ -82,6 +83,7 @@ class InviteEmailTemplate:
                 "invite": stand_in,
                 "survey": survey,
                 "workspace": workspace,
+                "brand": branding(workspace),
                 "question": survey.question
                 if survey.question != KINDS[survey.kind].question
                 else gettext(survey.question),
@@ -99,11 +101,12 @@ class InviteEmailTemplate:
             self.text = render_template("email/invite.txt", **context)
             self.html = render_template("email/invite.html", **context)
         self.text_part, self.html_part = _PartTemplate("plain", self.text), _PartTemplate("html", self.html)
-        mail_from = current_app.config["MAIL_FROM"]
+        mail_from = sender_header(workspace)
         self.sender = parseaddr(mail_from)[1]
         self.kind = "reminder" if reminder else "invite"
         self.unsubscribe = unsubscribe_url(TOKEN)
-        self.head = (_fold("Subject", subject) + _fold("From", mail_from)).encode()
+        reply_to = _fold("Reply-To", workspace.reply_to) if workspace.reply_to else ""
+        self.head = (_fold("Subject", subject) + _fold("From", mail_from) + reply_to).encode()
         self.boundary = "=" * 15 + f"{random.randrange(sys.maxsize):019d}" + "=="
 
     @classmethod
@@ -123,6 +126,8 @@ class InviteEmailTemplate:
             workspace.name,
             workspace.brand_colour,
             workspace.logo_url,
+            workspace.mail_from_name,
+            workspace.reply_to,
             current_app.config["MAIL_FROM"],
             current_app.config["PUBLIC_URL"],
             invite.locale,
@@ -162,6 +167,18 @@ class InviteEmailTemplate:
             (self.head, head, b"--", b, b"\r\n", parts[0], b"\r\n--", b, b"\r\n", parts[1], b"\r\n--", b, b"--\r\n")
         )
         return OutgoingEmail(self.sender, invite.customer_email, message_id, data)
+
+
+def sender_header(workspace: Workspace) -> str:
+    """The From header: the workspace's sender name, if it set one, beside MAIL_FROM's address.
+
+    The address itself stays the operator's: it is the one their SPF and DKIM records vouch for, so
+    a workspace names itself without making its mail look forged. Replies go to its reply-to.
+    """
+    configured = current_app.config["MAIL_FROM"]
+    if not workspace.mail_from_name:
+        return configured
+    return formataddr((workspace.mail_from_name, parseaddr(configured)[1]), charset="utf-8")
 
 
 def _fold(name: str, value: str) -> str:

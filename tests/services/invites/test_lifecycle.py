@@ -231,3 +231,9 @@ def test_an_address_suppressed_after_scheduling_is_skipped_at_send_time(app, mak
         "suppressed",
     )
     assert [email.utils.parseaddr(m["To"])[1] for m in outbox(app)] == ["keep@example.com"]
+
+
+def test_no_stale_sends_is_said_not_left_silent(app, client, auth, survey):
+    post_invite(client, auth, survey)  # sent: it has an outcome
+    output = app.test_cli_runner().invoke(args=["invites", "stale"]).output
+    assert output == "No stale sends: every claimed invite has a recorded outcome.\n"

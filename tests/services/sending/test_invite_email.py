@@ -91,6 +91,23 @@ def test_a_worker_keeps_templates_across_batches_until_the_survey_or_branding_ch
     assert "Acme Support" in msg["Subject"] and "Acme Support" in parts(msg)[0]
 
 
+def test_the_workspace_names_the_sender_and_takes_the_replies(app, make, survey):
+    ws = db.session.get(Workspace, survey.workspace_id)
+    invite = make.invite(survey)
+    msg = parsed(InviteEmailTemplate.for_invite(invite, survey, ws).render(invite).data)
+    assert str(msg["From"]) == app.config["MAIL_FROM"] and msg["Reply-To"] is None  # nothing set: as configured
+
+    ws.mail_from_name, ws.reply_to = "Zoë at Acme", "help@acme.example"
+    db.session.commit()
+    mail = InviteEmailTemplate.for_invite(invite, survey, ws).render(invite)
+    msg = parsed(mail.data)
+    sender = msg["From"].addresses[0]
+    # The name is the workspace's; the address stays MAIL_FROM's, which SPF and DKIM vouch for.
+    assert sender.display_name == "Zoë at Acme" and sender.addr_spec == mail.sender
+    assert mail.sender in app.config["MAIL_FROM"] and mail.data.isascii()
+    assert msg["Reply-To"].addresses[0].addr_spec == "help@acme.example"
+
+
 def test_the_kept_templates_are_bounded(app, make, survey, monkeypatch):
     monkeypatch.setattr("app.services.sending.invite_email.MAX_CACHED_TEMPLATES", 2)
     ws = db.session.get(Workspace, survey.workspace_id)
