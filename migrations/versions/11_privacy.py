@@ -57,6 +57,7 @@ def upgrade():
     sa.Column('webhook_bodies_days', sa.Integer(), nullable=True),
     sa.Column('delivery_logs_days', sa.Integer(), nullable=True),
     sa.Column('webhook_logs_days', sa.Integer(), nullable=True),
+    sa.Column('keep_completed_webhook_bodies', sa.Boolean(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_privacy_policies_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', name=op.f('pk_privacy_policies'))

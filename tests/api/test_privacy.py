@@ -130,6 +130,7 @@ def test_policy_defaults_change_and_are_audited(client, auth):
         "webhook_bodies_days": 30,
         "delivery_logs_days": 90,
         "webhook_logs_days": 90,
+        "keep_completed_webhook_bodies": False,
     }
     resp = client.patch(
         "/api/v1/privacy/policy", json={"comment_text_days": 365, "redact_free_text": False}, headers=auth
@@ -160,3 +161,15 @@ def test_audit_lists_newest_first_with_filters_and_keyset_pages(client, auth):
     assert rest["next_cursor"] is None
     assert client.get("/api/v1/audit?actor=nobody", headers=auth).json["items"] == []
     assert client.get("/api/v1/audit?since=2999-01-01T00:00:00Z", headers=auth).json["items"] == []
+
+
+def test_a_raw_webhook_body_goes_when_its_delivery_completes_unless_the_policy_keeps_it(client, auth, make, survey):
+    integration = make.integration(survey)
+    assert _hook(client, integration, "first@example.com", "K-1", "k1").status_code == 202
+    client.patch("/api/v1/privacy/policy", json={"keep_completed_webhook_bodies": True}, headers=auth)
+    assert _hook(client, integration, "second@example.com", "K-2", "k2").status_code == 202
+
+    bodies = {d.external_id: d.payload for d in db.session.scalars(select(WebhookDelivery))}
+    assert bodies["k1"] is None
+    assert bodies["k2"]["invite"]["customer"]["email"] == "second@example.com"
+    assert {d.status for d in db.session.scalars(select(WebhookDelivery))} == {"done"}
