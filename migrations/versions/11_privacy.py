@@ -66,6 +66,12 @@ def upgrade():
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('comment_removed_at', sa.DateTime(timezone=True), nullable=True))
 
+    # The retention purge finds old rows by date.
+    with op.batch_alter_table('invite_events', schema=None) as batch_op:
+        batch_op.create_index('ix_invite_events_at', ['at'], unique=False)
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_deliveries_received', ['integration_id', 'received_at'], unique=False)
+
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(APPEND_ONLY_SQL)
 
@@ -75,6 +81,10 @@ def downgrade():
         op.execute("DROP TRIGGER IF EXISTS afterword_audit_no_truncate ON audit_events;")
         op.execute("DROP TRIGGER IF EXISTS afterword_audit_append_only ON audit_events;")
         op.execute("DROP FUNCTION IF EXISTS afterword_audit_append_only();")
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_deliveries_received')
+    with op.batch_alter_table('invite_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_invite_events_at')
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.drop_column('comment_removed_at')
     op.drop_table('privacy_policies')
