@@ -57,7 +57,6 @@ def upgrade():
     sa.Column('webhook_bodies_days', sa.Integer(), nullable=True),
     sa.Column('delivery_logs_days', sa.Integer(), nullable=True),
     sa.Column('webhook_logs_days', sa.Integer(), nullable=True),
-    sa.Column('keep_completed_webhook_bodies', sa.Boolean(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_privacy_policies_workspace_id_workspaces'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('workspace_id', name=op.f('pk_privacy_policies'))
@@ -65,12 +64,6 @@ def upgrade():
 
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('comment_removed_at', sa.DateTime(timezone=True), nullable=True))
-
-    # The retention purge finds old rows by date.
-    with op.batch_alter_table('invite_events', schema=None) as batch_op:
-        batch_op.create_index('ix_invite_events_at', ['at'], unique=False)
-    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_webhook_deliveries_received', ['integration_id', 'received_at'], unique=False)
 
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(APPEND_ONLY_SQL)
@@ -81,10 +74,6 @@ def downgrade():
         op.execute("DROP TRIGGER IF EXISTS afterword_audit_no_truncate ON audit_events;")
         op.execute("DROP TRIGGER IF EXISTS afterword_audit_append_only ON audit_events;")
         op.execute("DROP FUNCTION IF EXISTS afterword_audit_append_only();")
-    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_webhook_deliveries_received')
-    with op.batch_alter_table('invite_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_invite_events_at')
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.drop_column('comment_removed_at')
     op.drop_table('privacy_policies')
