@@ -173,3 +173,15 @@ def test_a_raw_webhook_body_goes_when_its_delivery_completes_unless_the_policy_k
     assert bodies["k1"] is None
     assert bodies["k2"]["invite"]["customer"]["email"] == "second@example.com"
     assert {d.status for d in db.session.scalars(select(WebhookDelivery))} == {"done"}
+
+
+def test_an_erased_mismatch_keeps_its_verdict_without_quoting_the_comment(client, auth, make, survey):
+    response = answer(make, survey, 5, "Terrible, rude and useless support", email="mixed@example.com")
+    db.session.refresh(response)  # analysed by the (eager) task, in a statement of its own
+    assert "'" in (response.mismatch_reason or ""), response.mismatch_reason  # it quotes the comment
+
+    client.post("/api/v1/privacy/erasures", json={"email": "mixed@example.com"}, headers=auth)
+
+    db.session.refresh(response)
+    assert response.mismatch_reason.startswith("score 5 of 5 but the comment is negative (polarity -")
+    assert "'" not in response.mismatch_reason and response.mismatch_reason.endswith(")")

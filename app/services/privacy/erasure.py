@@ -73,6 +73,11 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# A mismatch reason quotes the comment's words ("... (polarity -0.80: 'rude', 'late')"): the quote
+# goes with the comment, the verdict stays (answers are filtered and counted by it).
+_QUOTED = re.compile(r": '.*'\)$")
+
+
 def remove_comments(response_ids: list[int], placeholder: str = ERASED) -> int:
     """Replace these answers' comments by a placeholder, leaving score, analysis and updated_at."""
     if not response_ids:
@@ -83,6 +88,18 @@ def remove_comments(response_ids: list[int], placeholder: str = ERASED) -> int:
         .values(comment=placeholder, comment_removed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    quoting = db.session.execute(
+        select(Response.id, Response.mismatch_reason).where(
+            Response.id.in_(response_ids), Response.mismatch_reason.like("%: '%")
+        )
+    ).all()
+    for row in quoting:
+        db.session.execute(
+            update(Response)
+            .where(Response.id == row.id)
+            .values(mismatch_reason=_QUOTED.sub(")", row.mismatch_reason))
+            .execution_options(synchronize_session=False)
+        )
     return result.rowcount
 
 
