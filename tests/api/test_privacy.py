@@ -185,3 +185,15 @@ def test_an_erased_mismatch_keeps_its_verdict_without_quoting_the_comment(client
     db.session.refresh(response)
     assert response.mismatch_reason.startswith("score 5 of 5 but the comment is negative (polarity -")
     assert "'" not in response.mismatch_reason and response.mismatch_reason.endswith(")")
+
+
+def test_imported_comments_are_redacted_too(make, survey):
+    import io
+
+    from app.services.imports import import_responses
+
+    csv = 'score,answered_at,email,comment\n4,2026-11-20T10:00:00Z,imp@example.com,"call me +44 20 7946 0958"\n'
+    result = import_responses(survey, io.StringIO(csv))
+
+    assert not result.errors, result.errors
+    assert db.session.scalar(select(Response.comment)) == "call me [phone]"
