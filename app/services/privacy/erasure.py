@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Text, cast, delete, or_, select, update
+from sqlalchemy import Text, cast, delete, null, or_, select, update
 
 from app.errors import APIError
 from app.extensions import db
@@ -181,7 +181,7 @@ def _webhook_bodies(subject: Subject) -> int:
             delivery.status, delivery.error = DeliveryStatus.FAILED, "erased by a data-subject request"
         else:
             delivery.error = subject.scrub(delivery.error)
-        delivery.payload = None
+        delivery.payload = null()  # SQL NULL: a JSON column would store None as JSON null
     return len(rows)
 
 
