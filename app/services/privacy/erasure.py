@@ -56,7 +56,7 @@ class Subject:
         """The text with every mention of the address or of their names replaced."""
         if not text:
             return text
-        for needle in sorted({self.email, *self.names}, key=len, reverse=True):
+        for needle in sorted({self.email, *self.names} - {""}, key=len, reverse=True):
             text = re.sub(re.escape(needle), ERASED, text, flags=re.IGNORECASE)
         return text
 
@@ -114,6 +114,41 @@ def remove_identity(invite_ids: list[int]) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def forget_identities(invite_ids: list[int]) -> int:
+    """Retention's identity removal: each invite's address and name also go from its own history
+    and failure reason (a mail server's refusal quotes the address), then `remove_identity`."""
+    if not invite_ids:
+        return 0
+    people = {
+        row.id: Subject(0, row.customer_email or "", names=_meaningful({row.customer_name}))
+        for row in db.session.execute(
+            select(Invite.id, Invite.customer_email, Invite.customer_name).where(Invite.id.in_(invite_ids))
+        )
+    }
+    events = db.session.execute(
+        select(InviteEvent.id, InviteEvent.invite_id, InviteEvent.detail).where(
+            InviteEvent.invite_id.in_(invite_ids), InviteEvent.detail.is_not(None)
+        )
+    ).all()
+    for row in events:
+        scrubbed = people[row.invite_id].scrub(row.detail)
+        if scrubbed != row.detail:
+            db.session.execute(update(InviteEvent).where(InviteEvent.id == row.id).values(detail=scrubbed))
+    reasons = db.session.execute(
+        select(Invite.id, Invite.reason).where(Invite.id.in_(invite_ids), Invite.reason.is_not(None))
+    ).all()
+    for row in reasons:
+        scrubbed = people[row.id].scrub(row.reason)
+        if scrubbed != row.reason:
+            db.session.execute(
+                update(Invite)
+                .where(Invite.id == row.id)
+                .values(reason=scrubbed)
+                .execution_options(synchronize_session=False)
+            )
+    return remove_identity(invite_ids)
 
 
 def _comments(subject: Subject) -> int:
@@ -248,6 +283,11 @@ STEPS: list[tuple[str, ErasureStep]] = [
 ]
 
 
+def _meaningful(names) -> set[str]:
+    """Names long enough to mean the person when found in a text ("Al" is in "also")."""
+    return {name for name in names if name and len(name.strip()) >= 3}
+
+
 def find_subject(workspace_id: int, email: str) -> Subject:
     email = email.strip().lower()
     rows = db.session.execute(
@@ -255,8 +295,8 @@ def find_subject(workspace_id: int, email: str) -> Subject:
             Invite.workspace_id == workspace_id, Invite.customer_email == email
         )
     ).all()
-    # A name is scrubbed from their own rows only, and only a name long enough to mean them.
-    names = {row.customer_name for row in rows if row.customer_name and len(row.customer_name.strip()) >= 3}
+    # A name is scrubbed from their own rows only.
+    names = _meaningful(row.customer_name for row in rows)
     return Subject(workspace_id, email, [row.id for row in rows], names)
 
 

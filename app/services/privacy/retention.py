@@ -24,7 +24,7 @@ from app.models.invite import InviteStatus
 from app.models.privacy import DEFAULT_RETENTION, DataKind
 from app.models.types import utcnow
 from app.services import audit
-from app.services.privacy.erasure import remove_comments, remove_identity
+from app.services.privacy.erasure import forget_identities, remove_comments
 
 BATCH = 500
 MAX_BATCHES = 20
@@ -61,7 +61,7 @@ def _old_identities(workspace_id: int, cutoff: datetime) -> int:
             .limit(BATCH)
         )
     )
-    return remove_identity(ids) if ids else 0
+    return forget_identities(ids) if ids else 0
 
 
 def _integrations(workspace_id: int):
