@@ -26,8 +26,13 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}(?
 # of four. The checksum decides; the shape only finds candidates.
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
 
-# A card: 13..19 digits, plain or in groups split by single spaces or hyphens; Luhn decides.
-_CARD = re.compile(r"(?<![\w#/.:,-])\d(?:[ -]?\d){12,18}(?![\w/:-]|[.,]\d)")
+# A card: 13..19 digits, plain or printed as cards are (groups of four; Amex 4-6-5, Diners 4-6-4),
+# split by single spaces or hyphens; Luhn decides. Other groupings ("112-4567890-1234567", an
+# order number) are not candidates: one random number in ten passes Luhn.
+_CARD = re.compile(
+    r"(?<![\w#/.:,-])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})"
+    r"(?![\w/:-]|[.,]\d)"
+)
 
 # A phone number. Three shapes, none of which an order number, price, date or ticket id has:
 #   international: "+" (or "00") then 8..15 digits, separators allowed;
@@ -79,9 +84,20 @@ def _iban(match: re.Match) -> str:
     return IBAN if iban_valid(match.group()) else match.group()
 
 
+# A number the words before it name as something else stays, however phone-like its grouping
+# ("order 1234-5678-9012", "invoice no. 2024 0042 17").
+_NAMED_OTHERWISE = re.compile(
+    r"(?i)\b(order|ticket|invoice|ref|reference|case|tracking|booking|account|acct|sku|serial|id|"
+    r"receipt|parcel|shipment|confirmation)s?\b(?:\s*(?:number|no\.?|nr\.?|#|:))*\s*$"
+)
+
+
 def _phone(match: re.Match) -> str:
     digits = re.sub(r"\D", "", match.group())
-    return PHONE if 9 <= len(digits) <= 17 and len(set(digits)) > 1 else match.group()
+    if not 9 <= len(digits) <= 17 or len(set(digits)) == 1:
+        return match.group()
+    before = match.string[max(0, match.start() - 30) : match.start()]
+    return match.group() if _NAMED_OTHERWISE.search(before) else PHONE
 
 
 def redact(text: str | None) -> str | None:

@@ -68,6 +68,8 @@ class WebhookDelivery(db.Model):
         CheckConstraint(one_of("status", DeliveryStatus), name="status"),
         Index("ix_webhook_deliveries_pending", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_ticket", "integration_id", "ticket_id"),
+        # The retention purge finds old deliveries (and bodies) by date.
+        Index("ix_webhook_deliveries_received", "integration_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

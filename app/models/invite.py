@@ -139,6 +139,8 @@ class InviteEvent(db.Model):
     """The status history: what happened to an invite and why, in order."""
 
     __tablename__ = "invite_events"
+    # The retention purge finds old history by date (services/privacy/retention.py).
+    __table_args__ = (Index("ix_invite_events_at", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id", ondelete="CASCADE"), index=True)

@@ -48,6 +48,9 @@ class PrivacyPolicy(db.Model):
     webhook_bodies_days: Mapped[int | None] = mapped_column(Integer)
     delivery_logs_days: Mapped[int | None] = mapped_column(Integer)
     webhook_logs_days: Mapped[int | None] = mapped_column(Integer)
+    # A webhook's raw body is dropped once its delivery completes, unless this keeps it (to debug
+    # an integration) until the webhook_bodies window passes.
+    keep_completed_webhook_bodies: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def days(self, kind: DataKind) -> int | None:

@@ -36,6 +36,9 @@ class PrivacyPolicySchema(StrictSchema):
     webhook_bodies_days = Int(**_DAYS)
     delivery_logs_days = Int(**_DAYS)
     webhook_logs_days = Int(**_DAYS)
+    keep_completed_webhook_bodies = fields.Boolean(
+        metadata={"description": "keep a raw body after its delivery completes, until webhook_bodies_days"}
+    )
 
 
 class AuditQuery(StrictSchema):

@@ -30,7 +30,7 @@ LABELS = {
     DataKind.RESPONDENT_IDENTITY: ("Respondent identity", "The customer's address, name and id on each invite."),
     DataKind.WEBHOOK_BODIES: (
         "Raw webhook bodies",
-        "Dropped as soon as a delivery completes; this bounds how long a failed one keeps its body.",
+        "Dropped as soon as a delivery completes (unless kept below); this bounds how long a failed one keeps its body.",
     ),
     DataKind.DELIVERY_LOGS: ("Delivery logs", "Each invite's history: scheduled, sent, skipped, failed."),
     DataKind.WEBHOOK_LOGS: ("Webhook logs", "The deliveries received from helpdesks, and their errors."),
@@ -79,7 +79,7 @@ def settings_privacy(workspace_id: int):
 @responds(422, content_type=HTML, description="Nothing saved: the page again, saying what to fix")
 def settings_privacy_save(workspace_id: int):
     """Save redaction and the retention windows (an empty window keeps the data)."""
-    values = {"redact_free_text": request.form.get("redact_free_text") == "on"}
+    values = {name: request.form.get(name) == "on" for name in ("redact_free_text", "keep_completed_webhook_bodies")}
     for kind in DataKind:
         raw = request.form.get(f"{kind.value}_days", "").strip()
         values[f"{kind.value}_days"] = int(raw) if raw.isdigit() and len(raw) < 6 else (raw or None)

@@ -130,6 +130,7 @@ def test_policy_defaults_change_and_are_audited(client, auth):
         "webhook_bodies_days": 30,
         "delivery_logs_days": 90,
         "webhook_logs_days": 90,
+        "keep_completed_webhook_bodies": False,
     }
     resp = client.patch(
         "/api/v1/privacy/policy", json={"comment_text_days": 365, "redact_free_text": False}, headers=auth
@@ -160,3 +161,39 @@ def test_audit_lists_newest_first_with_filters_and_keyset_pages(client, auth):
     assert rest["next_cursor"] is None
     assert client.get("/api/v1/audit?actor=nobody", headers=auth).json["items"] == []
     assert client.get("/api/v1/audit?since=2999-01-01T00:00:00Z", headers=auth).json["items"] == []
+
+
+def test_a_raw_webhook_body_goes_when_its_delivery_completes_unless_the_policy_keeps_it(client, auth, make, survey):
+    integration = make.integration(survey)
+    assert _hook(client, integration, "first@example.com", "K-1", "k1").status_code == 202
+    client.patch("/api/v1/privacy/policy", json={"keep_completed_webhook_bodies": True}, headers=auth)
+    assert _hook(client, integration, "second@example.com", "K-2", "k2").status_code == 202
+
+    bodies = {d.external_id: d.payload for d in db.session.scalars(select(WebhookDelivery))}
+    assert bodies["k1"] is None
+    assert bodies["k2"]["invite"]["customer"]["email"] == "second@example.com"
+    assert {d.status for d in db.session.scalars(select(WebhookDelivery))} == {"done"}
+
+
+def test_an_erased_mismatch_keeps_its_verdict_without_quoting_the_comment(client, auth, make, survey):
+    response = answer(make, survey, 5, "Terrible, rude and useless support", email="mixed@example.com")
+    db.session.refresh(response)  # analysed by the (eager) task, in a statement of its own
+    assert "'" in (response.mismatch_reason or ""), response.mismatch_reason  # it quotes the comment
+
+    client.post("/api/v1/privacy/erasures", json={"email": "mixed@example.com"}, headers=auth)
+
+    db.session.refresh(response)
+    assert response.mismatch_reason.startswith("score 5 of 5 but the comment is negative (polarity -")
+    assert "'" not in response.mismatch_reason and response.mismatch_reason.endswith(")")
+
+
+def test_imported_comments_are_redacted_too(make, survey):
+    import io
+
+    from app.services.imports import import_responses
+
+    csv = 'score,answered_at,email,comment\n4,2026-11-20T10:00:00Z,imp@example.com,"call me +44 20 7946 0958"\n'
+    result = import_responses(survey, io.StringIO(csv))
+
+    assert not result.errors, result.errors
+    assert db.session.scalar(select(Response.comment)) == "call me [phone]"

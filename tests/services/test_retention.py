@@ -56,6 +56,9 @@ def test_comment_and_identity_windows_remove_text_keep_scores_and_analysis(make,
     for response in old:
         response.answered_at = utcnow() - timedelta(days=90)
         db.session.get(Invite, response.invite_id).created_at = utcnow() - timedelta(days=90)
+    bounced = db.session.get(Invite, old[0].invite_id)
+    bounced.reason = "550 5.1.1 <p0@example.com>: user unknown"
+    db.session.add(InviteEvent(invite_id=bounced.id, status="failed", detail="p0@example.com refused by the relay"))
     db.session.commit()
     polarity = {r.id: r.polarity for r in old}
     monkeypatch.setattr(retention, "BATCH", 2)  # 5 rows: three batches
@@ -70,3 +73,26 @@ def test_comment_and_identity_windows_remove_text_keep_scores_and_analysis(make,
     assert db.session.get(Response, new.id).comment == "fresh complaint"
     emails = db.session.scalar(select(func.count()).where(Invite.customer_email.is_not(None)))
     assert emails == 1
+    assert db.session.get(Invite, old[0].invite_id).reason == "550 5.1.1 <[erased]>: user unknown"
+    assert "p0@example.com" not in str(db.session.scalars(select(InviteEvent.detail)).all())
+
+
+def test_the_beat_runs_the_purge_task_hourly_and_it_counts_what_went(app, make, workspace):
+    from app.platform.queue import PURGE_EXPIRED_DATA
+    from workers.tasks.privacy import purge_expired_data
+
+    schedule = app.extensions["celery"].conf.beat_schedule
+    assert {"task": PURGE_EXPIRED_DATA, "schedule": 3600.0} in schedule.values()
+    integration = make.integration(make.survey(workspace))
+    db.session.add(
+        WebhookDelivery(
+            integration_id=integration.id,
+            external_id="old",
+            status="failed",
+            payload={"x": 1},
+            received_at=utcnow() - timedelta(days=31),
+        )
+    )
+    db.session.commit()
+    assert purge_expired_data.apply().get() == 1
+    assert purge_expired_data.apply().get() == 0

@@ -26,6 +26,7 @@ from app.platform.crypto import decrypt_json
 from app.schemas.invite import hook_invite_schema
 from app.services.invites.creation import dispatch_if_due
 from app.services.invites.tickets import offer_invite
+from app.services.privacy.policy import policy_for
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def _complete(delivery_id: int) -> str:
         integration.api_base_url,
         decrypt_json(integration.api_credentials),
     )
+    keep_body = policy_for(integration.workspace_id).keep_completed_webhook_bodies
     db.session.commit()  # no transaction stays open during the HTTP calls
     if "invite" in payload:
         try:
@@ -92,7 +94,9 @@ def _complete(delivery_id: int) -> str:
     try:
         invite, created = offer_invite(survey, data, integration.id)
         db.session.flush()
-        locked.invite_id, locked.status, locked.error, locked.payload = invite.id, DeliveryStatus.DONE, None, None
+        # The raw body has served its purpose: dropped now, unless the workspace keeps it (retention).
+        locked.invite_id, locked.status, locked.error = invite.id, DeliveryStatus.DONE, None
+        locked.payload = locked.payload if keep_body else None
         db.session.commit()
     except IntegrityError:  # another delivery of the same solve made the invite first
         db.session.rollback()

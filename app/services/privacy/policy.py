@@ -10,7 +10,7 @@ from app.models.privacy import DEFAULT_RETENTION, DataKind
 from app.services import audit
 from app.services.accounts.permissions import Action, require
 
-FIELDS = ("redact_free_text", *(f"{kind.value}_days" for kind in DataKind))
+FIELDS = ("redact_free_text", *(f"{kind.value}_days" for kind in DataKind), "keep_completed_webhook_bodies")
 
 
 def policy_for(workspace_id: int) -> PrivacyPolicy:
@@ -19,7 +19,9 @@ def policy_for(workspace_id: int) -> PrivacyPolicy:
     if row is not None:
         return row
     defaults = {f"{kind.value}_days": days for kind, days in DEFAULT_RETENTION.items()}
-    return PrivacyPolicy(workspace_id=workspace_id, redact_free_text=True, **defaults)
+    return PrivacyPolicy(
+        workspace_id=workspace_id, redact_free_text=True, keep_completed_webhook_bodies=False, **defaults
+    )
 
 
 def clean_free_text(workspace_id: int, text: str | None) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, cast, delete, null, select, update
 
 from app.extensions import db
 from app.models import Integration, Invite, InviteEvent, PrivacyPolicy, Response, WebhookDelivery, Workspace
@@ -24,7 +24,7 @@ from app.models.invite import InviteStatus
 from app.models.privacy import DEFAULT_RETENTION, DataKind
 from app.models.types import utcnow
 from app.services import audit
-from app.services.privacy.erasure import remove_comments, remove_identity
+from app.services.privacy.erasure import forget_identities, remove_comments
 
 BATCH = 500
 MAX_BATCHES = 20
@@ -61,7 +61,7 @@ def _old_identities(workspace_id: int, cutoff: datetime) -> int:
             .limit(BATCH)
         )
     )
-    return remove_identity(ids) if ids else 0
+    return forget_identities(ids) if ids else 0
 
 
 def _integrations(workspace_id: int):
@@ -77,6 +77,9 @@ def _old_webhook_bodies(workspace_id: int, cutoff: datetime) -> int:
                 WebhookDelivery.integration_id.in_(_integrations(workspace_id)),
                 WebhookDelivery.received_at < cutoff,
                 WebhookDelivery.payload.is_not(None),
+                # A JSON column stores Python's None as JSON null unless told otherwise (enrichment
+                # does so when a delivery completes): that is no body either.
+                cast(WebhookDelivery.payload, Text) != "null",
                 WebhookDelivery.status != DeliveryStatus.PENDING,
             )
             .limit(BATCH)
@@ -87,7 +90,7 @@ def _old_webhook_bodies(workspace_id: int, cutoff: datetime) -> int:
     db.session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id.in_(ids))
-        .values(payload=None)
+        .values(payload=null())  # SQL NULL, not JSON null
         .execution_options(synchronize_session=False)
     )
     return len(ids)
