@@ -61,7 +61,6 @@ def body_template() -> str:
         "afterword": "zendesk-trigger",
         "ticket": {
             "id": "{{ticket.id}}",
-            "title": "{{ticket.title}}",
             "status": "{{ticket.status}}",
             "via": "{{ticket.via}}",
             "priority": "{{ticket.priority}}",
@@ -135,8 +134,6 @@ def _parse_trigger(headers: Mapping[str, str], payload: dict, survey_id: int) ->
         },
         {
             "id": ticket_id,
-            # Shown to the customer on the survey page, so they know which request is meant.
-            "subject": text(ticket.get("title"), 300),
             "channel": _lower(ticket.get("via")),
             "priority": _lower(ticket.get("priority")),
             "tags": split_tags(ticket.get("tags")),
@@ -204,7 +201,6 @@ def fetch_invite(
         },
         {
             "id": ticket_id,
-            "subject": text(detail.get("subject"), 300),
             "channel": _lower(via.get("channel")),
             "priority": _lower(detail.get("priority")),
             "tags": split_tags(detail.get("tags")),

@@ -93,7 +93,6 @@ def test_zendesk_event_webhook_fetches_requester_and_metrics(app, client, auth, 
         "sam@support.example.com",
     )
     assert (invite.ticket_id, invite.team, invite.channel, invite.priority) == ("5158", "Billing", "email", "high")
-    assert invite.ticket_subject == "Wrong VAT number on invoice"
     assert invite.tags == ["billing", "invoice"]
     assert invite.ticket_created_at == utc("2026-11-20T10:12:07Z")
     assert invite.first_response_at == utc("2026-11-20T10:42:07Z")  # created + reply_time_in_minutes
@@ -181,7 +180,7 @@ def test_zendesk_old_timestamp_is_refused(client, auth, survey):
 
 def test_zendesk_trigger_webhook(app, client, auth, survey):
     hook = connect(client, auth, survey, "zendesk")
-    assert "{{ticket.requester.email}}" in hook["body_template"] and "{{ticket.title}}" in hook["body_template"]
+    assert "{{ticket.requester.email}}" in hook["body_template"]
     client.patch(f"/api/v1/integrations/{hook['id']}", json={"secret": "the-secret-zendesk-showed-us"}, headers=auth)
     body = fixture("zendesk", "trigger_rendered.json")
     headers = zendesk_headers("the-secret-zendesk-showed-us", body, invocation_id="8b1f3c52-aa01")
@@ -197,7 +196,6 @@ def test_zendesk_trigger_webhook(app, client, auth, survey):
         "normal",
     )
     assert invite.tags == ["billing", "vip_customer", "refund"]
-    assert invite.ticket_subject == "Refund for a duplicated charge"  # shown on the survey page
     assert invite.solved_at == utc("2026-11-21T09:05:00Z")
     [msg] = outbox(app)
     assert msg["To"].endswith("<ada@example.com>")
