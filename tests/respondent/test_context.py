@@ -95,3 +95,14 @@ def test_undo_never_lifts_a_suppression_the_customer_did_not_make(client, make, 
     page = client.post(f"/u/{invite.token}/undo").get_data(as_text=True)
     assert "You are unsubscribed" in page  # still: a bounce is not the customer's to undo
     assert db.session.scalar(select(Suppression).where(Suppression.email == invite.customer_email)) is not None
+
+
+def test_a_closed_survey_offers_the_workspaces_reply_to(client, make, survey, workspace):
+    workspace.row.reply_to = "help@acme.example"
+    invite = make.invite(survey)
+    invite.expires_at = datetime(2020, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    page = client.get(f"/s/{invite.token}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 410
+    assert 'Questions? Write to <a href="mailto:help@acme.example">help@acme.example</a>.' in html
