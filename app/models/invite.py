@@ -67,6 +67,8 @@ class Invite(db.Model):
         Index("ix_invites_due", "status", "due_at"),
         Index("ix_invites_reminder_due", "reminder_due_at"),
         Index("ix_invites_customer", "workspace_id", "customer_email", "created_at"),
+        # The tickets created in a range (drivers): migration 0011.
+        Index("ix_invites_workspace_created", "workspace_id", "created_at"),
         # One survey per ticket per solve: a reopen and a new solve make the next number.
         UniqueConstraint("survey_id", "ticket_id", "solve_number"),
     )

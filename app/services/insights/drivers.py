@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Invite, Response, Workspace
 from app.scoring.stats import wilson
 from app.services.insights import figures
-from app.services.insights.cells import Cell, invite_filters
+from app.services.insights.cells import Cell, invite_filters, without_jit
 from app.services.insights.metrics import build_scope, resolve_range, survey_scales
 from app.services.insights.settings import load_settings, sla_targets
 
@@ -110,10 +110,13 @@ def drivers(workspace: Workspace, args: dict) -> dict:
     resolution = _duration(Invite.solved_at, Invite.ticket_created_at)
     # One row per ticket with its buckets, grouped outside: PostgreSQL would not recognise a
     # CASE with bound parameters in the GROUP BY as the same expression as in the SELECT.
+    # The answer's score looked up by its unique invite id: a join would hash every answer of
+    # every period (the answer may come any time after the ticket), a lookup reads only these.
+    score = select(Response.score).where(Response.invite_id == Invite.id).scalar_subquery()
     tickets = (
         select(
             Invite.survey_id,
-            Response.score,
+            score.label("score"),
             func.coalesce(Invite.channel, "").label("channel"),
             frt.label("frt"),
             resolution.label("resolution"),
@@ -129,8 +132,6 @@ def drivers(workspace: Workspace, args: dict) -> dict:
             _met(frt, _target(settings, 0)).label("frt_met"),
             _met(resolution, _target(settings, 1)).label("resolution_met"),
         )
-        .select_from(Invite)
-        .outerjoin(Response, Response.invite_id == Invite.id)
         .where(*where)
         .subquery()
     )
@@ -156,6 +157,7 @@ def drivers(workspace: Workspace, args: dict) -> dict:
         func.sum(t.handle_seconds).label("handle_sum"),
         func.count(t.handle_seconds).label("handle_n"),
     ).group_by(*keys)
+    without_jit()
     totals = Totals()
     buckets: dict[str, dict[str, Bucket]] = {driver: defaultdict(Bucket) for driver in DRIVERS}
     for row in db.session.execute(query):

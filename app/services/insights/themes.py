@@ -16,7 +16,7 @@ from app.models.theme import ThemeSource
 from app.scoring.periods import period_start
 from app.scoring.scores import score_summary
 from app.services.answers.listing import filtered_responses
-from app.services.insights.cells import Scope, local_day
+from app.services.insights.cells import Scope, local_day, without_jit
 
 EXAMPLES = 3
 # A theme discovered in one answer only is a phrase, not yet a theme: the report shows it once it recurs.
@@ -37,6 +37,7 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50, examples: bo
     (two queries fewer, for a summary that shows no comment).
     """
     survey = _survey(workspace_id, filters["survey_id"])
+    without_jit()
     # Every answer matching the /responses filters (tenant and survey included), as a subquery.
     base = (
         filtered_responses(workspace_id, filters)
