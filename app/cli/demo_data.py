@@ -219,7 +219,7 @@ def seed_demo_answers(
                 _pick(rng, [(k, w) for k, w in KIND_SHARE if k in surveys]) if len(surveys) > 1 else next(iter(surveys))
             )
             survey = surveys.get(kind) or next(iter(surveys.values()))
-            agent = AGENTS[-1] if rng.random() < 0.004 else rng.choice(AGENTS[:-1])
+            agent = AGENTS[-1] if rng.random() < 0.02 else rng.choice(AGENTS[:-1])
             channel = _pick(rng, [(c, share) for c, (share, _, _) in CHANNELS.items()])
             _, median_frt, channel_odds = CHANNELS[channel]
             created = datetime.combine(day, time(rng.randint(7, 19), rng.randint(0, 59)), tzinfo=zone).astimezone(UTC)

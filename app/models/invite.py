@@ -79,6 +79,8 @@ class Invite(db.Model):
         Index("ix_invites_agent_id", "workspace_id", "agent_id", "id"),
         Index("ix_invites_agent_email", "workspace_id", "agent_email", "id"),
         Index("ix_invites_agent_name", "workspace_id", "agent_name"),
+        # The tickets created in a range (drivers): migration 0014.
+        Index("ix_invites_workspace_created", "workspace_id", "created_at"),
         # One survey per ticket per solve: a reopen and a new solve make the next number.
         UniqueConstraint("survey_id", "ticket_id", "solve_number"),
     )

@@ -33,7 +33,9 @@ def workspace(workspace_id: int):
     figures = metrics(g.workspace, view.metrics_args())
     tiles = [_tile(view, summary, figures["series"]) for summary in figures["scores"]]
     themes_survey = view.survey or min(view.surveys, key=lambda s: (KIND_ORDER.index(s.kind), s.id))
-    themes = theme_report(g.workspace.id, listing_filters(view.metrics_args(survey_id=themes_survey.id)))
+    themes = theme_report(
+        g.workspace.id, listing_filters(view.metrics_args(survey_id=themes_survey.id)), examples=False
+    )
     mismatches, latest = latest_mismatches(g.workspace.id, listing_filters(view.metrics_args()))
     return render_page(
         "web/dashboard/overview.html",

@@ -175,10 +175,13 @@ def test_agents_below_the_minimum_sample_are_shown_unranked(app, workspace, auth
     query = {"survey": surveys["csat"].id, "from": first.isoformat(), "to": last.isoformat()}
     html = _text(client.get(f"/w/{workspace.id}/agents", query_string=query))
     agents_table = html.split('id="team-title"')[0]
-    ranked = re.findall(r'<tr class="ranked" data-key="(\w+)">\s*<td>(\d+)</td>', agents_table)
-    assert len(ranked) >= 10
-    assert [rank for _, rank in ranked] == [str(i) for i in range(1, len(ranked) + 1)]
-    assert '<tr class="low" data-key="113">' in html  # a handful of answers: never ranked
+    rows = re.findall(r'<tr class="(ranked|low)" data-key="(\w+)" data-n="(\d+)">', agents_table)
+    sizes = {key: (kind, int(n)) for kind, key, n in rows}
+    assert len(sizes) >= 12
+    assert all((kind == "ranked") == (n >= 30) for kind, n in sizes.values()), sizes
+    ranks = re.findall(r'<tr class="ranked" data-key="\w+" data-n="\d+">\s*<td>(\d+)</td>', agents_table)
+    assert len(ranks) >= 10 and ranks == [str(i) for i in range(1, len(ranks) + 1)]
+    assert any(kind == "low" for kind, _ in sizes.values())  # agent 113 has a handful of tickets
     # The setting moves the line.
     app.test_client().patch("/api/v1/workspace", json={"ranking": {"min_sample": 100000}}, headers=auth)
     html = _text(client.get(f"/w/{workspace.id}/agents", query_string=query))

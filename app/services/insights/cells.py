@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, cast, exists, func, literal, select, true
+from sqlalchemy import Date, case, cast, exists, func, literal, select, text, true
 from sqlalchemy.sql import ColumnElement
 
 from app.extensions import db
@@ -79,6 +79,15 @@ class Scope:
         if len(dims) == 1:
             return GRAIN_BITS[dims.pop()]
         return TAGGED_FULL_GRAIN if "tag" in dims else FULL_GRAIN
+
+
+def without_jit() -> None:
+    """Turn PostgreSQL's JIT off for this transaction. The report queries (drivers, themes) read
+    tens of thousands of rows through CASE expressions whose estimated cost passes jit_above_cost;
+    compiling them took 0.5–0.9 s, longer than running them (benchmarks/dashboard_pages.py, 1 M
+    answers, 30 days)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
 
 
 def fetch(scope: Scope, since: datetime, until: datetime, by_day: bool, by_group: bool) -> Cells:

@@ -12,13 +12,14 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, literal, null, or_, select
+from sqlalchemy.sql import ColumnElement
 
 from app.extensions import db
 from app.models import Invite, Response, Workspace
 from app.scoring.stats import wilson
 from app.services.insights import figures
-from app.services.insights.cells import Cell, invite_filters
+from app.services.insights.cells import Cell, invite_filters, without_jit
 from app.services.insights.metrics import build_scope, resolve_range, survey_scales
 from app.services.insights.settings import load_settings, sla_targets
 
@@ -35,68 +36,38 @@ RESOLUTION_BUCKETS = [(12 * HOUR, "< 12 h"), (48 * HOUR, "12–48 h"), (None, ">
 DRIVERS = ("first_response", "resolution", "reopened", "fcr", "sla", "channel")
 
 
-@dataclass(frozen=True)
-class Ticket:
-    """One ticket's operational facts, derived from its invite."""
-
-    channel: str | None
-    frt: float | None
-    resolution: float | None
-    reopened: bool | None
-    fcr: bool | None
-    frt_met: bool | None
-    resolution_met: bool | None
-    handle_seconds: int | None
-
-    @property
-    def sla_met(self) -> bool | None:
-        known = [m for m in (self.frt_met, self.resolution_met) if m is not None]
-        return all(known) if known else None
+def _seconds(later, earlier) -> ColumnElement:
+    """later − earlier in seconds, in SQL (to the millisecond on SQLite, whose julianday is a float)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
 
 
-def ticket_facts(invite_row, settings: dict) -> Ticket:
-    created, first, solved = invite_row.ticket_created_at, invite_row.first_response_at, invite_row.solved_at
-    frt = (first - created).total_seconds() if created and first and first >= created else None
-    resolution = (solved - created).total_seconds() if created and solved and solved >= created else None
-    reopens = invite_row.reopens
-    frt_target, res_target = sla_targets(settings, invite_row.channel)
-    return Ticket(
-        channel=invite_row.channel,
-        frt=frt,
-        resolution=resolution,
-        reopened=None if reopens is None else reopens > 0,
-        fcr=None if reopens is None else (solved is not None and reopens == 0),
-        frt_met=None if frt is None or frt_target is None else frt <= frt_target,
-        resolution_met=None if resolution is None or res_target is None else resolution <= res_target,
-        handle_seconds=invite_row.handle_seconds,
-    )
+def _duration(later, earlier) -> ColumnElement:
+    """A ticket's duration when both instants are known and in order, else NULL."""
+    known = and_(earlier.is_not(None), later.is_not(None), later >= earlier)
+    return case((known, _seconds(later, earlier)), else_=null())
 
 
-def bucket_of(driver: str, ticket: Ticket) -> str:
-    if driver == "first_response":
-        return _duration_bucket(ticket.frt, FRT_BUCKETS)
-    if driver == "resolution":
-        return _duration_bucket(ticket.resolution, RESOLUTION_BUCKETS)
-    if driver == "reopened":
-        return _yes_no(ticket.reopened)
-    if driver == "fcr":
-        return _yes_no(ticket.fcr)
-    if driver == "sla":
-        return {True: "met", False: "missed", None: "unknown"}[ticket.sla_met]
-    return ticket.channel or "unknown"
+def _duration_bucket(seconds: ColumnElement, buckets) -> ColumnElement:
+    whens = [(seconds < upper, name) for upper, name in buckets if upper is not None]
+    return case((seconds.is_(None), "unknown"), *whens, else_=buckets[-1][1])
 
 
-def _duration_bucket(seconds: float | None, buckets) -> str:
-    if seconds is None:
-        return "unknown"
-    for upper, name in buckets:
-        if upper is None or seconds < upper:
-            return name
-    return "unknown"
+def _target(settings: dict, which: int) -> ColumnElement:
+    """The SLA target (seconds) of each ticket's channel: 0 first response, 1 resolution."""
+    channels = sorted((settings.get("sla", {}).get("channels") or {}).keys())
+    default = sla_targets(settings, None)[which]
+    whens = [(Invite.channel == name, _number(sla_targets(settings, name)[which])) for name in channels if name]
+    return case(*whens, else_=_number(default)) if whens else _number(default)
 
 
-def _yes_no(value: bool | None) -> str:
-    return {True: "yes", False: "no", None: "unknown"}[value]
+def _number(value):
+    return null() if value is None else literal(value)
+
+
+def _met(seconds: ColumnElement, target: ColumnElement) -> ColumnElement:
+    return case((or_(seconds.is_(None), target.is_(None)), null()), (seconds <= target, "met"), else_="missed")
 
 
 def bucket_order(driver: str) -> list[str]:
@@ -118,48 +89,100 @@ class Bucket:
 
 
 def drivers(workspace: Workspace, args: dict) -> dict:
-    """Operational KPIs of the tickets in range and the score by bucket of each KPI."""
+    """Operational KPIs of the tickets in range and the score by bucket of each KPI.
+
+    The tickets are counted in SQL, grouped by the bucket of every driver at once (a few thousand
+    groups however many tickets), so the work in Python does not grow with the range.
+    """
     settings = load_settings(workspace.id)
     since, until = resolve_range(args)
     scope = build_scope(workspace, args, args.get("tz") or workspace.timezone)
     scales = survey_scales(workspace.id, settings, args.get("survey_id"))
-    query = (
+    where = [
+        Invite.workspace_id == workspace.id,
+        Invite.created_at >= since,
+        Invite.created_at < until,
+        *invite_filters(scope.filters),
+    ]
+    if scope.survey_id is not None:
+        where.append(Invite.survey_id == scope.survey_id)
+    frt = _duration(Invite.first_response_at, Invite.ticket_created_at)
+    resolution = _duration(Invite.solved_at, Invite.ticket_created_at)
+    # One row per ticket with its buckets, grouped outside: PostgreSQL would not recognise a
+    # CASE with bound parameters in the GROUP BY as the same expression as in the SELECT.
+    # The answer's score looked up by its unique invite id: a join would hash every answer of
+    # every period (the answer may come any time after the ticket), a lookup reads only these.
+    score = select(Response.score).where(Response.invite_id == Invite.id).scalar_subquery()
+    tickets = (
         select(
             Invite.survey_id,
-            Invite.channel,
-            Invite.ticket_created_at,
-            Invite.first_response_at,
-            Invite.solved_at,
-            Invite.reopens,
+            score.label("score"),
+            func.coalesce(Invite.channel, "").label("channel"),
+            frt.label("frt"),
+            resolution.label("resolution"),
             Invite.handle_seconds,
-            Response.score,
+            _duration_bucket(frt, FRT_BUCKETS).label("first_response"),
+            _duration_bucket(resolution, RESOLUTION_BUCKETS).label("resolution_bucket"),
+            case((Invite.reopens.is_(None), "unknown"), (Invite.reopens > 0, "yes"), else_="no").label("reopened"),
+            case(
+                (Invite.reopens.is_(None), "unknown"),
+                (and_(Invite.solved_at.is_not(None), Invite.reopens == 0), "yes"),
+                else_="no",
+            ).label("fcr"),
+            _met(frt, _target(settings, 0)).label("frt_met"),
+            _met(resolution, _target(settings, 1)).label("resolution_met"),
         )
-        .outerjoin(Response, Response.invite_id == Invite.id)
-        .where(
-            Invite.workspace_id == workspace.id,
-            Invite.created_at >= since,
-            Invite.created_at < until,
-            *invite_filters(scope.filters),
-        )
+        .where(*where)
+        .subquery()
     )
-    if scope.survey_id is not None:
-        query = query.where(Invite.survey_id == scope.survey_id)
-    tickets: list[Ticket] = []
+    t = tickets.c
+    keys = [
+        t.survey_id,
+        t.score,
+        t.channel,
+        t.first_response,
+        t.resolution_bucket,
+        t.reopened,
+        t.fcr,
+        t.frt_met,
+        t.resolution_met,
+    ]
+    query = select(
+        *keys,
+        func.count().label("tickets"),
+        func.sum(t.frt).label("frt_sum"),
+        func.count(t.frt).label("frt_n"),
+        func.sum(t.resolution).label("resolution_sum"),
+        func.count(t.resolution).label("resolution_n"),
+        func.sum(t.handle_seconds).label("handle_sum"),
+        func.count(t.handle_seconds).label("handle_n"),
+    ).group_by(*keys)
+    without_jit()
+    totals = Totals()
     buckets: dict[str, dict[str, Bucket]] = {driver: defaultdict(Bucket) for driver in DRIVERS}
-    for row in db.session.execute(query.execution_options(yield_per=5000)):
-        ticket = ticket_facts(row, settings)
-        tickets.append(ticket)
-        for driver in DRIVERS:
-            bucket = buckets[driver][bucket_of(driver, ticket)]
-            bucket.tickets += 1
+    for row in db.session.execute(query):
+        totals.add(row)
+        sla = _sla(row.frt_met, row.resolution_met)
+        names = {
+            "first_response": row.first_response,
+            "resolution": row.resolution_bucket,
+            "reopened": row.reopened,
+            "fcr": row.fcr,
+            "sla": sla,
+            "channel": row.channel or "unknown",
+        }
+        for driver, name in names.items():
+            bucket = buckets[driver][name]
+            bucket.tickets += row.tickets
             if row.score is not None and 0 <= row.score < len(bucket.cells[row.survey_id].counts):
-                bucket.cells[row.survey_id].counts[row.score] += 1
+                bucket.cells[row.survey_id].counts[row.score] += row.tickets
+    medians = _medians(tickets)
     return {
         "survey_id": args.get("survey_id"),
         "since": since.isoformat(),
         "until": until.isoformat(),
         "filters": scope.filters,
-        "operations": operations(tickets, settings),
+        "operations": operations(totals, medians, settings),
         "drivers": {driver: _bucket_views(driver, buckets[driver], scales) for driver in DRIVERS},
     }
 
@@ -182,62 +205,115 @@ def _bucket_views(driver: str, found: dict[str, Bucket], scales) -> list[dict]:
     return out
 
 
-def operations(tickets: list[Ticket], settings: dict) -> dict:
+def _sla(frt_met: str | None, resolution_met: str | None) -> str:
+    """Met when every target that applies is met; unknown when none applies."""
+    known = [m for m in (frt_met, resolution_met) if m is not None]
+    if not known:
+        return "unknown"
+    return "met" if all(m == "met" for m in known) else "missed"
+
+
+@dataclass
+class Totals:
+    """The sums operations() needs, added up from the grouped rows."""
+
+    tickets: int = 0
+    frt_sum: float = 0.0
+    frt_n: int = 0
+    resolution_sum: float = 0.0
+    resolution_n: int = 0
+    handle_sum: float = 0.0
+    handle_n: int = 0
+    flags: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # name -> [yes, known]
+
+    def add(self, row) -> None:
+        self.tickets += row.tickets
+        self.frt_sum += float(row.frt_sum or 0)
+        self.frt_n += row.frt_n
+        self.resolution_sum += float(row.resolution_sum or 0)
+        self.resolution_n += row.resolution_n
+        self.handle_sum += float(row.handle_sum or 0)
+        self.handle_n += row.handle_n
+        sla = _sla(row.frt_met, row.resolution_met)
+        for name, yes, known in (
+            ("reopened", row.reopened == "yes", row.reopened != "unknown"),
+            ("fcr", row.fcr == "yes", row.fcr != "unknown"),
+            ("frt_met", row.frt_met == "met", row.frt_met is not None),
+            ("resolution_met", row.resolution_met == "met", row.resolution_met is not None),
+            ("sla", sla == "met", sla != "unknown"),
+        ):
+            if known:
+                self.flags[name][1] += row.tickets
+                self.flags[name][0] += row.tickets if yes else 0
+
+
+def _medians(tickets) -> tuple[float | None, float | None]:
+    """The median first-response and resolution times of the tickets in scope."""
+    frt, resolution = tickets.c.frt, tickets.c.resolution
+    if db.engine.dialect.name == "postgresql":
+        query = select(func.percentile_cont(0.5).within_group(frt), func.percentile_cont(0.5).within_group(resolution))
+        first, solved = db.session.execute(query).one()
+        return (None if first is None else float(first), None if solved is None else float(solved))
+    # SQLite has no percentile: the durations themselves (SQLite serves small installs).
+    rows = db.session.execute(select(frt, resolution)).all()
+    firsts = [float(a) for a, _ in rows if a is not None]
+    solves = [float(b) for _, b in rows if b is not None]
+    return (
+        statistics.median(firsts) if firsts else None,
+        statistics.median(solves) if solves else None,
+    )
+
+
+def operations(totals: Totals, medians: tuple[float | None, float | None], settings: dict) -> dict:
     """FRT and resolution time (mean, median), reopen rate, FCR, SLA compliance, AHT."""
-    frts = [t.frt for t in tickets if t.frt is not None]
-    resolutions = [t.resolution for t in tickets if t.resolution is not None]
-    handles = [t.handle_seconds for t in tickets if t.handle_seconds is not None]
+    flags = totals.flags
     return {
-        "tickets": len(tickets),
-        "first_response_seconds": _durations(frts, "first_response_at − created_at"),
-        "resolution_seconds": _durations(resolutions, "solved_at − created_at"),
-        "reopen_rate": _rate(
-            [t.reopened for t in tickets], "tickets reopened at least once ÷ tickets with reopen data"
+        "tickets": totals.tickets,
+        "first_response_seconds": _durations(
+            totals.frt_sum, totals.frt_n, medians[0], "first_response_at − created_at"
         ),
+        "resolution_seconds": _durations(
+            totals.resolution_sum, totals.resolution_n, medians[1], "solved_at − created_at"
+        ),
+        "reopen_rate": _rate(*flags["reopened"], "tickets reopened at least once ÷ tickets with reopen data"),
         "fcr": {
-            **_rate([t.fcr for t in tickets], "tickets solved and never reopened ÷ tickets with reopen data"),
+            **_rate(*flags["fcr"], "tickets solved and never reopened ÷ tickets with reopen data"),
             "target": settings["targets"].get("fcr"),
             "benchmark": "70–75 % average, 85 %+ top teams",
         },
         "sla": {
-            "first_response": _rate(
-                [t.frt_met for t in tickets], "tickets answered within the FRT target ÷ tickets with an FRT"
-            ),
+            "first_response": _rate(*flags["frt_met"], "tickets answered within the FRT target ÷ tickets with an FRT"),
             "resolution": _rate(
-                [t.resolution_met for t in tickets],
+                *flags["resolution_met"],
                 "tickets solved within the resolution target ÷ tickets with a resolution time",
             ),
-            "overall": _rate(
-                [t.sla_met for t in tickets], "tickets meeting every target that applies ÷ tickets with SLA data"
-            ),
+            "overall": _rate(*flags["sla"], "tickets meeting every target that applies ÷ tickets with SLA data"),
             "targets": settings["sla"],
             "target": settings["targets"].get("sla"),
         },
         "average_handle_seconds": {
-            "value": round(sum(handles) / len(handles), 2) if handles else None,
-            "n": len(handles),
+            "value": round(totals.handle_sum / totals.handle_n, 2) if totals.handle_n else None,
+            "n": totals.handle_n,
             "formula": "sum of handle time ÷ interactions",
         },
     }
 
 
-def _durations(values: list[float], formula: str) -> dict:
+def _durations(total: float, n: int, median: float | None, formula: str) -> dict:
     return {
-        "n": len(values),
-        "mean": round(statistics.fmean(values), 2) if values else None,
-        "median": round(statistics.median(values), 2) if values else None,
+        "n": n,
+        "mean": round(total / n, 2) if n else None,
+        "median": round(median, 2) if median is not None else None,
         "formula": formula,
     }
 
 
-def _rate(flags: list[bool | None], formula: str) -> dict:
-    known = [f for f in flags if f is not None]
-    yes = sum(known)
-    interval = wilson(yes, len(known))
+def _rate(yes: int, known: int, formula: str) -> dict:
+    interval = wilson(yes, known)
     pct = lambda x: None if x is None else round(100 * x, 2)
     return {
-        "n": len(known),
-        "value": pct(yes / len(known)) if known else None,
+        "n": known,
+        "value": pct(yes / known) if known else None,
         "ci_low": pct(interval.low),
         "ci_high": pct(interval.high),
         "formula": formula,

@@ -16,7 +16,7 @@ from app.models.theme import ThemeSource
 from app.scoring.periods import period_start
 from app.scoring.scores import score_summary
 from app.services.answers.listing import filtered_responses
-from app.services.insights.cells import Scope, local_day
+from app.services.insights.cells import Scope, local_day, without_jit
 
 EXAMPLES = 3
 # A theme discovered in one answer only is a phrase, not yet a theme: the report shows it once it recurs.
@@ -26,16 +26,18 @@ PRAISE_AT, COMPLAINT_AT = 0.1, -0.1
 PRAISE, COMPLAINT, NEUTRAL = "praise", "complaint", "neutral"
 
 
-def theme_report(workspace_id: int, filters: dict, limit: int = 50) -> dict:
+def theme_report(workspace_id: int, filters: dict, limit: int = 50, examples: bool = True) -> dict:
     """Per theme: mentions, share, the survey's score among its answers, and its impact on the score.
 
     A score only means something within one kind and scale, so the report is per survey
     (`filters["survey_id"]` is required). impact = overall score − the score of the answers
     that do not mention the theme: a theme whose answers drag the score down has a negative
     impact; had its answers scored like the rest, the overall score would move by −impact.
-    Themes come most negative impact first.
+    Themes come most negative impact first. `examples=False` leaves the example answer ids empty
+    (two queries fewer, for a summary that shows no comment).
     """
     survey = _survey(workspace_id, filters["survey_id"])
+    without_jit()
     # Every answer matching the /responses filters (tenant and survey included), as a subquery.
     base = (
         filtered_responses(workspace_id, filters)
@@ -127,8 +129,12 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50) -> dict:
     # Most negative impact first; themes without one (every answer mentions them) last.
     items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0.0, -i["mentions"], i["theme"]))
     items = items[:limit]
-    _add_examples(base, items)
-    _add_side_examples(base, items)
+    if examples:
+        _add_examples(base, items)
+        _add_side_examples(base, items)
+    else:
+        for item in items:
+            item["example_response_ids"] = []
     # Complaints ranked by what they cost the score: the answers complaining about a theme,
     # compared with every other answer.
     complained = [i for i in items if i["complaints"]["mentions"]]

@@ -1,0 +1,219 @@
+"""Dashboard pages at scale: each page's server time beside the JSON endpoint it shares services with.
+
+    .venv/bin/python benchmarks/dashboard_pages.py                   # 1 million answers
+    .venv/bin/python benchmarks/dashboard_pages.py --rows 100000     # a quick run
+    .venv/bin/python benchmarks/dashboard_pages.py --drop            # drop the database afterwards
+
+Builds a PostgreSQL database with metrics_scale.py's loader (COPY, triggers off, one rollup
+rebuild), then gives the answers what the dashboard reads beyond the rollups: comments, their
+sentiment labels and languages, tone–score mismatches and theme rows (response_themes), written
+set-wise in SQL; then puts the rows in time order on disk (CLUSTER), as a live service writes
+them (the loader draws times at random). The database is named after --rows and --days and kept, so a second run reuses
+it (--fresh rebuilds it).
+
+Each page is requested through the Flask app as a signed-in owner (the session cookie, CSRF and
+templates included) and timed p50/p99 over --repeat runs after one warm-up, beside the JSON
+endpoint whose service it calls with the same query. The view is the dashboard's default, the
+last 30 local days, ending where the loaded history ends. Never run from the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg
+
+from benchmarks import metrics_scale
+from benchmarks.metrics_scale import ADMIN_URL, END, ZONE, build_app, timed
+
+OWNER = "owner@dashboard-bench.example.com"
+THEMED_SHARE = 0.6  # answers whose comment mentions at least one theme
+COMMENTS = [
+    ("Quick reply and a friendly agent, thank you!", "positive", "en"),
+    ("Took ages to get a reply and the issue is still not fixed.", "negative", "en"),
+    ("Fine, but I had to explain my problem twice.", "neutral", "en"),
+    ("Réponse rapide, merci beaucoup.", "positive", "fr"),
+    ("Viel zu lange Wartezeit.", "negative", "de"),
+    ("Me cobraron dos veces.", "negative", "es"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="answers (default 1 million)")
+    parser.add_argument("--days", type=int, default=730, help="days of history the answers spread over")
+    parser.add_argument("--agents", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs per page and endpoint")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--fresh", action="store_true", help="rebuild the database even if it exists")
+    parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    args = parser.parse_args()
+
+    name = f"afterword_dashboard_bench_{args.rows}_{args.days}"
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    sa_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+        if exists and args.fresh:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        app = build_app(sa_url)
+        if not exists or not _loaded(url):
+            started = time.perf_counter()
+            ids = metrics_scale.load(app, url, args)
+            add_comments_and_themes(url, ids["workspace"])
+            print(f"database {name} built in {time.perf_counter() - started:.0f} s")
+        else:
+            print(f"database {name} reused")
+        report(app, url, args)
+    finally:
+        if args.drop:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            print(f"kept database {name} (--drop removes it; --fresh rebuilds it)")
+
+
+def _loaded(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM response_themes)").fetchone()[0])
+
+
+def add_comments_and_themes(url: str, workspace_id: int) -> None:
+    """Comments, sentiment labels, languages, mismatches and theme rows for the loaded answers,
+    set-wise (the analysis pipeline itself is benchmarked in analysis_db_throughput.py)."""
+    from app.analysis import default_theme_keys
+
+    keys = list(default_theme_keys())
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        # Neither the comment nor its labels feed the rollups: no trigger needs to see this.
+        conn.execute("ALTER TABLE responses DISABLE TRIGGER USER")
+        texts = [c[0] for c in COMMENTS]
+        labels = [c[1] for c in COMMENTS]
+        languages = [c[2] for c in COMMENTS]
+        conn.execute(
+            """
+            UPDATE responses SET
+                comment = (%(texts)s::text[])[1 + id %% %(n)s],
+                sentiment_label = (%(labels)s::text[])[1 + id %% %(n)s],
+                language = (%(languages)s::text[])[1 + id %% %(n)s],
+                mismatch_reason = CASE WHEN id %% 50 = 0 THEN 'score and tone disagree (generated)' END,
+                analysis_version = 3
+            WHERE workspace_id = %(ws)s AND id %% 10 < 7
+            """,
+            {"texts": texts, "labels": labels, "languages": languages, "n": len(COMMENTS), "ws": workspace_id},
+        )
+        # One theme for THEMED_SHARE of the answers, a second for a third of those; skewed towards
+        # the first keys, as real themes are. Polarity from the score's side of the scale.
+        for share, offset in ((THEMED_SHARE, 0), (THEMED_SHARE / 3, 7)):
+            conn.execute(
+                """
+                INSERT INTO response_themes (response_id, theme, polarity)
+                SELECT r.id, (%(keys)s::text[])[1 + ((floor(power(random(), 2) * %(n)s))::int + %(offset)s) %% %(n)s],
+                       CASE WHEN r.score >= 4 THEN 0.5 ELSE -0.5 END
+                FROM responses r
+                WHERE r.workspace_id = %(ws)s AND r.comment IS NOT NULL AND random() < %(share)s
+                ON CONFLICT DO NOTHING
+                """,
+                {"keys": keys, "n": len(keys), "offset": offset, "ws": workspace_id, "share": share / 0.7},
+            )
+        conn.execute("ALTER TABLE responses ENABLE TRIGGER USER")
+        conn.commit()
+        conn.autocommit = True
+        # The loader writes rows in random time order; a live service writes them as they come.
+        # Put them in time order, as they would be, so a month's rows sit together on disk.
+        conn.execute("CLUSTER invites USING ix_invites_workspace_sent")
+        conn.execute("CLUSTER responses USING ix_responses_workspace_answered")
+        conn.execute("CLUSTER response_themes USING uq_response_themes_response_id_theme")
+        conn.execute("VACUUM ANALYZE invites")
+        conn.execute("VACUUM ANALYZE responses")
+        conn.execute("VACUUM ANALYZE response_themes")
+        themed = conn.execute("SELECT count(*) FROM response_themes").fetchone()[0]
+    print(f"comments and {themed:,} theme rows in {time.perf_counter() - started:.0f} s")
+
+
+def _session(app) -> tuple[int, dict, str, str]:
+    """The bench workspace, its surveys, an API key and an owner's session token (made once)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Survey, Workspace
+    from app.models.account import Role
+    from app.models.api_key import KeyScope
+    from app.services.accounts import people
+    from app.services.accounts.sessions import start_session
+    from app.services.api_keys import issue_key
+
+    with app.app_context():
+        ws = db.session.scalar(select(Workspace).where(Workspace.name == "Bench Co"))
+        surveys = {s.kind: s.id for s in db.session.scalars(select(Survey).where(Survey.workspace_id == ws.id))}
+        owner = people.find_user(OWNER) or people.create_user(OWNER, "correct horse battery")
+        people.set_membership(owner, ws.id, Role.OWNER)
+        _, key = issue_key(ws.id, "dashboard bench", KeyScope.READ)
+        db.session.commit()
+        token = start_session(owner, "127.0.0.1", "bench")
+        return ws.id, surveys, key, token
+
+
+def report(app, url: str, args) -> None:
+    from app.web.blueprint import COOKIE
+
+    workspace_id, surveys, key, token = _session(app)
+    client = app.test_client()
+    client.set_cookie(COOKIE, token)
+    headers = {"Authorization": f"Bearer {key}"}
+    # The last 30 local days of the loaded history (END is its first instant after it).
+    zone = ZoneInfo(ZONE)
+    last = END.date() - timedelta(days=1)
+    first = last - timedelta(days=29)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=zone).isoformat()
+    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone).isoformat()
+    csat = surveys["csat"]
+    page = {"from": first.isoformat(), "to": last.isoformat()}
+    api = {"since": since, "until": until}
+    pairs = [
+        ("overview", "", page, "/metrics", api),
+        ("overview", "", page, "/themes", {**api, "survey_id": csat}),
+        ("trends", "/trends", {**page, "survey": csat}, "/metrics", {**api, "survey_id": csat, "interval": "week"}),
+        ("themes", "/themes", {**page, "survey": csat}, "/themes", {**api, "survey_id": csat}),
+        ("agents", "/agents", {**page, "survey": csat}, "/metrics", {**api, "survey_id": csat, "group_by": "agent"}),
+        ("drivers", "/drivers", {**page, "survey": csat}, "/drivers", {**api, "survey_id": csat}),
+    ]
+    print(f"\n{args.rows:,} answers over {args.days} days; the view: {first} to {last} ({ZONE}), CSAT survey")
+    print(f"{'page':10} {'p50 ms':>8} {'p99 ms':>8}   {'JSON endpoint':40} {'p50 ms':>8} {'p99 ms':>8}")
+    pages_done: dict[str, tuple[float, float]] = {}
+    for name, path, page_query, endpoint, api_query in pairs:
+
+        def get_page(q=urlencode(page_query), p=path):
+            response = client.get(f"/w/{workspace_id}{p}?{q}")
+            assert response.status_code == 200, response.status_code
+
+        def get_json(q=urlencode(api_query), e=endpoint):
+            response = client.get(f"/api/v1{e}?{q}", headers=headers)
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+
+        if name not in pages_done:
+            pages_done[name] = timed(get_page, args.repeat)
+        page_p50, page_p99 = pages_done[name]
+        json_p50, json_p99 = timed(get_json, args.repeat)
+        shown = endpoint + "?" + "&".join(k for k in api_query if k not in ("since", "until"))
+        print(f"{name:10} {page_p50:8.1f} {page_p99:8.1f}   {shown.rstrip('?'):40} {json_p50:8.1f} {json_p99:8.1f}")
+    print("target: each page's p50 < 300 ms at 1 million answers")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
