@@ -54,7 +54,7 @@ class Feed:
 
 @dataclass(frozen=True)
 class Step:
-    """One moment of an invite's life: `kind` is "created", an InviteEventKind, "edited" or "analysed"."""
+    """One moment of an invite's life: `kind` is "created", an InviteEventKind value, or "analysed"."""
 
     at: datetime
     kind: str
@@ -97,7 +97,7 @@ def read_feed(membership: Membership, workspace: Workspace, query: dict, limit: 
     own = _reader(membership)
     filters = listing_filters(workspace, query)
     matching = filtered_responses(workspace.id, filters, own)
-    total = count_responses(workspace.id, filters, own)
+    total = count_responses(workspace, filters, own)
     rows = db.session.execute(page(matching, limit, query.get("cursor"))).all()
     kept = keyset_page(rows, limit, lambda row: encode_cursor(row[0]))
     items = _items(workspace.id, [(response, invite) for response, invite in kept.items])
