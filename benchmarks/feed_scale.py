@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/feed_scale.py                    # 1 million answers (~5-10 min)
     .venv/bin/python benchmarks/feed_scale.py --rows 200000      # a quick run
     .venv/bin/python benchmarks/feed_scale.py --keep             # keep the database afterwards
+    .venv/bin/python benchmarks/feed_scale.py --database NAME    # time again on a kept database
 
 Loads its own database with metrics_scale.py's loader (COPY, 90 days by default), then gives a
 third of the answers a comment, a sentiment and a theme row, as the analysis would, and signs an
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import psycopg
 from metrics_scale import ADMIN_URL, build_app, load, timed
 
+OWNER = "bench-owner@example.com"
 THEMES = ["refund", "response speed", "billing", "helpfulness", "shipping"]
 COMMENTS = {
     "refund": "The refund took forever and nobody answered my emails.",
@@ -43,12 +45,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per request")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--database", help="a database an earlier --keep run left: time it again, load nothing")
     args = parser.parse_args()
 
-    name = f"afterword_feed_bench_{uuid.uuid4().hex[:8]}"
+    name = args.database or f"afterword_feed_bench_{uuid.uuid4().hex[:8]}"
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    if args.database:
+        app = build_app(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        report(app, kept_ids(app), args)
+        return
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     print(f"database {name}")
     try:
         app = build_app(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -61,6 +68,26 @@ def main() -> None:
         else:
             with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def kept_ids(app) -> dict:
+    """The ids report() needs, read back from a kept database (a fresh API key for the workspace)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Response, Survey, Workspace
+    from app.models.account import Role
+    from app.services.accounts import people
+    from app.services.api_keys import create_key
+
+    with app.app_context():
+        ws = db.session.scalar(select(Workspace).where(Workspace.name == "Bench Co"))
+        surveys = {s.kind: s.id for s in db.session.scalars(select(Survey).where(Survey.workspace_id == ws.id))}
+        answers = db.session.scalar(select(func.count()).select_from(Response).where(Response.workspace_id == ws.id))
+        owner = people.find_user(OWNER) or people.create_user(OWNER, "correct horse battery")
+        key = create_key(people.set_membership(owner, ws.id, Role.OWNER), "bench", "read")[1]
+        db.session.commit()
+        return {"workspace": ws.id, "key": key, "surveys": surveys, "answers": answers}
 
 
 def comment(url: str, workspace_id: int) -> None:
@@ -96,7 +123,7 @@ def report(app, ids: dict, args) -> None:
 
     ws = ids["workspace"]
     with app.app_context():
-        user = people.create_user("bench-owner@example.com", "correct horse battery")
+        user = people.find_user(OWNER) or people.create_user(OWNER, "correct horse battery")
         people.set_membership(user, ws, Role.OWNER)
         db.session.commit()
         token = start_session(user, "127.0.0.1", "bench")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, false, func, or_, select
 
@@ -14,7 +15,8 @@ from app.models import Invite, Response, ResponseTheme, Workspace
 from app.models.rollup_grain import SCORE_SLOTS
 from app.models.rollup_sql import agent_key
 from app.platform.bounds import MAX_INT
-from app.services.insights.cells import FILTER_DIMENSIONS, Scope, fetch, has_tag
+from app.scoring.periods import midnight, whole_days
+from app.services.insights.cells import FILTER_DIMENSIONS, Scope, has_tag, rollup_cells
 from app.services.pagination import Page, keyset_page
 
 
@@ -44,7 +46,11 @@ def count_responses(workspace: Workspace, filters: dict, own_agent: str | None =
     """How many answers filtered_responses finds, over every page."""
     if own_agent is None and set(filters) <= ROLLUP_FILTERS and db.engine.dialect.name == "postgresql":
         return _rollup_count(workspace, filters)
-    answer_terms, invite_terms = _terms(workspace.id, filters, own_agent)
+    return _raw_count(workspace.id, filters, own_agent)
+
+
+def _raw_count(workspace_id: int, filters: dict, own_agent: str | None = None) -> int:
+    answer_terms, invite_terms = _terms(workspace_id, filters, own_agent)
     query = select(func.count()).select_from(Response)
     if invite_terms:  # PostgreSQL cannot drop an inner join: join only when a filter needs it
         query = query.join(Invite, Invite.id == Response.invite_id)
@@ -52,8 +58,8 @@ def count_responses(workspace: Workspace, filters: dict, own_agent: str | None =
 
 
 def _rollup_count(workspace: Workspace, filters: dict) -> int:
-    """The count from the rollups (whole local days) and the raw rows (the partial days at the
-    edges), as /metrics reads its n; no range means from the first answer to the last."""
+    """The whole local days from the rollups, the partial days at the edges from the rows (through
+    the answers' (workspace, answered_at) index); no range means from the first answer to the last."""
     first, last = db.session.execute(
         select(func.min(Response.answered_at), func.max(Response.answered_at)).where(
             Response.workspace_id == workspace.id
@@ -63,14 +69,22 @@ def _rollup_count(workspace: Workspace, filters: dict) -> int:
         return 0
     since = max(filters.get("since", first), first)
     until = min(filters.get("until", last + timedelta(microseconds=1)), last + timedelta(microseconds=1))
-    if since >= until:
-        return 0
+    zone = ZoneInfo(workspace.timezone)
+    days = whole_days(since, until, zone) if since < until else None
+    if days is None:
+        return _raw_count(workspace.id, {**filters, "since": since, "until": until}) if since < until else 0
     dims = {name: filters[name] for name in FILTER_DIMENSIONS if name in filters}
     scope = Scope(workspace.id, workspace.timezone, filters.get("survey_id"), dims, use_rollups=True)
     low = max(filters.get("score_min", 0), 0)
     high = min(filters.get("score_max", SCORE_SLOTS - 1), SCORE_SLOTS - 1)
-    cells = fetch(scope, since, until, by_day=False, by_group=False)
-    return sum(sum(cell.counts[low : high + 1]) for cell in cells.values()) if low <= high else 0
+    cells = rollup_cells(scope, *days, by_day=False, by_group=False)
+    total = sum(sum(cell.counts[low : high + 1]) for cell in cells.values()) if low <= high else 0
+    start, end = midnight(days[0], zone), midnight(days[1], zone)
+    if since < start:
+        total += _raw_count(workspace.id, {**filters, "since": since, "until": start})
+    if end < until:
+        total += _raw_count(workspace.id, {**filters, "since": end, "until": until})
+    return total
 
 
 def _terms(workspace_id: int, filters: dict, own_agent: str | None) -> tuple[list, list]:
