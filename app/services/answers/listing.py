@@ -15,7 +15,7 @@ from app.models import Invite, Response, ResponseTheme, Workspace
 from app.models.rollup_grain import SCORE_SLOTS
 from app.models.rollup_sql import agent_key
 from app.platform.bounds import MAX_INT
-from app.scoring.periods import midnight, whole_days
+from app.scoring.periods import local_date, midnight, whole_days
 from app.services.insights.cells import FILTER_DIMENSIONS, Scope, has_tag, rollup_cells
 from app.services.pagination import Page, keyset_page
 
@@ -59,17 +59,22 @@ def _raw_count(workspace_id: int, filters: dict, own_agent: str | None = None) -
 
 def _rollup_count(workspace: Workspace, filters: dict) -> int:
     """The whole local days from the rollups, the partial days at the edges from the rows (through
-    the answers' (workspace, answered_at) index); no range means from the first answer to the last."""
-    first, last = db.session.execute(
-        select(func.min(Response.answered_at), func.max(Response.answered_at)).where(
-            Response.workspace_id == workspace.id
-        )
-    ).one()
-    if first is None:
-        return 0
-    since = max(filters.get("since", first), first)
-    until = min(filters.get("until", last + timedelta(microseconds=1)), last + timedelta(microseconds=1))
+    the answers' (workspace, answered_at) index). An open end is taken to the edge of the first (or
+    last) answer's local day: no answer lies beyond it, and a whole day is the rollups' to count (a
+    partial one cost ~300 ms of random reads over 1 million answers). The feed's dates are local
+    days, so only the API's instants leave edges to count from the rows."""
     zone = ZoneInfo(workspace.timezone)
+    since, until = filters.get("since"), filters.get("until")
+    if since is None or until is None:
+        first, last = db.session.execute(
+            select(func.min(Response.answered_at), func.max(Response.answered_at)).where(
+                Response.workspace_id == workspace.id
+            )
+        ).one()
+        if first is None:
+            return 0
+        since = since or midnight(local_date(first, zone), zone)
+        until = until or midnight(local_date(last, zone) + timedelta(days=1), zone)
     days = whole_days(since, until, zone) if since < until else None
     if days is None:
         return _raw_count(workspace.id, {**filters, "since": since, "until": until}) if since < until else 0
