@@ -1,7 +1,7 @@
 """branding and context: sender, thank-you, ticket subject, agent photo, widget-only invites
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-02
 
 A workspace names its emails' sender (From name) and where replies go (reply-to); a survey may

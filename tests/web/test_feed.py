@@ -412,3 +412,23 @@ def test_the_api_and_the_page_filter_alike(app, workspace, auth, world, filters)
     api = app.test_client().get("/api/v1/responses", query_string=filters, headers=auth)
     assert api.status_code == 200, api.json
     assert [item["id"] for item in api.json["items"]] == shown(page) != []
+
+
+def test_a_role_without_identities_sees_no_customer(app, workspace, world, monkeypatch):
+    # No shipped role reads comments without identities; the rule is kept for one that would.
+    from app.services.accounts import permissions
+
+    allowed = {
+        **permissions.ALLOWED,
+        Role.ANALYST: permissions.ALLOWED[Role.ANALYST] - {permissions.Action.READ_IDENTITIES},
+    }
+    monkeypatch.setattr(permissions, "ALLOWED", allowed)
+    client = _client_as(app, workspace.id, Role.ANALYST)
+    page = client.get(f"/w/{workspace.id}/responses").get_data(as_text=True)
+    assert "Charged twice" in page and not re.search(r"customer\d+@|Customer \d", page)
+    answer_page = client.get(f"/w/{workspace.id}/responses/{world['refund']}").get_data(as_text=True)
+    assert not re.search(r"customer\d+@|Customer \d", answer_page) and "refund took forever" in answer_page
+    export = client.get(f"/w/{workspace.id}/responses.csv").get_data(as_text=True)
+    header = export.splitlines()[0].split(",")
+    assert "comment" in header and not {"customer_email", "customer_name", "customer_id"} & set(header)
+    assert not re.search(r"customer\d+@|Customer \d", export)

@@ -56,7 +56,7 @@ class Feed:
 
 @dataclass(frozen=True)
 class Step:
-    """One moment of an invite's life: `kind` is "created", an InviteEventKind, "edited" or "analysed"."""
+    """One moment of an invite's life: `kind` is "created", an InviteEventKind value, or "analysed"."""
 
     at: datetime
     kind: str
@@ -101,7 +101,7 @@ def read_feed(membership: Membership, workspace: Workspace, query: dict, limit: 
     # A bulk read of comments, as the API's listing records it (before the read: nothing expires).
     audit.record_now(AuditAction.COMMENTS_READ, workspace.id, "feed", {"filters": filters})
     matching = filtered_responses(workspace.id, filters, own)
-    total = count_responses(workspace.id, filters, own)
+    total = count_responses(workspace, filters, own)
     rows = db.session.execute(page(matching, limit, query.get("cursor"))).all()
     kept = keyset_page(rows, limit, lambda row: encode_cursor(row[0]))
     items = _items(workspace.id, [(response, invite) for response, invite in kept.items])

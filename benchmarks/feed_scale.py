@@ -1,0 +1,180 @@
+"""The Responses feed at scale: its pages in PostgreSQL, beside the JSON endpoint they share services with.
+
+    .venv/bin/python benchmarks/feed_scale.py                    # 1 million answers (~5-10 min)
+    .venv/bin/python benchmarks/feed_scale.py --rows 200000      # a quick run
+    .venv/bin/python benchmarks/feed_scale.py --keep             # keep the database afterwards
+    .venv/bin/python benchmarks/feed_scale.py --database NAME    # time again on a kept database
+
+Loads its own database with metrics_scale.py's loader (COPY, 90 days by default), then gives a
+third of the answers a comment, a sentiment and a theme row, as the analysis would, and signs an
+owner in. Each filter is timed as the signed-in page (/w/{id}/responses: the page of 25, the
+count of every matching answer, theme labels, ticket links, the HTML) and, in the same run, as
+GET /api/v1/responses?limit=25 with the same filter (the same listing query, no count, JSON):
+p50 and p99 of server time through the Flask app. Never run from the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import psycopg
+from metrics_scale import ADMIN_URL, build_app, load, timed
+
+OWNER = "bench-owner@example.com"
+THEMES = ["refund", "response speed", "billing", "helpfulness", "shipping"]
+COMMENTS = {
+    "refund": "The refund took forever and nobody answered my emails.",
+    "response speed": "Great, very quick reply, thanks!",
+    "billing": "Charged twice, terrible billing.",
+    "helpfulness": "Excellent support, really helpful agent.",
+    "shipping": "My parcel arrived late and damaged.",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="answers to load (default 1 million)")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--agents", type=int, default=120)
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs per request")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--database", help="a database an earlier --keep run left: time it again, load nothing")
+    args = parser.parse_args()
+
+    name = args.database or f"afterword_feed_bench_{uuid.uuid4().hex[:8]}"
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    if args.database:
+        app = build_app(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        report(app, kept_ids(app), args)
+        return
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    print(f"database {name}")
+    try:
+        app = build_app(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        ids = load(app, url, args)
+        comment(url, ids["workspace"])
+        report(app, ids, args)
+    finally:
+        if args.keep:
+            print(f"kept database {name}")
+        else:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def kept_ids(app) -> dict:
+    """The ids report() needs, read back from a kept database (a fresh API key for the workspace)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Response, Survey, Workspace
+    from app.models.account import Role
+    from app.services.accounts import people
+    from app.services.api_keys import create_key
+
+    with app.app_context():
+        ws = db.session.scalar(select(Workspace).where(Workspace.name == "Bench Co"))
+        surveys = {s.kind: s.id for s in db.session.scalars(select(Survey).where(Survey.workspace_id == ws.id))}
+        answers = db.session.scalar(select(func.count()).select_from(Response).where(Response.workspace_id == ws.id))
+        owner = people.find_user(OWNER) or people.create_user(OWNER, "correct horse battery")
+        key = create_key(people.set_membership(owner, ws.id, Role.OWNER), "bench", "read")[1]
+        db.session.commit()
+        return {"workspace": ws.id, "key": key, "surveys": surveys, "answers": answers}
+
+
+def comment(url: str, workspace_id: int) -> None:
+    """A third of the answers commented and themed, as the analysis leaves them."""
+    with psycopg.connect(url) as conn:
+        conn.execute("ALTER TABLE responses DISABLE TRIGGER ALL")
+        for i, theme in enumerate(THEMES):
+            conn.execute(
+                "UPDATE responses SET comment = %s, themes = %s::json, theme_sentiment = %s::json,"
+                " sentiment_label = CASE WHEN polarity < 0 THEN 'negative' ELSE 'positive' END,"
+                " language = 'en', analysis_version = 3, analyzed_at = answered_at"
+                " WHERE workspace_id = %s AND id %% 15 = %s",
+                (COMMENTS[theme], f'["{theme}"]', f'{{"{theme}": -0.5}}', workspace_id, i),
+            )
+            conn.execute(
+                "INSERT INTO response_themes (response_id, theme, polarity)"
+                " SELECT id, %s, -0.5 FROM responses WHERE workspace_id = %s AND id %% 15 = %s",
+                (theme, workspace_id, i),
+            )
+        conn.execute("ALTER TABLE responses ENABLE TRIGGER ALL")
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE responses")
+        conn.execute("VACUUM ANALYZE response_themes")
+
+
+def report(app, ids: dict, args) -> None:
+    from app.extensions import db
+    from app.models.account import Role
+    from app.services.accounts import people
+    from app.services.accounts.sessions import start_session
+    from app.web.blueprint import COOKIE
+
+    ws = ids["workspace"]
+    with app.app_context():
+        user = people.find_user(OWNER) or people.create_user(OWNER, "correct horse battery")
+        people.set_membership(user, ws, Role.OWNER)
+        db.session.commit()
+        token = start_session(user, "127.0.0.1", "bench")
+    client = app.test_client()
+    client.set_cookie(COOKIE, token)
+    api = {"Authorization": f"Bearer {ids['key']}"}
+    csat = ids["surveys"]["csat"]
+
+    first = client.get(f"/w/{ws}/responses")
+    assert first.status_code == 200, first.status_code
+    after = first.get_data(as_text=True).split('rel="next"')[0].rsplit("after=", 1)[1].split('"')[0]
+
+    cases = [
+        ("every answer", {}, {}),
+        ("second page", {"after": after}, {"cursor": after}),
+        ("survey + last 30 days", {"survey": csat, "from": "2026-10-03", "to": "2026-11-01"}, None),
+        ("theme", {"theme": "refund"}, {"theme": "refund"}),
+        ("agent", {"agent": "agent007"}, {"agent": "agent007"}),
+        ("team + score <= 2", {"team": "team03", "score_max": 2}, {"team": "team03", "score_max": 2}),
+        ("tag", {"tag": "tag05"}, {"tag": "tag05"}),
+        ("negative + mismatch=0", {"sentiment": "negative", "mismatch": 0}, {"sentiment": "negative"}),
+        ("text 'parcel'", {"q": "parcel"}, {"q": "parcel"}),
+    ]
+    print(f"\n{ids['answers']:,} answers; p50 / p99 in ms over {args.repeat} runs (server time through the app)")
+    print(f"{'filter':28} {'page /w/…/responses':>22} {'GET /api/v1/responses':>24}")
+    for label, page_query, api_query in cases:
+        page = timed(lambda q=page_query: _ok(client.get(f"/w/{ws}/responses", query_string=q)), args.repeat)
+        shown = "—"
+        if api_query is not None:
+            q = {**api_query, "limit": 25}
+            p50, p99 = timed(lambda q=q: _ok(client.get("/api/v1/responses", query_string=q, headers=api)), args.repeat)
+            shown = f"{p50:8.1f} / {p99:7.1f}"
+        print(f"{label:28} {page[0]:10.1f} / {page[1]:8.1f} {shown:>24}")
+    answer_id = int(first.get_data(as_text=True).split(f'href="/w/{ws}/responses/', 1)[1].split('"')[0])
+    p50, p99 = timed(lambda: _ok(client.get(f"/w/{ws}/responses/{answer_id}")), args.repeat)
+    print(f"{'one answer page':28} {p50:10.1f} / {p99:8.1f}")
+    q = {"agent": "agent007", "from": "2026-10-03", "to": "2026-11-01"}
+    p50, p99 = timed(lambda: _ok(client.get(f"/w/{ws}/responses.csv", query_string=q)), max(3, args.repeat // 4))
+    api_q = {"agent": "agent007", "since": "2026-10-03T00:00:00+02:00", "until": "2026-11-02T00:00:00+01:00"}
+    a50, a99 = timed(
+        lambda: _ok(client.get("/api/v1/export/responses.csv", query_string=api_q, headers=api)),
+        max(3, args.repeat // 4),
+    )
+    print(f"{'CSV: agent, 30 days':28} {p50:10.1f} / {p99:8.1f} {a50:8.1f} / {a99:7.1f}")
+
+
+def _ok(response):
+    assert response.status_code == 200, (response.status_code, response.get_data(as_text=True)[:300])
+    response.get_data()  # a streamed CSV is produced here
+    return response
+
+
+if __name__ == "__main__":
+    main()
