@@ -197,3 +197,20 @@ def test_imported_comments_are_redacted_too(make, survey):
 
     assert not result.errors, result.errors
     assert db.session.scalar(select(Response.comment)) == "call me [phone]"
+
+
+def test_a_ticket_subject_is_redacted_on_intake_and_cleared_by_erasure(client, auth, make, survey):
+    integration = make.integration(survey)
+    subject = "Grace Hopper wants a refund: call +44 20 7946 0958 or grace@example.org"
+    body = json.dumps(
+        {"customer": {"email": PERSON, "name": "Grace Hopper"}, "ticket": {"id": "S-1", "subject": subject}}
+    ).encode()
+    resp = client.post(f"/hooks/{integration.id}", data=body, headers=signed_headers(integration.secret, body, "s1"))
+    assert resp.status_code == 202
+    invite = db.session.scalar(select(Invite).where(Invite.ticket_id == "S-1"))
+    assert invite.ticket_subject == "Grace Hopper wants a refund: call [phone] or [email]"
+
+    assert client.post("/api/v1/privacy/erasures", json={"email": PERSON}, headers=auth).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Invite, invite.id).ticket_subject is None
+    assert "Grace Hopper" not in _dump()

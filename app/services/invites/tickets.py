@@ -17,6 +17,7 @@ from app.models.invite import InviteDelivery, InviteEventKind, InviteReason, Inv
 from app.models.types import utcnow
 from app.services.invites.agents import resolve_agent
 from app.services.invites.fatigue import Skip, counts_offers, is_erased, send_delay, skip_reason
+from app.services.privacy.policy import clean_free_text
 
 
 def latest_invite(survey_id: int, ticket_id: str) -> Invite | None:
@@ -138,7 +139,8 @@ def build_invite(
         customer_id=customer.get("id"),
         customer_segment=customer.get("segment"),
         ticket_id=ticket["id"],
-        ticket_subject=ticket.get("subject"),
+        # A subject can quote the customer: redacted like a comment (services/privacy/policy.py).
+        ticket_subject=clean_free_text(survey.workspace_id, ticket.get("subject")),
         agent_id=agent.get("id"),
         agent_name=agent.get("name"),
         agent_email=agent.get("email"),

@@ -104,13 +104,14 @@ def remove_comments(response_ids: list[int], placeholder: str = ERASED) -> int:
 
 
 def remove_identity(invite_ids: list[int]) -> int:
-    """Clear the customer's address, name and id on these invites (the ticket's facts stay)."""
+    """Clear the customer's address, name and id on these invites, and the ticket's subject (which
+    may quote them); the ticket's facts stay."""
     if not invite_ids:
         return 0
     result = db.session.execute(
         update(Invite)
         .where(Invite.id.in_(invite_ids))
-        .values(customer_email=None, customer_name=None, customer_id=None)
+        .values(customer_email=None, customer_name=None, customer_id=None, ticket_subject=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

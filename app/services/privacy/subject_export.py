@@ -27,6 +27,7 @@ _INVITE_FIELDS = (
     "customer_id",
     "customer_segment",
     "ticket_id",
+    "ticket_subject",
     "agent_name",
     "team",
     "channel",
