@@ -275,6 +275,7 @@ def test_an_answers_page_shows_its_ticket_themes_and_whole_history(app, workspac
     assert "1 d 4 h" in text  # resolved after 28 hours
     history = re.findall(r"<strong>([^<]+)</strong>", text.split('id="history-title"')[1])
     assert history[0] == "Invite created" and "Answered" in history and history[-1] == "Comment analysed"
+    assert re.search(r"<strong>Scheduled</strong> <span class=\"feed-muted\">— due \w{3} \d+, \d{4}, ", text)
     assert "Mar 10, 2026" in text  # the answer's date, in the workspace's zone (UTC here)
 
 

@@ -61,6 +61,7 @@ class Step:
     at: datetime
     kind: str
     detail: str | None = None
+    due: datetime | None = None  # when a scheduled invite was due to be sent
 
 
 @dataclass(frozen=True)
@@ -143,10 +144,21 @@ def lifecycle(invite: Invite, response: Response) -> list[Step]:
     """Everything that happened to the invite, oldest first: its creation, each recorded event
     (scheduled, sent, reminders, answered, changed...) and the analysis of the comment."""
     steps = [Step(invite.created_at, "created")]
-    steps += [Step(event.at, event.status, event.detail) for event in invite.events]
+    steps += [_step(event.at, event.status, event.detail) for event in invite.events]
     if response.analyzed_at is not None:
         steps.append(Step(response.analyzed_at, "analysed", f"v{response.analysis_version}"))
     return sorted(steps, key=lambda step: step.at)
+
+
+def _step(at: datetime, kind: str, detail: str | None) -> Step:
+    """A recorded event; a schedule's "due <ISO instant>" (invites/tickets.py) keeps its instant, so
+    the page can write it in the workspace's zone like every other date."""
+    if kind == "scheduled" and detail and detail.startswith("due "):
+        try:
+            return Step(at, kind, None, datetime.fromisoformat(detail.removeprefix("due ")))
+        except ValueError:
+            pass
+    return Step(at, kind, detail)
 
 
 def ticket_kpis(invite: Invite) -> dict[str, float | int | None]:
