@@ -17,12 +17,9 @@ from app.services.pagination import Page, keyset_page
 
 def filtered_responses(workspace_id: int, filters: dict) -> Select:
     """The answers of one workspace matching the /responses filters, newest first."""
-    # Every answer has its invite (a foreign key), so the outer join keeps the same rows; being
-    # outer on the invite's primary key, PostgreSQL drops it from a report that reads no invite
-    # column (the themes report: 22,000 lookups fewer per query at 1 M answers, 30 days).
     query = (
         select(Response, Invite)
-        .outerjoin(Invite, Invite.id == Response.invite_id)
+        .join(Invite, Invite.id == Response.invite_id)
         .where(Response.workspace_id == workspace_id)
     )
     if "survey_id" in filters:
