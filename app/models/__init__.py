@@ -6,7 +6,7 @@ from app.models.api_key import ApiKey
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.response import Response, ResponseTheme
-from app.models.rollup import MetricRollup
+from app.models.rollup import MetricRollup, MetricRollupHourly
 from app.models.suppression import Suppression
 from app.models.survey import Survey
 from app.models.theme import Theme
@@ -24,6 +24,7 @@ __all__ = [
     "Invite",
     "InviteEvent",
     "MetricRollup",
+    "MetricRollupHourly",
     "Response",
     "ResponseTheme",
     "Survey",
