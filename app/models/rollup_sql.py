@@ -37,6 +37,10 @@ class Bucket:
     column: str  # the bucket's column
     sql_type: str  # its type
     zoned: bool  # local days of the workspace's zone (else UTC hours, which no zone change moves)
+    # Whether it holds the grains of all five dimensions (31, and 63 per tag). Those rows are about
+    # one per fact at hourly grain (2.2 GB of 3.4 GB for 1 M answers): the hourly rollup leaves
+    # them out, and a mix of dimensions reads its partial days from raw rows instead.
+    full: bool = True
 
     def of(self, instant: str, zone: str) -> str:
         """The bucket of the timestamptz `instant` (SQL), `zone` naming the workspace's zone."""
@@ -50,7 +54,7 @@ class Bucket:
 DAILY = Bucket("metric_rollups", "afterword_rollup", "day", "date", zoned=True)
 # UTC hours: any zone's local day (or half-hour-offset day: see app/services/insights/cells.py) is
 # a sum of whole hours plus, at most, partial hours at its two ends.
-HOURLY = Bucket("metric_rollups_hourly", "afterword_rollup_hourly", "hour", "timestamptz", zoned=False)
+HOURLY = Bucket("metric_rollups_hourly", "afterword_rollup_hourly", "hour", "timestamptz", zoned=False, full=False)
 
 
 # How an agent is identified in rollup rows, groups and filters: the first of these invite columns
@@ -182,18 +186,27 @@ def _grain_of() -> str:
     return "(" + " + ".join(terms) + ")"
 
 
-def _grouping_sets(tagged: bool = False) -> str:
+def _grouping_sets(tagged: bool = False, b: Bucket = DAILY) -> str:
     """The groupings behind the grains: all, each dimension alone and all five (for filter
-    combinations); rows of one tag only all and all five (grains 32 and 63)."""
+    combinations); rows of one tag only all and all five (grains 32 and 63). Tagged rows keep the
+    five even without `b.full` (a grouping set must name every dimension the SELECT reads):
+    _without_full drops them."""
     sets = ["()"] if tagged else ["()", *(f"({d})" for d in _GROUPED)]
-    return f"GROUPING SETS ({', '.join([*sets, '(' + ', '.join(_GROUPED) + ')'])})"
+    full = ["(" + ", ".join(_GROUPED) + ")"] if b.full or tagged else []
+    return f"GROUPING SETS ({', '.join([*sets, *full])})"
 
 
-def _grains(indent: str) -> str:
+def _without_full(b: Bucket, indent: str) -> str:
+    """The HAVING that leaves out the tagged all-five rows (grain 63) when `b` holds no full grains."""
+    return "" if b.full else f"\n{indent}HAVING GROUPING(agent) = 1"
+
+
+def _grains(indent: str, b: Bucket = DAILY) -> str:
     """The (grain, tag) pairs one answer or delivery lands in: _grouping_sets as rows, for
     afterword_rollup_apply, which writes one fact at a time. Lines after the first start with `indent`."""
-    untagged = ", ".join(str(g) for g in (0, *(GRAIN_BITS[d] for d in _GROUPED), FULL_GRAIN))
-    tagged = f"{GRAIN_BITS['tag']}, {TAGGED_FULL_GRAIN}"
+    full = (FULL_GRAIN,) if b.full else ()
+    untagged = ", ".join(str(g) for g in (0, *(GRAIN_BITS[d] for d in _GROUPED), *full))
+    tagged = f"{GRAIN_BITS['tag']}, {TAGGED_FULL_GRAIN}" if b.full else f"{GRAIN_BITS['tag']}"
     return f"\n{indent}".join(
         [
             f"SELECT unnest(ARRAY[{untagged}]) AS grain, ''::text AS tag",
@@ -252,7 +265,7 @@ BEGIN
             {_signed_scores(named=False)},
             COALESCE(p_polarity, 0), (p_polarity IS NOT NULL)::int, p_delivered, p_answered
         FROM (
-            {_grains("            ")}
+            {_grains("            ", b)}
         ) AS g
         ON CONFLICT ({_keys(b=b)}) DO UPDATE SET
             label = COALESCE(EXCLUDED.label, r.label),
@@ -269,7 +282,7 @@ BEGIN
                 p_sign * COALESCE(p_polarity, 0) AS polarity_sum, p_sign * (p_polarity IS NOT NULL)::int AS polarity_n,
                 p_sign * p_delivered AS delivered, p_sign * p_answered AS answered
             FROM (
-                {_grains("                ")}
+                {_grains("                ", b)}
             ) AS g
         ) AS v
         WHERE r.workspace_id = p_workspace AND r.grain = v.grain AND r.{b.column} = {at} AND r.survey_id = p_survey
@@ -438,13 +451,13 @@ BEGIN
             COALESCE(team, '') AS team, COALESCE(channel, '') AS channel, COALESCE(priority, '') AS priority,
             COALESCE(segment, '') AS segment, '' AS tag, {label}, {sums}
         FROM dated
-        GROUP BY workspace_id, survey_id, {b.column}, {_grouping_sets()}
+        GROUP BY workspace_id, survey_id, {b.column}, {_grouping_sets(b=b)}
         UNION ALL
         SELECT workspace_id, 32 + {grain_of}, {b.column}, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
             COALESCE(channel, ''), COALESCE(priority, ''), COALESCE(segment, ''), tag, {label}, {sums}
         FROM (SELECT DISTINCT ON (d.fact, t.value) d.*, t.value AS tag
               FROM dated d, json_array_elements_text(COALESCE(d.tags, '[]'::json)) AS t(value)) AS tagged
-        GROUP BY workspace_id, survey_id, {b.column}, tag, {_grouping_sets(tagged=True)}
+        GROUP BY workspace_id, survey_id, {b.column}, tag, {_grouping_sets(tagged=True)}{_without_full(b, "        ")}
     ), netted AS (
         SELECT * FROM deltas WHERE {_nonzero()}
     ), updated AS (
@@ -496,7 +509,7 @@ BEGIN
         CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) END,
         {sums}
     FROM {facts}
-    GROUP BY survey_id, {b.column}, {_grouping_sets()};
+    GROUP BY survey_id, {b.column}, {_grouping_sets(b=b)};
 
     INSERT INTO {b.table} ({_rollup_columns(b)})
     SELECT p_workspace, 32 + {grain_of}, {b.column}, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
@@ -505,7 +518,7 @@ BEGIN
         {sums}
     FROM (SELECT DISTINCT ON (f.ctid, t.value) f.*, t.value AS tag
           FROM {facts} f, json_array_elements_text(f.tags) AS t(value)) AS tagged
-    GROUP BY survey_id, {b.column}, tag, {_grouping_sets(tagged=True)};
+    GROUP BY survey_id, {b.column}, tag, {_grouping_sets(tagged=True)}{_without_full(b, "    ")};
 
     DROP TABLE {facts};
 END

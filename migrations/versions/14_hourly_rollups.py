@@ -7,7 +7,9 @@ Create Date: 2026-12-01
 metric_rollups_hourly holds the rows of metric_rollups per UTC hour, kept by triggers of their own
 (the daily ones keep the text 0003 and 0006 froze). A local day in any zone is a sum of whole
 hours, plus two partial hours in a half-hour zone, so /metrics in a zone other than the
-workspace's no longer reads raw rows (see app/services/insights/cells.py). Existing workspaces
+workspace's no longer reads raw rows for whole hours (see app/services/insights/cells.py). It
+holds every grain but those of all five dimensions (31 and 63), about one row per fact at this
+grain: a mix of several dimensions reads its partial days from the raw rows. Existing workspaces
 are rolled up here, in the migration's transaction.
 """
 from alembic import op
@@ -87,10 +89,10 @@ BEGIN
             p_sign * (COALESCE(p_score, -1) = 0)::int, p_sign * (COALESCE(p_score, -1) = 1)::int, p_sign * (COALESCE(p_score, -1) = 2)::int, p_sign * (COALESCE(p_score, -1) = 3)::int, p_sign * (COALESCE(p_score, -1) = 4)::int, p_sign * (COALESCE(p_score, -1) = 5)::int, p_sign * (COALESCE(p_score, -1) = 6)::int, p_sign * (COALESCE(p_score, -1) = 7)::int, p_sign * (COALESCE(p_score, -1) = 8)::int, p_sign * (COALESCE(p_score, -1) = 9)::int, p_sign * (COALESCE(p_score, -1) = 10)::int,
             COALESCE(p_polarity, 0), (p_polarity IS NOT NULL)::int, p_delivered, p_answered
         FROM (
-            SELECT unnest(ARRAY[0, 1, 2, 4, 8, 16, 31]) AS grain, ''::text AS tag
+            SELECT unnest(ARRAY[0, 1, 2, 4, 8, 16]) AS grain, ''::text AS tag
             UNION
             SELECT g, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value),
-                unnest(ARRAY[32, 63]) AS g
+                unnest(ARRAY[32]) AS g
         ) AS g
         ON CONFLICT (workspace_id, grain, hour, survey_id, agent, team, channel, priority, segment, tag) DO UPDATE SET
             label = COALESCE(EXCLUDED.label, r.label),
@@ -119,10 +121,10 @@ BEGIN
                 p_sign * COALESCE(p_polarity, 0) AS polarity_sum, p_sign * (p_polarity IS NOT NULL)::int AS polarity_n,
                 p_sign * p_delivered AS delivered, p_sign * p_answered AS answered
             FROM (
-                SELECT unnest(ARRAY[0, 1, 2, 4, 8, 16, 31]) AS grain, ''::text AS tag
+                SELECT unnest(ARRAY[0, 1, 2, 4, 8, 16]) AS grain, ''::text AS tag
                 UNION
                 SELECT g, t.value FROM json_array_elements_text(COALESCE(p_tags, '[]'::json)) AS t(value),
-                    unnest(ARRAY[32, 63]) AS g
+                    unnest(ARRAY[32]) AS g
             ) AS g
         ) AS v
         WHERE r.workspace_id = p_workspace AND r.grain = v.grain AND r.hour = p_hour AND r.survey_id = p_survey
@@ -266,13 +268,14 @@ BEGIN
             COALESCE(team, '') AS team, COALESCE(channel, '') AS channel, COALESCE(priority, '') AS priority,
             COALESCE(segment, '') AS segment, '' AS tag, CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) FILTER (WHERE sign > 0) END AS label, COALESCE(sum(sign) FILTER (WHERE score = 0), 0) AS s0, COALESCE(sum(sign) FILTER (WHERE score = 1), 0) AS s1, COALESCE(sum(sign) FILTER (WHERE score = 2), 0) AS s2, COALESCE(sum(sign) FILTER (WHERE score = 3), 0) AS s3, COALESCE(sum(sign) FILTER (WHERE score = 4), 0) AS s4, COALESCE(sum(sign) FILTER (WHERE score = 5), 0) AS s5, COALESCE(sum(sign) FILTER (WHERE score = 6), 0) AS s6, COALESCE(sum(sign) FILTER (WHERE score = 7), 0) AS s7, COALESCE(sum(sign) FILTER (WHERE score = 8), 0) AS s8, COALESCE(sum(sign) FILTER (WHERE score = 9), 0) AS s9, COALESCE(sum(sign) FILTER (WHERE score = 10), 0) AS s10, COALESCE(sum(sign * polarity), 0) AS polarity_sum, COALESCE(sum(sign) FILTER (WHERE polarity IS NOT NULL), 0) AS polarity_n, sum(sign * delivered) AS delivered, sum(sign * answered) AS answered
         FROM dated
-        GROUP BY workspace_id, survey_id, hour, GROUPING SETS ((), (agent), (team), (channel), (priority), (segment), (agent, team, channel, priority, segment))
+        GROUP BY workspace_id, survey_id, hour, GROUPING SETS ((), (agent), (team), (channel), (priority), (segment))
         UNION ALL
         SELECT workspace_id, 32 + (CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END + CASE WHEN GROUPING(channel) = 0 THEN 4 ELSE 0 END + CASE WHEN GROUPING(priority) = 0 THEN 8 ELSE 0 END + CASE WHEN GROUPING(segment) = 0 THEN 16 ELSE 0 END), hour, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
             COALESCE(channel, ''), COALESCE(priority, ''), COALESCE(segment, ''), tag, CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) FILTER (WHERE sign > 0) END AS label, COALESCE(sum(sign) FILTER (WHERE score = 0), 0) AS s0, COALESCE(sum(sign) FILTER (WHERE score = 1), 0) AS s1, COALESCE(sum(sign) FILTER (WHERE score = 2), 0) AS s2, COALESCE(sum(sign) FILTER (WHERE score = 3), 0) AS s3, COALESCE(sum(sign) FILTER (WHERE score = 4), 0) AS s4, COALESCE(sum(sign) FILTER (WHERE score = 5), 0) AS s5, COALESCE(sum(sign) FILTER (WHERE score = 6), 0) AS s6, COALESCE(sum(sign) FILTER (WHERE score = 7), 0) AS s7, COALESCE(sum(sign) FILTER (WHERE score = 8), 0) AS s8, COALESCE(sum(sign) FILTER (WHERE score = 9), 0) AS s9, COALESCE(sum(sign) FILTER (WHERE score = 10), 0) AS s10, COALESCE(sum(sign * polarity), 0) AS polarity_sum, COALESCE(sum(sign) FILTER (WHERE polarity IS NOT NULL), 0) AS polarity_n, sum(sign * delivered) AS delivered, sum(sign * answered) AS answered
         FROM (SELECT DISTINCT ON (d.fact, t.value) d.*, t.value AS tag
               FROM dated d, json_array_elements_text(COALESCE(d.tags, '[]'::json)) AS t(value)) AS tagged
         GROUP BY workspace_id, survey_id, hour, tag, GROUPING SETS ((), (agent, team, channel, priority, segment))
+        HAVING GROUPING(agent) = 1
     ), netted AS (
         SELECT * FROM deltas WHERE s0 <> 0 OR s1 <> 0 OR s2 <> 0 OR s3 <> 0 OR s4 <> 0 OR s5 <> 0 OR s6 <> 0 OR s7 <> 0 OR s8 <> 0 OR s9 <> 0 OR s10 <> 0 OR polarity_sum <> 0 OR polarity_n <> 0 OR delivered <> 0 OR answered <> 0
     ), updated AS (
@@ -317,7 +320,7 @@ BEGIN
         CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) END,
         count(*) FILTER (WHERE score = 0), count(*) FILTER (WHERE score = 1), count(*) FILTER (WHERE score = 2), count(*) FILTER (WHERE score = 3), count(*) FILTER (WHERE score = 4), count(*) FILTER (WHERE score = 5), count(*) FILTER (WHERE score = 6), count(*) FILTER (WHERE score = 7), count(*) FILTER (WHERE score = 8), count(*) FILTER (WHERE score = 9), count(*) FILTER (WHERE score = 10), COALESCE(sum(polarity), 0), count(polarity), sum(delivered), sum(answered)
     FROM afterword_rollup_hourly_facts
-    GROUP BY survey_id, hour, GROUPING SETS ((), (agent), (team), (channel), (priority), (segment), (agent, team, channel, priority, segment));
+    GROUP BY survey_id, hour, GROUPING SETS ((), (agent), (team), (channel), (priority), (segment));
 
     INSERT INTO metric_rollups_hourly (workspace_id, grain, hour, survey_id, agent, team, channel, priority, segment, tag, label, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, polarity_sum, polarity_n, delivered, answered)
     SELECT p_workspace, 32 + (CASE WHEN GROUPING(agent) = 0 THEN 1 ELSE 0 END + CASE WHEN GROUPING(team) = 0 THEN 2 ELSE 0 END + CASE WHEN GROUPING(channel) = 0 THEN 4 ELSE 0 END + CASE WHEN GROUPING(priority) = 0 THEN 8 ELSE 0 END + CASE WHEN GROUPING(segment) = 0 THEN 16 ELSE 0 END), hour, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
@@ -326,7 +329,8 @@ BEGIN
         count(*) FILTER (WHERE score = 0), count(*) FILTER (WHERE score = 1), count(*) FILTER (WHERE score = 2), count(*) FILTER (WHERE score = 3), count(*) FILTER (WHERE score = 4), count(*) FILTER (WHERE score = 5), count(*) FILTER (WHERE score = 6), count(*) FILTER (WHERE score = 7), count(*) FILTER (WHERE score = 8), count(*) FILTER (WHERE score = 9), count(*) FILTER (WHERE score = 10), COALESCE(sum(polarity), 0), count(polarity), sum(delivered), sum(answered)
     FROM (SELECT DISTINCT ON (f.ctid, t.value) f.*, t.value AS tag
           FROM afterword_rollup_hourly_facts f, json_array_elements_text(f.tags) AS t(value)) AS tagged
-    GROUP BY survey_id, hour, tag, GROUPING SETS ((), (agent, team, channel, priority, segment));
+    GROUP BY survey_id, hour, tag, GROUPING SETS ((), (agent, team, channel, priority, segment))
+    HAVING GROUPING(agent) = 1;
 
     DROP TABLE afterword_rollup_hourly_facts;
 END

@@ -96,7 +96,9 @@ def fetch(scope: Scope, since: datetime, until: datetime, by_day: bool, by_group
     if not scope.use_rollups:
         _merge(out, raw_cells(scope, since, until, by_day, by_group))
         return out
-    plan = plan_reads(since, until, scope.zone, scope.rollup_zone, by_day)
+    # The hourly rollup holds no grain of all five dimensions (see app/models/rollup_sql.py).
+    hourly = scope.grain(by_group) not in (FULL_GRAIN, TAGGED_FULL_GRAIN)
+    plan = plan_reads(since, until, scope.zone, scope.rollup_zone, by_day, hourly)
     if plan.days:
         _merge(out, rollup_cells(scope, plan.days, by_day, by_group))
     if plan.hours:
@@ -123,8 +125,11 @@ class ReadPlan:
     raw: list[Span] = field(default_factory=list)
 
 
-def plan_reads(since: datetime, until: datetime, zone: ZoneInfo, rollup_zone: ZoneInfo, by_day: bool) -> ReadPlan:
-    """Whole rollup days first, whole hours at their edges, raw rows for what is under an hour.
+def plan_reads(
+    since: datetime, until: datetime, zone: ZoneInfo, rollup_zone: ZoneInfo, by_day: bool, hourly: bool = True
+) -> ReadPlan:
+    """Whole rollup days first, whole hours at their edges (`hourly`, else raw rows), raw rows for
+    what is under an hour.
 
     By day, the range is first cut at the view zone's midnights so every piece counts for one
     local day; a workspace day lies inside one only where both zones' midnights agree (the same
@@ -135,15 +140,15 @@ def plan_reads(since: datetime, until: datetime, zone: ZoneInfo, rollup_zone: Zo
         label = local_date(start, zone) if by_day else None
         days = whole_days(start, end, rollup_zone)
         if days is None:
-            _hours_and_raw(plan, start, end)
+            _hours_and_raw(plan, start, end, hourly)
             continue
         d1, d2 = days
         d = d1
         while d < d2:
             plan.days[d] = label
             d += timedelta(days=1)
-        _hours_and_raw(plan, start, midnight(d1, rollup_zone))
-        _hours_and_raw(plan, midnight(d2, rollup_zone), end)
+        _hours_and_raw(plan, start, midnight(d1, rollup_zone), hourly)
+        _hours_and_raw(plan, midnight(d2, rollup_zone), end, hourly)
     plan.hours, plan.raw = _joined(plan.hours), _joined(plan.raw)
     return plan
 
@@ -162,12 +167,12 @@ def _local_days(since: datetime, until: datetime, zone: ZoneInfo) -> list[Span]:
     return list(zip(cuts, cuts[1:]))
 
 
-def _hours_and_raw(plan: ReadPlan, start: datetime, end: datetime) -> None:
+def _hours_and_raw(plan: ReadPlan, start: datetime, end: datetime, hourly: bool) -> None:
     if start >= end:
         return
     h1 = _hour_ceiling(start)
     h2 = _hour_floor(end)
-    if h1 >= h2:
+    if h1 >= h2 or not hourly:
         plan.raw.append((start, end))
         return
     plan.hours.append((h1, h2))

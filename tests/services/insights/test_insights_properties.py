@@ -161,9 +161,10 @@ def test_local_days_periods_and_offset_segments_agree_with_zoneinfo(zone, offset
     length=st.integers(1, 40 * 24 * 60),
     by_day=st.booleans(),
     snap=st.booleans(),
+    hourly=st.booleans(),
 )
 def test_the_read_plan_tiles_the_range_with_whole_rollup_days_and_hours(
-    view, workspace_zone, offset, length, by_day, snap
+    view, workspace_zone, offset, length, by_day, snap, hourly
 ):
     # What PostgreSQL reads for any zone: the workspace's whole local days, whole UTC hours and,
     # under an hour at each cut, raw rows. Together they must cover the range exactly once, and
@@ -174,7 +175,7 @@ def test_the_read_plan_tiles_the_range_with_whole_rollup_days_and_hours(
     if snap:
         since = midnight(local_date(since, zone), zone)
         until = max(midnight(local_date(until, zone), zone), since + timedelta(days=1))
-    plan = plan_reads(since, until, zone, rollup_zone, by_day)
+    plan = plan_reads(since, until, zone, rollup_zone, by_day, hourly)
     pieces = [(midnight(d, rollup_zone), midnight(d + timedelta(days=1), rollup_zone)) for d in plan.days]
     pieces += plan.hours + plan.raw
     pieces.sort()
@@ -198,7 +199,7 @@ def test_the_read_plan_tiles_the_range_with_whole_rollup_days_and_hours(
     for start, end in plan.raw:
         # Raw rows only for what is under an hour at a cut, or for an hour that a midnight of
         # the view's (half-hour) zone splits.
-        assert all(by_day and straddles_a_midnight(h) for h in whole_hours(start, end)), (start, end)
+        assert not hourly or all(by_day and straddles_a_midnight(h) for h in whole_hours(start, end)), (start, end)
     for day, label in plan.days.items():
         start, end = midnight(day, rollup_zone), midnight(day + timedelta(days=1), rollup_zone)
         if by_day:
@@ -207,5 +208,6 @@ def test_the_read_plan_tiles_the_range_with_whole_rollup_days_and_hours(
             assert label is None
     if by_day:  # an hour read from the hourly rollup counts for the local day it lies in
         assert not any(straddles_a_midnight(h) for start, end in plan.hours for h in whole_hours(start, end))
+    assert hourly or not plan.hours  # scopes of all five dimensions have no hourly rows
     if view == workspace_zone and snap:  # whole local days of the workspace: no hour, no raw row
         assert not plan.hours and not plan.raw
