@@ -10,7 +10,8 @@ hours, plus two partial hours in a half-hour zone, so /metrics in a zone other t
 workspace's no longer reads raw rows for whole hours (see app/services/insights/cells.py). It
 holds every grain but those of all five dimensions (31 and 63), about one row per fact at this
 grain: a mix of several dimensions reads its partial days from the raw rows. Existing workspaces
-are rolled up here, in the migration's transaction.
+are rolled up here, in the migration's transaction. Also an index on invites(workspace_id,
+created_at): /drivers reads the tickets created in a range.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -53,6 +54,9 @@ def upgrade():
     sa.Column('answered', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('workspace_id', 'grain', 'hour', 'survey_id', 'agent', 'team', 'channel', 'priority', 'segment', 'tag', name=op.f('pk_metric_rollups_hourly'))
     )
+    with op.batch_alter_table('invites', schema=None) as batch_op:
+        batch_op.create_index('ix_invites_workspace_created', ['workspace_id', 'created_at'], unique=False)
+
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(HOURLY_ROLLUP_SQL)
         op.execute('SELECT afterword_rollup_hourly_rebuild(id) FROM workspaces')
@@ -62,6 +66,8 @@ def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(DROP_HOURLY_ROLLUP_SQL)
     op.drop_table('metric_rollups_hourly')
+    with op.batch_alter_table('invites', schema=None) as batch_op:
+        batch_op.drop_index('ix_invites_workspace_created')
 
 
 # Frozen copy of app.models.rollup_sql.hourly_rollup_sql() as of this revision (migrations never
