@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from app.analysis import default_theme_keys
 from app.errors import APIError
@@ -40,10 +40,14 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50) -> dict:
         .with_only_columns(Response.id, Response.score, Response.polarity, Response.comment, Response.answered_at)
         .subquery()
     )
-    overall_dist = dict(db.session.execute(select(base.c.score, func.count()).group_by(base.c.score)).all())
-    comments = db.session.scalar(
-        select(func.count()).select_from(base).where(base.c.comment.is_not(None), base.c.comment != "")
-    )
+    # One pass over the answers for their distribution and how many carry a comment.
+    has_comment = and_(base.c.comment.is_not(None), base.c.comment != "")
+    overall_dist, comments = {}, 0
+    for score, count, commented in db.session.execute(
+        select(base.c.score, func.count(), func.count().filter(has_comment)).group_by(base.c.score)
+    ):
+        overall_dist[score] = count
+        comments += commented
     side = case(
         (ResponseTheme.polarity >= PRAISE_AT, PRAISE),
         (ResponseTheme.polarity <= COMPLAINT_AT, COMPLAINT),
@@ -125,7 +129,6 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50) -> dict:
     items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0.0, -i["mentions"], i["theme"]))
     items = items[:limit]
     _add_examples(base, items)
-    _add_side_examples(base, items)
     # Complaints ranked by what they cost the score: the answers complaining about a theme,
     # compared with every other answer.
     complained = [i for i in items if i["complaints"]["mentions"]]
@@ -179,7 +182,9 @@ def _catalogue(workspace_id: int, keys: list[str]) -> dict[str, tuple[str, str]]
 
 def _add_examples(base, items: list[dict]) -> None:
     """Up to three answers per theme that show its effect: lowest scores for a theme that drags
-    the score down, highest otherwise; newest first among equals."""
+    the score down, highest otherwise; and up to three per theme and side: the lowest scores among
+    its complaints, the highest among its praise; newest first among equals. Both rankings come
+    from one pass over the themes' mentions (each pass joins and sorts every mention in range)."""
     keys = [item["theme"] for item in items]
     if not keys:
         return
@@ -188,47 +193,34 @@ def _add_examples(base, items: list[dict]) -> None:
     rank = func.row_number().over(
         partition_by=ResponseTheme.theme, order_by=(towards_effect, base.c.answered_at.desc(), base.c.id.desc())
     )
-    ranked = (
-        select(ResponseTheme.theme, base.c.id, rank.label("rank"))
-        .join(base, base.c.id == ResponseTheme.response_id)
-        .where(ResponseTheme.theme.in_(keys))
-        .subquery()
-    )
-    examples: dict[str, list[int]] = defaultdict(list)
-    query = select(ranked.c.theme, ranked.c.id).where(ranked.c.rank <= EXAMPLES).order_by(ranked.c.theme, ranked.c.rank)
-    for theme, response_id in db.session.execute(query):
-        examples[theme].append(response_id)
-    for item in items:
-        item["example_response_ids"] = examples[item["theme"]]
-
-
-def _add_side_examples(base, items: list[dict]) -> None:
-    """Up to three answers per theme and side: the lowest scores among its complaints, the
-    highest among its praise; newest first among equals."""
-    keys = [item["theme"] for item in items]
-    if not keys:
-        return
+    # A mention without polarity falls in the neutral side, which has no examples.
     which = case(
         (ResponseTheme.polarity >= PRAISE_AT, PRAISE),
         (ResponseTheme.polarity <= COMPLAINT_AT, COMPLAINT),
         else_=NEUTRAL,
     )
     towards_side = case((ResponseTheme.polarity <= COMPLAINT_AT, base.c.score), else_=-base.c.score)
-    rank = func.row_number().over(
+    side_rank = func.row_number().over(
         partition_by=(ResponseTheme.theme, which),
         order_by=(towards_side, base.c.answered_at.desc(), base.c.id.desc()),
     )
     ranked = (
-        select(ResponseTheme.theme, which.label("side"), base.c.id, rank.label("rank"))
+        select(ResponseTheme.theme, which.label("side"), base.c.id, rank.label("rank"), side_rank.label("side_rank"))
         .join(base, base.c.id == ResponseTheme.response_id)
-        .where(ResponseTheme.theme.in_(keys), ResponseTheme.polarity.is_not(None))
+        .where(ResponseTheme.theme.in_(keys))
         .subquery()
     )
-    query = (
-        select(ranked.c.theme, ranked.c.side, ranked.c.id)
-        .where(ranked.c.rank <= EXAMPLES, ranked.c.side != NEUTRAL)
-        .order_by(ranked.c.theme, ranked.c.side, ranked.c.rank)
+    query = select(ranked.c.theme, ranked.c.side, ranked.c.id, ranked.c.rank, ranked.c.side_rank).where(
+        or_(ranked.c.rank <= EXAMPLES, and_(ranked.c.side_rank <= EXAMPLES, ranked.c.side != NEUTRAL))
     )
-    by_key = {item["theme"]: item for item in items}
-    for theme, side, response_id in db.session.execute(query):
-        by_key[theme]["praise" if side == PRAISE else "complaints"]["example_response_ids"].append(response_id)
+    examples: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    side_examples: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for theme, side, response_id, theme_rank, rank_in_side in db.session.execute(query):
+        if theme_rank <= EXAMPLES:
+            examples[theme].append((theme_rank, response_id))
+        if rank_in_side <= EXAMPLES and side != NEUTRAL:
+            side_examples[theme, side].append((rank_in_side, response_id))
+    for item in items:
+        item["example_response_ids"] = [i for _, i in sorted(examples[item["theme"]])]
+        for field, side in (("praise", PRAISE), ("complaints", COMPLAINT)):
+            item[field]["example_response_ids"] = [i for _, i in sorted(side_examples[item["theme"], side])]
