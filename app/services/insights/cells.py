@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import Invite, MetricRollup, MetricRollupHourly, Response
 from app.models.rollup_grain import FULL_GRAIN, GRAIN_BITS, SCORE_SLOTS, TAGGED_FULL_GRAIN
 from app.models.rollup_sql import agent_key
-from app.scoring.periods import local_date, midnight, offset_segments, whole_days
+from app.scoring.periods import local_date, midnight, next_period, offset_segments, period_start, whole_days
 
 FILTER_DIMENSIONS = ("agent", "team", "channel", "priority", "segment", "tag")
 
@@ -89,8 +89,12 @@ class Scope:
         return TAGGED_FULL_GRAIN if "tag" in dims else FULL_GRAIN
 
 
-def fetch(scope: Scope, since: datetime, until: datetime, by_day: bool, by_group: bool) -> Cells:
-    """The cells for [since, until): from the rollups where they can answer, else from the raw rows."""
+def fetch(scope: Scope, since: datetime, until: datetime, by_day: bool, by_group: bool, interval: str = "day") -> Cells:
+    """The cells for [since, until): from the rollups where they can answer, else from the raw rows.
+
+    By day with a wider `interval` (week, month), a cell's day is one of the local days of the
+    period it counts for, not always its own: enough for a series by period, and the range is cut
+    only at the periods' starts (a week in another zone is then mostly whole workspace days)."""
     out: Cells = defaultdict(Cell)
     by_group = by_group and scope.group_by is not None
     if not scope.use_rollups:
@@ -98,7 +102,7 @@ def fetch(scope: Scope, since: datetime, until: datetime, by_day: bool, by_group
         return out
     # The hourly rollup holds no grain of all five dimensions (see app/models/rollup_sql.py).
     hourly = scope.grain(by_group) not in (FULL_GRAIN, TAGGED_FULL_GRAIN)
-    plan = plan_reads(since, until, scope.zone, scope.rollup_zone, by_day, hourly)
+    plan = plan_reads(since, until, scope.zone, scope.rollup_zone, by_day, hourly, interval)
     if plan.days:
         _merge(out, rollup_cells(scope, plan.days, by_day, by_group))
     if plan.hours:
@@ -126,17 +130,23 @@ class ReadPlan:
 
 
 def plan_reads(
-    since: datetime, until: datetime, zone: ZoneInfo, rollup_zone: ZoneInfo, by_day: bool, hourly: bool = True
+    since: datetime,
+    until: datetime,
+    zone: ZoneInfo,
+    rollup_zone: ZoneInfo,
+    by_day: bool,
+    hourly: bool = True,
+    interval: str = "day",
 ) -> ReadPlan:
     """Whole rollup days first, whole hours at their edges (`hourly`, else raw rows), raw rows for
     what is under an hour.
 
-    By day, the range is first cut at the view zone's midnights so every piece counts for one
-    local day; a workspace day lies inside one only where both zones' midnights agree (the same
-    zone, or the same offsets), otherwise the day is read as its hours.
+    By day, the range is first cut where the view zone's periods (`interval`) start, so every
+    piece counts for one period, labelled by its first local day; a workspace day lies inside a
+    piece unless it straddles a cut (another zone's midnight), then it is read as its hours.
     """
     plan = ReadPlan()
-    for start, end in _local_days(since, until, zone) if by_day else [(since, until)]:
+    for start, end in _local_periods(since, until, zone, interval) if by_day else [(since, until)]:
         label = local_date(start, zone) if by_day else None
         days = whole_days(start, end, rollup_zone)
         if days is None:
@@ -153,11 +163,11 @@ def plan_reads(
     return plan
 
 
-def _local_days(since: datetime, until: datetime, zone: ZoneInfo) -> list[Span]:
-    """[since, until) cut at each of the zone's midnights inside it."""
-    cuts, day = [since], local_date(since, zone)
+def _local_periods(since: datetime, until: datetime, zone: ZoneInfo, interval: str) -> list[Span]:
+    """[since, until) cut at the start of each of the zone's periods inside it."""
+    cuts, day = [since], period_start(local_date(since, zone), interval)
     while True:
-        day += timedelta(days=1)
+        day = next_period(day, interval)
         cut = midnight(day, zone)
         if cut >= until:
             break

@@ -44,7 +44,7 @@ def metrics(workspace: Workspace, args: dict) -> dict:
     scales = survey_scales(workspace.id, settings, args.get("survey_id"))
     previous_since = since - (until - since)
 
-    by_day = fetch(scope, since, until, by_day=True, by_group=False)
+    by_day = fetch(scope, since, until, by_day=True, by_group=False, interval=interval)
     previous = fetch(scope, previous_since, since, by_day=False, by_group=False)
     grouped = fetch(scope, since, until, by_day=False, by_group=True) if scope.group_by else {}
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Workspace, WorkspaceSettings
-from app.scoring.periods import local_date, midnight, offset_segments, periods, whole_days
+from app.scoring.periods import local_date, midnight, offset_segments, period_start, periods, whole_days
 from app.services.insights.cells import plan_reads
 from app.services.insights.metrics import metrics
 from tests.support.insights_reference import (
@@ -162,20 +162,26 @@ def test_local_days_periods_and_offset_segments_agree_with_zoneinfo(zone, offset
     by_day=st.booleans(),
     snap=st.booleans(),
     hourly=st.booleans(),
+    interval=st.sampled_from(["day", "week", "month"]),
 )
 def test_the_read_plan_tiles_the_range_with_whole_rollup_days_and_hours(
-    view, workspace_zone, offset, length, by_day, snap, hourly
+    view, workspace_zone, offset, length, by_day, snap, hourly, interval
 ):
     # What PostgreSQL reads for any zone: the workspace's whole local days, whole UTC hours and,
     # under an hour at each cut, raw rows. Together they must cover the range exactly once, and
-    # by day each piece must count for the one local day of the view's zone it lies in.
+    # by day each piece must count for the one period (local day, week, month) of the view's
+    # zone it lies in.
     zone, rollup_zone = ZoneInfo(view), ZoneInfo(workspace_zone)
     since = datetime(2025, 9, 1, tzinfo=UTC) + timedelta(minutes=offset)
     until = since + timedelta(minutes=length)
     if snap:
         since = midnight(local_date(since, zone), zone)
         until = max(midnight(local_date(until, zone), zone), since + timedelta(days=1))
-    plan = plan_reads(since, until, zone, rollup_zone, by_day, hourly)
+    plan = plan_reads(since, until, zone, rollup_zone, by_day, hourly, interval)
+
+    def period(instant):
+        return period_start(local_date(instant, zone), interval)
+
     pieces = [(midnight(d, rollup_zone), midnight(d + timedelta(days=1), rollup_zone)) for d in plan.days]
     pieces += plan.hours + plan.raw
     pieces.sort()
@@ -193,21 +199,21 @@ def test_the_read_plan_tiles_the_range_with_whole_rollup_days_and_hours(
             yield hour
             hour += timedelta(hours=1)
 
-    def straddles_a_midnight(hour):
-        return local_date(hour, zone) != local_date(hour + timedelta(minutes=59, seconds=59), zone)
+    def straddles_a_cut(hour):
+        return period(hour) != period(hour + timedelta(minutes=59, seconds=59))
 
     for start, end in plan.raw:
-        # Raw rows only for what is under an hour at a cut, or for an hour that a midnight of
-        # the view's (half-hour) zone splits.
-        assert not hourly or all(by_day and straddles_a_midnight(h) for h in whole_hours(start, end)), (start, end)
+        # Raw rows only for what is under an hour at a cut, or for an hour that the start of a
+        # period of the view's (half-hour) zone splits.
+        assert not hourly or all(by_day and straddles_a_cut(h) for h in whole_hours(start, end)), (start, end)
     for day, label in plan.days.items():
         start, end = midnight(day, rollup_zone), midnight(day + timedelta(days=1), rollup_zone)
         if by_day:
-            assert local_date(start, zone) == label == local_date(end - timedelta(microseconds=1), zone)
+            assert period(start) == period_start(label, interval) == period(end - timedelta(microseconds=1))
         else:
             assert label is None
-    if by_day:  # an hour read from the hourly rollup counts for the local day it lies in
-        assert not any(straddles_a_midnight(h) for start, end in plan.hours for h in whole_hours(start, end))
+    if by_day:  # an hour read from the hourly rollup counts for the period it lies in
+        assert not any(straddles_a_cut(h) for start, end in plan.hours for h in whole_hours(start, end))
     assert hourly or not plan.hours  # scopes of all five dimensions have no hourly rows
     if view == workspace_zone and snap:  # whole local days of the workspace: no hour, no raw row
         assert not plan.hours and not plan.raw
