@@ -8,7 +8,7 @@ from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.privacy import PrivacyPolicy
 from app.models.response import Response, ResponseTheme
-from app.models.rollup import MetricRollup
+from app.models.rollup import MetricRollup, MetricRollupHourly
 from app.models.suppression import Suppression
 from app.models.survey import Survey
 from app.models.theme import Theme
@@ -27,6 +27,7 @@ __all__ = [
     "Invite",
     "InviteEvent",
     "MetricRollup",
+    "MetricRollupHourly",
     "PrivacyPolicy",
     "Response",
     "ResponseTheme",

@@ -12,6 +12,8 @@ migration; the helpers take the line breaks of the text they produce for that re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func
 from sqlalchemy.sql import ColumnElement
 
@@ -23,6 +25,37 @@ from app.models.rollup_grain import (
     SCORE_SLOTS,
     TAGGED_FULL_GRAIN,
 )
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A rollup table and the time bucket its rows count: the same functions and triggers are
+    generated for each, so the daily and the hourly rollups can never disagree on what they count."""
+
+    table: str  # the table the rows live in
+    prefix: str  # of the functions and triggers that keep it
+    column: str  # the bucket's column
+    sql_type: str  # its type
+    zoned: bool  # local days of the workspace's zone (else UTC hours, which no zone change moves)
+    # Whether it holds the grains of all five dimensions (31, and 63 per tag). Those rows are about
+    # one per fact at hourly grain (2.2 GB of 3.4 GB for 1 M answers): the hourly rollup leaves
+    # them out, and a mix of dimensions reads its partial days from raw rows instead.
+    full: bool = True
+
+    def of(self, instant: str, zone: str) -> str:
+        """The bucket of the timestamptz `instant` (SQL), `zone` naming the workspace's zone."""
+        if self.zoned:
+            return f"({instant} AT TIME ZONE {zone})::date"
+        # date_trunc with an explicit zone: the session's TimeZone (a half-hour zone, say) must
+        # not move hour boundaries.
+        return f"date_trunc('hour', {instant}, 'UTC')"
+
+
+DAILY = Bucket("metric_rollups", "afterword_rollup", "day", "date", zoned=True)
+# UTC hours: any zone's local day (or half-hour-offset day: see app/services/insights/cells.py) is
+# a sum of whole hours plus, at most, partial hours at its two ends.
+HOURLY = Bucket("metric_rollups_hourly", "afterword_rollup_hourly", "hour", "timestamptz", zoned=False, full=False)
+
 
 # How an agent is identified in rollup rows, groups and filters: the first of these invite columns
 # that is neither NULL nor empty, else ''. The triggers and the raw-row queries of
@@ -96,10 +129,10 @@ def agent_key(invite=Invite) -> ColumnElement:
 # --- fragments ------------------------------------------------------------------------------------
 
 
-def _keys(row: str = "") -> str:
-    """The primary key columns of metric_rollups (the ON CONFLICT target), optionally of `row`."""
+def _keys(row: str = "", b: Bucket = DAILY) -> str:
+    """The primary key columns of the rollup table (the ON CONFLICT target), optionally of `row`."""
     prefix = f"{row}." if row else ""
-    return ", ".join(prefix + c for c in ("workspace_id", "grain", "day", "survey_id", *DIMENSIONS))
+    return ", ".join(prefix + c for c in ("workspace_id", "grain", b.column, "survey_id", *DIMENSIONS))
 
 
 def _per_score(template: str, sep: str = ", ") -> str:
@@ -107,14 +140,14 @@ def _per_score(template: str, sep: str = ", ") -> str:
     return sep.join(template.format(i=i) for i in range(SCORE_SLOTS))
 
 
-def _rollup_columns() -> str:
-    """Every column an INSERT into metric_rollups writes."""
-    return f"{_keys()}, label, {_per_score('s{i}')}, {', '.join(_MEASURES)}"
+def _rollup_columns(b: Bucket = DAILY) -> str:
+    """Every column an INSERT into the rollup table writes."""
+    return f"{_keys(b=b)}, label, {_per_score('s{i}')}, {', '.join(_MEASURES)}"
 
 
-def _same_key(a: str, b: str) -> str:
+def _same_key(a: str, b: str, bucket: Bucket = DAILY) -> str:
     """Rows `a` and `b` are the same rollup row."""
-    return " AND ".join(f"{a}.{k} = {b}.{k}" for k in _keys().split(", "))
+    return " AND ".join(f"{a}.{k} = {b}.{k}" for k in _keys(b=bucket).split(", "))
 
 
 def _added(src: str, sep: str = ", ") -> str:
@@ -153,18 +186,27 @@ def _grain_of() -> str:
     return "(" + " + ".join(terms) + ")"
 
 
-def _grouping_sets(tagged: bool = False) -> str:
+def _grouping_sets(tagged: bool = False, b: Bucket = DAILY) -> str:
     """The groupings behind the grains: all, each dimension alone and all five (for filter
-    combinations); rows of one tag only all and all five (grains 32 and 63)."""
+    combinations); rows of one tag only all and all five (grains 32 and 63). Tagged rows keep the
+    five even without `b.full` (a grouping set must name every dimension the SELECT reads):
+    _without_full drops them."""
     sets = ["()"] if tagged else ["()", *(f"({d})" for d in _GROUPED)]
-    return f"GROUPING SETS ({', '.join([*sets, '(' + ', '.join(_GROUPED) + ')'])})"
+    full = ["(" + ", ".join(_GROUPED) + ")"] if b.full or tagged else []
+    return f"GROUPING SETS ({', '.join([*sets, *full])})"
 
 
-def _grains(indent: str) -> str:
+def _without_full(b: Bucket, indent: str) -> str:
+    """The HAVING that leaves out the tagged all-five rows (grain 63) when `b` holds no full grains."""
+    return "" if b.full else f"\n{indent}HAVING GROUPING(agent) = 1"
+
+
+def _grains(indent: str, b: Bucket = DAILY) -> str:
     """The (grain, tag) pairs one answer or delivery lands in: _grouping_sets as rows, for
     afterword_rollup_apply, which writes one fact at a time. Lines after the first start with `indent`."""
-    untagged = ", ".join(str(g) for g in (0, *(GRAIN_BITS[d] for d in _GROUPED), FULL_GRAIN))
-    tagged = f"{GRAIN_BITS['tag']}, {TAGGED_FULL_GRAIN}"
+    full = (FULL_GRAIN,) if b.full else ()
+    untagged = ", ".join(str(g) for g in (0, *(GRAIN_BITS[d] for d in _GROUPED), *full))
+    tagged = f"{GRAIN_BITS['tag']}, {TAGGED_FULL_GRAIN}" if b.full else f"{GRAIN_BITS['tag']}"
     return f"\n{indent}".join(
         [
             f"SELECT unnest(ARRAY[{untagged}]) AS grain, ''::text AS tag",
@@ -201,35 +243,36 @@ def _apply_args(row: str) -> str:
 # --- functions ------------------------------------------------------------------------------------
 
 
-def _apply_sql() -> str:
+def _apply_sql(b: Bucket = DAILY) -> str:
     """Adds (p_sign > 0) or subtracts one answer or delivery in every rollup row it belongs to."""
     one_per_line = ",\n            "
-    return f"""CREATE OR REPLACE FUNCTION afterword_rollup_apply(
-    p_workspace integer, p_survey integer, p_day date, p_agent text, p_label text, p_team text,
+    at = f"p_{b.column}"
+    return f"""CREATE OR REPLACE FUNCTION {b.prefix}_apply(
+    p_workspace integer, p_survey integer, {at} {b.sql_type}, p_agent text, p_label text, p_team text,
     p_channel text, p_priority text, p_segment text, p_tags json, p_score integer,
     p_polarity double precision, p_delivered integer, p_answered integer, p_sign integer
 ) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
-    IF p_day IS NULL THEN
+    IF {at} IS NULL THEN
         RETURN;
     END IF;
     IF p_sign > 0 THEN
-        INSERT INTO metric_rollups AS r ({_rollup_columns()})
-        SELECT p_workspace, g.grain, p_day, p_survey,
+        INSERT INTO {b.table} AS r ({_rollup_columns(b)})
+        SELECT p_workspace, g.grain, {at}, p_survey,
             {_grain_dimensions("            ", named=False)},
             g.tag,
             CASE WHEN g.grain & 1 <> 0 THEN p_label END,
             {_signed_scores(named=False)},
             COALESCE(p_polarity, 0), (p_polarity IS NOT NULL)::int, p_delivered, p_answered
         FROM (
-            {_grains("            ")}
+            {_grains("            ", b)}
         ) AS g
-        ON CONFLICT ({_keys()}) DO UPDATE SET
+        ON CONFLICT ({_keys(b=b)}) DO UPDATE SET
             label = COALESCE(EXCLUDED.label, r.label),
             {_added("EXCLUDED", one_per_line)};
     ELSE
         -- Only ever subtract from rows that exist (a removal never creates a row).
-        UPDATE metric_rollups AS r SET
+        UPDATE {b.table} AS r SET
             {_added("v", one_per_line)}
         FROM (
             SELECT g.grain,
@@ -239,10 +282,10 @@ BEGIN
                 p_sign * COALESCE(p_polarity, 0) AS polarity_sum, p_sign * (p_polarity IS NOT NULL)::int AS polarity_n,
                 p_sign * p_delivered AS delivered, p_sign * p_answered AS answered
             FROM (
-                {_grains("                ")}
+                {_grains("                ", b)}
             ) AS g
         ) AS v
-        WHERE r.workspace_id = p_workspace AND r.grain = v.grain AND r.day = p_day AND r.survey_id = p_survey
+        WHERE r.workspace_id = p_workspace AND r.grain = v.grain AND r.{b.column} = {at} AND r.survey_id = p_survey
             AND r.agent = v.agent AND r.team = v.team AND r.channel = v.channel AND r.priority = v.priority
             AND r.segment = v.segment AND r.tag = v.tag;
     END IF;
@@ -251,9 +294,9 @@ $fn$;
 """
 
 
-def _answer_sql() -> str:
-    """One answer in or out, on its local day, under its invite's facts."""
-    return f"""CREATE OR REPLACE FUNCTION afterword_rollup_answer(
+def _answer_sql(b: Bucket = DAILY) -> str:
+    """One answer in or out, in its bucket (local day or UTC hour), under its invite's facts."""
+    return f"""CREATE OR REPLACE FUNCTION {b.prefix}_answer(
     p_invite invites, p_workspace integer, p_survey integer, p_at timestamptz, p_score integer,
     p_polarity double precision, p_sign integer
 ) RETURNS void LANGUAGE plpgsql AS $fn$
@@ -264,8 +307,8 @@ BEGIN
     IF zone IS NULL OR p_invite.id IS NULL THEN
         RETURN;
     END IF;
-    PERFORM afterword_rollup_apply(
-        p_workspace, p_survey, (p_at AT TIME ZONE zone)::date,
+    PERFORM {b.prefix}_apply(
+        p_workspace, p_survey, {b.of("p_at", "zone")},
         {_apply_args("p_invite")}
         p_score, p_polarity, 0, 0, p_sign);
 END
@@ -273,9 +316,9 @@ $fn$;
 """
 
 
-def _delivery_sql() -> str:
-    """One delivered invite in or out, on the local day it was sent."""
-    return f"""CREATE OR REPLACE FUNCTION afterword_rollup_delivery(p_invite invites, p_sign integer) RETURNS void
+def _delivery_sql(b: Bucket = DAILY) -> str:
+    """One delivered invite in or out, in the bucket it was sent in."""
+    return f"""CREATE OR REPLACE FUNCTION {b.prefix}_delivery(p_invite invites, p_sign integer) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
     zone text;
@@ -287,8 +330,8 @@ BEGIN
     IF zone IS NULL THEN
         RETURN;
     END IF;
-    PERFORM afterword_rollup_apply(
-        p_invite.workspace_id, p_invite.survey_id, (p_invite.sent_at AT TIME ZONE zone)::date,
+    PERFORM {b.prefix}_apply(
+        p_invite.workspace_id, p_invite.survey_id, {b.of("p_invite.sent_at", "zone")},
         {_apply_args("p_invite")}
         NULL, NULL, 1, (p_invite.answered_at IS NOT NULL)::int, p_sign);
 END
@@ -365,7 +408,7 @@ $fn$;
 """
 
 
-def invites_updated_sql() -> str:
+def invites_updated_sql(b: Bucket = DAILY) -> str:
     """The statement-level function that rolls up an UPDATE of invites (see INVITE_TRIGGERS_SQL)."""
     grain_of = _grain_of()
     # An UPDATE may add and remove facts of one rollup row; the label comes from the added ones.
@@ -377,7 +420,7 @@ def invites_updated_sql() -> str:
         " sum(sign * delivered) AS delivered, sum(sign * answered) AS answered"
     )
     moved = f"{_ticket_facts('n')} IS DISTINCT FROM {_ticket_facts('o')}"
-    return f"""CREATE OR REPLACE FUNCTION afterword_rollup_invites_updated() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    return f"""CREATE OR REPLACE FUNCTION {b.prefix}_invites_updated() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
     WITH changed AS (
         -- Invites whose rollup facts changed: sent, answered, or moved to other ticket facts.
@@ -400,83 +443,84 @@ BEGIN
         SELECT 1, r.workspace_id, r.survey_id, r.answered_at, r.score, r.polarity, 0, 0, {_invite_dimensions("n")}, n.tags
         FROM changed c JOIN new_rows n ON n.id = c.id JOIN responses r ON r.invite_id = n.id WHERE c.moved
     ), dated AS (
-        SELECT f.*, (f.at AT TIME ZONE w.timezone)::date AS day, row_number() OVER () AS fact
+        SELECT f.*, {b.of("f.at", "w.timezone")} AS {b.column}, row_number() OVER () AS fact
         FROM facts f JOIN workspaces w ON w.id = f.workspace_id
         WHERE w.timezone IS NOT NULL
     ), deltas AS (
-        SELECT workspace_id, {grain_of} AS grain, day, survey_id, COALESCE(agent, '') AS agent,
+        SELECT workspace_id, {grain_of} AS grain, {b.column}, survey_id, COALESCE(agent, '') AS agent,
             COALESCE(team, '') AS team, COALESCE(channel, '') AS channel, COALESCE(priority, '') AS priority,
             COALESCE(segment, '') AS segment, '' AS tag, {label}, {sums}
         FROM dated
-        GROUP BY workspace_id, survey_id, day, {_grouping_sets()}
+        GROUP BY workspace_id, survey_id, {b.column}, {_grouping_sets(b=b)}
         UNION ALL
-        SELECT workspace_id, 32 + {grain_of}, day, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
+        SELECT workspace_id, 32 + {grain_of}, {b.column}, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
             COALESCE(channel, ''), COALESCE(priority, ''), COALESCE(segment, ''), tag, {label}, {sums}
         FROM (SELECT DISTINCT ON (d.fact, t.value) d.*, t.value AS tag
               FROM dated d, json_array_elements_text(COALESCE(d.tags, '[]'::json)) AS t(value)) AS tagged
-        GROUP BY workspace_id, survey_id, day, tag, {_grouping_sets(tagged=True)}
+        GROUP BY workspace_id, survey_id, {b.column}, tag, {_grouping_sets(tagged=True)}{_without_full(b, "        ")}
     ), netted AS (
         SELECT * FROM deltas WHERE {_nonzero()}
     ), updated AS (
-        UPDATE metric_rollups AS r SET label = COALESCE(d.label, r.label), {_added("d")}
-        FROM netted d WHERE {_same_key("r", "d")}
-        RETURNING {_keys("r")}
+        UPDATE {b.table} AS r SET label = COALESCE(d.label, r.label), {_added("d")}
+        FROM netted d WHERE {_same_key("r", "d", b)}
+        RETURNING {_keys("r", b)}
     )
     -- Rows not there yet are added; a removal never creates a row.
-    INSERT INTO metric_rollups AS r ({_rollup_columns()})
-    SELECT {_keys("d")},
+    INSERT INTO {b.table} AS r ({_rollup_columns(b)})
+    SELECT {_keys("d", b)},
         d.label, {_per_score("d.s{i}")}, {", ".join(f"d.{c}" for c in _MEASURES)}
     FROM netted d
-    WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE {_same_key("u", "d")}) AND {_no_removal("d")}
-    ON CONFLICT ({_keys()}) DO UPDATE SET label = COALESCE(EXCLUDED.label, r.label), {_added("EXCLUDED")};
+    WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE {_same_key("u", "d", b)}) AND {_no_removal("d")}
+    ON CONFLICT ({_keys(b=b)}) DO UPDATE SET label = COALESCE(EXCLUDED.label, r.label), {_added("EXCLUDED")};
     RETURN NULL;
 END
 $fn$;
 """
 
 
-def _rebuild_sql() -> str:
+def _rebuild_sql(b: Bucket = DAILY) -> str:
     """Recomputes a workspace's rollups from the raw rows (a new time zone, or a repair)."""
     grain_of = _grain_of()
     sums = f"{_per_score('count(*) FILTER (WHERE score = {i})')}, COALESCE(sum(polarity), 0), count(polarity), sum(delivered), sum(answered)"
-    return f"""CREATE OR REPLACE FUNCTION afterword_rollup_rebuild(p_workspace integer) RETURNS void LANGUAGE plpgsql AS $fn$
+    facts = f"{b.prefix}_facts"
+    return f"""CREATE OR REPLACE FUNCTION {b.prefix}_rebuild(p_workspace integer) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
     zone text;
 BEGIN
     SELECT timezone INTO zone FROM workspaces WHERE id = p_workspace;
-    DELETE FROM metric_rollups WHERE workspace_id = p_workspace;
+    DELETE FROM {b.table} WHERE workspace_id = p_workspace;
     IF zone IS NULL THEN
         RETURN;
     END IF;
     -- Answers (by the day answered) and deliveries (by the day sent) as one set of facts, so each
     -- grain is written by one INSERT with no conflicts to resolve.
-    CREATE TEMPORARY TABLE afterword_rollup_facts ON COMMIT DROP AS
-        SELECT r.survey_id, (r.answered_at AT TIME ZONE zone)::date AS day, r.score, r.polarity,
+    CREATE TEMPORARY TABLE {facts} ON COMMIT DROP AS
+        SELECT r.survey_id, {b.of("r.answered_at", "zone")} AS {b.column}, r.score, r.polarity,
             0 AS delivered, 0 AS answered, i.tags, {_invite_dimensions("i")}
         FROM responses r JOIN invites i ON i.id = r.invite_id WHERE r.workspace_id = p_workspace
         UNION ALL
-        SELECT i.survey_id, (i.sent_at AT TIME ZONE zone)::date, NULL, NULL, 1, (i.answered_at IS NOT NULL)::int,
+        SELECT i.survey_id, {b.of("i.sent_at", "zone")}, NULL, NULL, 1, (i.answered_at IS NOT NULL)::int,
             i.tags, {_invite_dimensions("i")}
         FROM invites i WHERE i.workspace_id = p_workspace AND i.sent_at IS NOT NULL;
 
-    INSERT INTO metric_rollups ({_rollup_columns()})
-    SELECT p_workspace, {grain_of}, day, survey_id, COALESCE(agent, ''), COALESCE(team, ''), COALESCE(channel, ''),
+    INSERT INTO {b.table} ({_rollup_columns(b)})
+    SELECT p_workspace, {grain_of}, {b.column}, survey_id, COALESCE(agent, ''), COALESCE(team, ''), COALESCE(channel, ''),
         COALESCE(priority, ''), COALESCE(segment, ''), '',
         CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) END,
         {sums}
-    FROM afterword_rollup_facts
-    GROUP BY survey_id, day, {_grouping_sets()};
+    FROM {facts}
+    GROUP BY survey_id, {b.column}, {_grouping_sets(b=b)};
 
-    INSERT INTO metric_rollups ({_rollup_columns()})
-    SELECT p_workspace, 32 + {grain_of}, day, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
+    INSERT INTO {b.table} ({_rollup_columns(b)})
+    SELECT p_workspace, 32 + {grain_of}, {b.column}, survey_id, COALESCE(agent, ''), COALESCE(team, ''),
         COALESCE(channel, ''), COALESCE(priority, ''), COALESCE(segment, ''), tag,
         CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) END,
         {sums}
     FROM (SELECT DISTINCT ON (f.ctid, t.value) f.*, t.value AS tag
-          FROM afterword_rollup_facts f, json_array_elements_text(f.tags) AS t(value)) AS tagged
-    GROUP BY survey_id, day, tag, {_grouping_sets(tagged=True)};
+          FROM {facts} f, json_array_elements_text(f.tags) AS t(value)) AS tagged
+    GROUP BY survey_id, {b.column}, tag, {_grouping_sets(tagged=True)}{_without_full(b, "    ")};
 
-    DROP TABLE afterword_rollup_facts;
+    DROP TABLE {facts};
 END
 $fn$;
 """
@@ -533,3 +577,46 @@ def rollup_sql() -> str:
     """The functions and triggers that keep metric_rollups exact: what `db.create_all()` runs on
     PostgreSQL, and what the migrations' frozen copies add up to."""
     return f"{rollup_functions_sql()}\n{rollup_triggers_sql()}"
+
+
+# --- the hourly rollup ----------------------------------------------------------------------------
+
+
+def _renamed(sql: str, b: Bucket) -> str:
+    """`sql` (written for the daily rollup) naming `b`'s functions and triggers instead."""
+    return sql.replace("afterword_rollup_", f"{b.prefix}_")
+
+
+def hourly_rollup_sql() -> str:
+    """The functions and triggers that keep metric_rollups_hourly exact: the daily rollup's, on UTC
+    hours. Separate triggers rather than more work in the daily ones, so each stays the text its
+    migration froze; a change of the workspace's zone moves no hour, so nothing rebuilds them
+    but a bulk load or a repair (`afterword_rollup_hourly_rebuild(workspace_id)`)."""
+    b = HOURLY
+    delete_trigger = _OTHER_TRIGGERS_SQL.split(";")[0] + ";\n"
+    functions = [
+        _apply_sql(b),
+        _answer_sql(b),
+        _delivery_sql(b),
+        _renamed(_RESPONSES_SQL, b),
+        _renamed(_invites_sql(), b),
+        invites_updated_sql(b),
+        _rebuild_sql(b),
+    ]
+    triggers = _renamed(f"{_RESPONSES_TRIGGER_SQL}{INVITE_TRIGGERS_SQL}\n{delete_trigger}", b)
+    return "\n" + "\n".join(functions) + "\n" + triggers
+
+
+DROP_HOURLY_ROLLUP_SQL = """
+DROP TRIGGER IF EXISTS afterword_rollup_hourly_invites_updated ON invites;
+DROP TRIGGER IF EXISTS afterword_rollup_hourly_invites_delete ON invites;
+DROP TRIGGER IF EXISTS afterword_rollup_hourly_invites ON invites;
+DROP TRIGGER IF EXISTS afterword_rollup_hourly_responses ON responses;
+DROP FUNCTION IF EXISTS afterword_rollup_hourly_rebuild(integer);
+DROP FUNCTION IF EXISTS afterword_rollup_hourly_invites_updated();
+DROP FUNCTION IF EXISTS afterword_rollup_hourly_invites();
+DROP FUNCTION IF EXISTS afterword_rollup_hourly_responses();
+DROP FUNCTION IF EXISTS afterword_rollup_hourly_delivery(invites, integer);
+DROP FUNCTION IF EXISTS afterword_rollup_hourly_answer(invites, integer, integer, timestamptz, integer, double precision, integer);
+DROP FUNCTION IF EXISTS afterword_rollup_hourly_apply(integer, integer, timestamptz, text, text, text, text, text, text, json, integer, double precision, integer, integer, integer);
+"""

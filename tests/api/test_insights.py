@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, Response
-from app.models.rollup_sql import INVITE_TRIGGERS_SQL, invites_updated_sql, rollup_sql
+from app.models.rollup_sql import INVITE_TRIGGERS_SQL, hourly_rollup_sql, invites_updated_sql, rollup_sql
 
 UTC = UTC
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -418,6 +418,11 @@ def test_the_migrations_carry_the_models_trigger_sql():
         1,
     )
     assert applied == rollup_sql()
+
+
+def test_the_hourly_rollup_migration_carries_the_models_trigger_sql():
+    # 0014 made the hourly rollup's functions and triggers; db.create_all makes the same.
+    assert hourly_rollup_sql() == _migration("15_hourly_rollups.py").HOURLY_ROLLUP_SQL
 
 
 def test_the_openapi_document_lists_the_insight_endpoints(client):

@@ -84,7 +84,8 @@ def _rollup_count(workspace: Workspace, filters: dict) -> int:
     scope = Scope(workspace.id, workspace.timezone, filters.get("survey_id"), dims, use_rollups=True)
     low = max(filters.get("score_min", 0), 0)
     high = min(filters.get("score_max", SCORE_SLOTS - 1), SCORE_SLOTS - 1)
-    cells = rollup_cells(scope, *days, by_day=False, by_group=False)
+    whole = {days[0] + timedelta(days=n): None for n in range((days[1] - days[0]).days)}
+    cells = rollup_cells(scope, whole, by_day=False, by_group=False)
     total = sum(sum(cell.counts[low : high + 1]) for cell in cells.values()) if low <= high else 0
     start, end = midnight(days[0], zone), midnight(days[1], zone)
     if since < start:

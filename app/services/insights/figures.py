@@ -147,7 +147,9 @@ def response_rate(cell: Cell) -> dict:
 
 def sentiment(cell: Cell) -> dict:
     return {
-        "mean_polarity": _r(cell.polarity_sum / cell.polarity_n, 4) if cell.polarity_n else None,
+        # The sum is rounded first: added in another order (rollup rows of days, hours, raw rows)
+        # it differs in its last bits, which would tip a mean lying on a rounding tie either way.
+        "mean_polarity": _r(round(cell.polarity_sum, 9) / cell.polarity_n, 4) if cell.polarity_n else None,
         "n": cell.polarity_n,
         "formula": "mean polarity (−1 … +1) of the analysed comments",
     }

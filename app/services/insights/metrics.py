@@ -44,7 +44,7 @@ def metrics(workspace: Workspace, args: dict) -> dict:
     scales = survey_scales(workspace.id, settings, args.get("survey_id"))
     previous_since = since - (until - since)
 
-    by_day = fetch(scope, since, until, by_day=True, by_group=False)
+    by_day = fetch(scope, since, until, by_day=True, by_group=False, interval=interval)
     previous = fetch(scope, previous_since, since, by_day=False, by_group=False)
     grouped = fetch(scope, since, until, by_day=False, by_group=True) if scope.group_by else {}
 
@@ -84,12 +84,13 @@ def build_scope(workspace: Workspace, args: dict, zone_name: str) -> Scope:
     use_rollups = (
         db.engine.dialect.name == "postgresql"
         and current_app.config.get("METRICS_ROLLUPS", True)
-        and zone_name == workspace.timezone
         # A rollup row holds one tag: "answers tagged X, by tag" needs the other tags those
         # answers carry, which only the raw rows know.
         and not (args.get("group_by") == "tag" and "tag" in filters)
     )
-    return Scope(workspace.id, zone_name, args.get("survey_id"), filters, args.get("group_by"), use_rollups)
+    return Scope(
+        workspace.id, zone_name, args.get("survey_id"), filters, args.get("group_by"), use_rollups, workspace.timezone
+    )
 
 
 def survey_scales(workspace_id: int, settings: dict, survey_id: int | None) -> dict[int, SurveyScale]:

@@ -8,7 +8,7 @@ the rollups on.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,8 @@ from sqlalchemy import delete
 
 from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Workspace, WorkspaceSettings
-from app.scoring.periods import local_date, midnight, offset_segments, periods, whole_days
+from app.scoring.periods import local_date, midnight, offset_segments, period_start, periods, whole_days
+from app.services.insights.cells import plan_reads
 from app.services.insights.metrics import metrics
 from tests.support.insights_reference import (
     AGENTS,
@@ -150,3 +151,69 @@ def test_local_days_periods_and_offset_segments_agree_with_zoneinfo(zone, offset
     spans = periods(since, until, z, "week")
     assert spans[0].start == since and spans[-1].end == until
     assert all(a.end == b.start for a, b in zip(spans, spans[1:]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    view=st.sampled_from(ZONES),
+    workspace_zone=st.sampled_from(ZONES),
+    offset=st.integers(0, 400 * 24 * 60),
+    length=st.integers(1, 40 * 24 * 60),
+    by_day=st.booleans(),
+    snap=st.booleans(),
+    hourly=st.booleans(),
+    interval=st.sampled_from(["day", "week", "month"]),
+)
+def test_the_read_plan_tiles_the_range_with_whole_rollup_days_and_hours(
+    view, workspace_zone, offset, length, by_day, snap, hourly, interval
+):
+    # What PostgreSQL reads for any zone: the workspace's whole local days, whole UTC hours and,
+    # under an hour at each cut, raw rows. Together they must cover the range exactly once, and
+    # by day each piece must count for the one period (local day, week, month) of the view's
+    # zone it lies in.
+    zone, rollup_zone = ZoneInfo(view), ZoneInfo(workspace_zone)
+    since = datetime(2025, 9, 1, tzinfo=UTC) + timedelta(minutes=offset)
+    until = since + timedelta(minutes=length)
+    if snap:
+        since = midnight(local_date(since, zone), zone)
+        until = max(midnight(local_date(until, zone), zone), since + timedelta(days=1))
+    plan = plan_reads(since, until, zone, rollup_zone, by_day, hourly, interval)
+
+    def period(instant):
+        return period_start(local_date(instant, zone), interval)
+
+    pieces = [(midnight(d, rollup_zone), midnight(d + timedelta(days=1), rollup_zone)) for d in plan.days]
+    pieces += plan.hours + plan.raw
+    pieces.sort()
+    assert pieces[0][0] == since and pieces[-1][1] == until
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))  # no gap, no overlap
+    for start, end in plan.hours:
+        assert (
+            start.minute == start.second == start.microsecond == 0 and (end - start) % timedelta(hours=1) == timedelta()
+        )
+
+    def whole_hours(start, end):
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        hour += timedelta(hours=1) if hour < start else timedelta()
+        while hour + timedelta(hours=1) <= end:
+            yield hour
+            hour += timedelta(hours=1)
+
+    def straddles_a_cut(hour):
+        return period(hour) != period(hour + timedelta(minutes=59, seconds=59))
+
+    for start, end in plan.raw:
+        # Raw rows only for what is under an hour at a cut, or for an hour that the start of a
+        # period of the view's (half-hour) zone splits.
+        assert not hourly or all(by_day and straddles_a_cut(h) for h in whole_hours(start, end)), (start, end)
+    for day, label in plan.days.items():
+        start, end = midnight(day, rollup_zone), midnight(day + timedelta(days=1), rollup_zone)
+        if by_day:
+            assert period(start) == period_start(label, interval) == period(end - timedelta(microseconds=1))
+        else:
+            assert label is None
+    if by_day:  # an hour read from the hourly rollup counts for the period it lies in
+        assert not any(straddles_a_cut(h) for start, end in plan.hours for h in whole_hours(start, end))
+    assert hourly or not plan.hours  # scopes of all five dimensions have no hourly rows
+    if view == workspace_zone and snap:  # whole local days of the workspace: no hour, no raw row
+        assert not plan.hours and not plan.raw
