@@ -120,9 +120,33 @@ def tokenize(text: str) -> list[Token]:
 def joined_tokens(lows: list[str]) -> tuple[str, list[int]]:
     """The tokens as one string, " tok tok … tok ", and where each token starts in it (one more
     entry: the end). The phrase matchers run their regexes over this string: a match that ends
-    at a token boundary ends at one of these offsets."""
+    at a token boundary ends at one of these offsets (bisect_left(at, end) is its token)."""
     at = list(accumulate((len(low) + 1 for low in lows), initial=1))
     return " " + " ".join(lows) + " ", at
+
+
+class Joined(NamedTuple):
+    lows: list[str]  # each token's low form
+    text: str  # joined_tokens(lows)
+    at: list[int]
+
+
+# The last token list joined: the sentiment phrase matcher and the theme catalogue read the same
+# comment's tokens one after the other (measured: joining them twice, and the lower-case lists,
+# were a twentieth of the analysis). Keyed on the list's identity; token lists are never edited.
+_last: tuple[list[Token], Joined] | None = None
+
+
+def joined_of(tokens: list[Token]) -> Joined:
+    """The low forms of some tokens and their joined_tokens, computed once for a token list."""
+    global _last
+    last = _last
+    if last is not None and last[0] is tokens:
+        return last[1]
+    lows = [tok.low for tok in tokens]
+    joined = Joined(lows, *joined_tokens(lows))
+    _last = (tokens, joined)
+    return joined
 
 
 def pattern_tokens(phrase: str) -> list[str]:
