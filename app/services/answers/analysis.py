@@ -44,19 +44,19 @@ def needs_analysis(response: Response | Row) -> bool:
     )
 
 
-# What analysing an answer reads.
+# What analysing an answer reads (with its survey's kind and scale).
 _READ = (
     Response.id,
     Response.workspace_id,
-    Response.survey_id,
     Response.score,
     Response.comment,
-    Response.analysis_version,
-    Response.analyzed_at,
-    Response.updated_at,
+    Survey.kind,
+    Survey.scale_min,
+    Survey.scale_max,
 )
 
-# needs_analysis as SQL, for finding the answers a backfill should re-run.
+# needs_analysis as SQL, for finding the answers a backfill should re-run, and which of a
+# batch's answers to score.
 _STALE = or_(
     Response.analysis_version.is_(None),
     Response.analysis_version != ANALYSIS_VERSION,
@@ -86,14 +86,17 @@ def analyze_responses(response_ids: list[int]) -> int:
     version = catalogue_version() if postgres else null()
     locked = select(Workspace.id, version).where(Workspace.id.in_(workspace_ids))
     versions = dict(connection.execute(locked.with_for_update(key_share=True, of=Workspace)).all())
+    # The answers that need it, locked; on PostgreSQL the UPDATE stamps analyzed_at from the
+    # locked row itself, so only SQLite reads updated_at (timestamps are the dearest columns to read).
+    read = _READ if postgres else (*_READ, Response.updated_at)
     query = (
-        select(*_READ, Survey.kind, Survey.scale_min, Survey.scale_max)
+        select(*read)
         .join(Survey, Survey.id == Response.survey_id)
-        .where(wanted)
+        .where(wanted, _STALE)
         .order_by(Response.id)
         .with_for_update(skip_locked=True, of=Response)
     )
-    rows = [row for row in connection.execute(query) if needs_analysis(row)]
+    rows = connection.execute(query).all()
     if not rows:
         db.session.rollback()  # release the row locks
         return 0
@@ -115,10 +118,8 @@ def analyze_responses(response_ids: list[int]) -> int:
         found: set[str] = set()
         for row, result in zip(group, results):
             values = _values(row, result)
-            # Stamp the version of the text that was read, not the clock: an edit that commits while
-            # this batch holds the row gets a later updated_at, so its own task still re-scores it.
-            # On PostgreSQL as ISO 8601 with its offset, which timestamptz reads exactly.
-            values["analyzed_at"] = row.updated_at.isoformat() if postgres else row.updated_at
+            if not postgres:
+                values["analyzed_at"] = row.updated_at
             updates.append(values)
             theme_rows += (
                 {"response_id": row.id, "theme": theme, "polarity": values["theme_sentiment"].get(theme)}
@@ -151,6 +152,9 @@ def _one_of(column, ids: list[int], postgres: bool):
     return column.in_(ids)
 
 
+# Both stamp analyzed_at with the version of the text that was read, not the clock: an edit that
+# commits while this batch holds the row gets a later updated_at, so its own task still re-scores
+# it. (The row is locked since it was read, so on PostgreSQL its updated_at is still that one.)
 # On PostgreSQL a batch's writes are one statement over two JSON documents (json_to_recordset):
 # the answers' new columns, and their theme rows. Not an executemany of one UPDATE per answer,
 # nor one array per column (the driver dumps arrays element by element in Python, which was a
@@ -163,13 +167,13 @@ WITH v AS (
     SELECT * FROM json_to_recordset(CAST(:rows AS json))
         AS v(row_id integer, polarity double precision, subjectivity double precision,
              sentiment_label text, language text, themes json, theme_sentiment json,
-             mismatch_reason text, analysis_version integer, analyzed_at timestamptz)
+             mismatch_reason text, analysis_version integer)
 ), scored AS (
     UPDATE responses AS r
     SET polarity = v.polarity, subjectivity = v.subjectivity, sentiment_label = v.sentiment_label,
         language = v.language, themes = v.themes, theme_sentiment = v.theme_sentiment,
         mismatch_reason = v.mismatch_reason,
-        analysis_version = v.analysis_version, analyzed_at = v.analyzed_at
+        analysis_version = v.analysis_version, analyzed_at = r.updated_at
     FROM v
     WHERE r.id = v.row_id
 ), gone AS (
