@@ -245,6 +245,13 @@ def variant(key: str) -> str:
     return key.replace("-", "").replace(" ", "")
 
 
+@lru_cache(maxsize=64)
+def _variants_of(known: frozenset[str]) -> dict[str, str]:
+    """variant -> known key; a worker passes the same catalogue's hundreds of keys batch after
+    batch, so they are keyed once per catalogue (read-only: the dict is shared)."""
+    return {variant(k): k for k in known}
+
+
 def group_candidates(
     candidates: list[list[str]], known: frozenset[str] = frozenset(), min_mentions: int = 1
 ) -> dict[str, str]:
@@ -261,7 +268,7 @@ def group_candidates(
     by_variant: dict[str, Counter[str]] = {}
     for key, count in counts.items():
         by_variant.setdefault(variant(key), Counter())[key] += count
-    known_variants = {variant(k): k for k in known}
+    known_variants = _variants_of(frozenset(known))
     spelling = {}
     for form, spellings in by_variant.items():
         spelling[form] = known_variants.get(form) or min(spellings, key=lambda k: (-spellings[k], k))
