@@ -105,6 +105,8 @@ _BOOSTERS = {
     "reasonably": 0.8,
     "almost": 0.8,
 }
+# Words that modify the next scored word and score nothing themselves.
+_MODIFIERS = frozenset(_BOOSTERS) | _NEGATORS
 _CLAUSE_BREAK = frozenset({".", ",", ";", ":", "(", ")", "-", "–", "—", "but", "however", "though", "although"})
 # After one of these the rest of the comment carries the verdict.
 _CONTRAST = frozenset({"but", "however", "except", "nevertheless", "nonetheless", "unfortunately", "sadly"})
@@ -204,7 +206,7 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
             continue
         if tok.kind == WORD:
             low = tok.low
-            if low in _BOOSTERS or low in _NEGATORS:
+            if low in _MODIFIERS:
                 continue
             scores = lexicon.get(low)
             if scores is None and len(low) > 3 and _ELONGATED.search(low):

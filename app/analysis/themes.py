@@ -309,7 +309,7 @@ class CustomThemeMatcher:
     word — what a regex alternation of the terms over the space-joined words finds.
     """
 
-    __slots__ = ("themes", "first_words")
+    __slots__ = ("themes", "first_words", "order")
 
     def __init__(self, themes: dict[str, list[str]]):
         compiled = []
@@ -323,6 +323,7 @@ class CustomThemeMatcher:
                 compiled.append((name, by_first))
         self.themes: tuple[tuple[str, dict[str, list[tuple[str, ...]]]], ...] = tuple(compiled)
         self.first_words = frozenset(word for _, by_first in compiled for word in by_first)
+        self.order = {name: n for n, (name, _) in enumerate(self.themes)}  # name -> catalogue position
 
     def spans(self, words: list[str]) -> list[tuple[str, int, int]]:
         """(theme name, first word, end word) of every match, as `match` finds them."""
