@@ -212,12 +212,15 @@ def stale_batches(workspace_id: int | None = None, batch_size: int = BATCH_SIZE)
 
     Walks forward by id, so a batch that could not be scored is not fetched again.
     """
+    # One statement, run per batch with the last id as its parameter, as Core on the session's
+    # connection (the session's ORM execute cost several times the driver's, per batch).
+    query = select(Response.id).where(_STALE, Response.id > bindparam("last_id")).order_by(Response.id)
+    if workspace_id is not None:
+        query = query.where(Response.workspace_id == workspace_id)
+    query = query.limit(batch_size)
     last_id = 0
     while True:
-        query = select(Response.id).where(_STALE, Response.id > last_id).order_by(Response.id).limit(batch_size)
-        if workspace_id is not None:
-            query = query.where(Response.workspace_id == workspace_id)
-        ids = list(db.session.scalars(query))
+        ids = db.session.connection().execute(query, {"last_id": last_id}).scalars().all()
         if not ids:
             return
         yield ids
