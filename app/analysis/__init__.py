@@ -48,18 +48,18 @@ def analyze_comment(
     return analyze_comments([text], custom_themes, disabled=disabled, known=known)[0]
 
 
-def _first_pass(text: str | None, settings: ThemeSettings) -> tuple[CommentAnalysis, Draft]:
+_EMPTY_SENTIMENT = SupportSentiment(None, None, "empty", [], "en")
+
+
+def _first_pass(text: str | None, settings: ThemeSettings) -> tuple[SupportSentiment, Draft]:
     if text is None or not text.strip():
-        return CommentAnalysis(None, None, "empty", "en", [], []), EMPTY
+        return _EMPTY_SENTIMENT, EMPTY
     normalised = normalise(text)
     tokens = tokenize(normalised)
     sentiment: SupportSentiment = analyze_tokens(normalised, tokens)
-    result = CommentAnalysis(
-        sentiment.polarity, sentiment.subjectivity, sentiment.label, sentiment.language, sentiment.drivers, []
-    )
     if sentiment.language != "en" or sentiment.polarity is None:
-        return result, EMPTY
-    return result, find_themes(normalised, tokens, sentiment.polarity, settings)
+        return sentiment, EMPTY
+    return sentiment, find_themes(normalised, tokens, sentiment.polarity, settings)
 
 
 def analyze_comments(
@@ -80,7 +80,7 @@ def analyze_comments(
     """
     matcher: CustomThemeMatcher | None = compile_custom_themes(custom_themes)
     settings = ThemeSettings(matcher, frozenset(disabled), frozenset(known), min_mentions)
-    seen: dict[str | None, tuple[CommentAnalysis, Draft]] = {}
+    seen: dict[str | None, tuple[SupportSentiment, Draft]] = {}
     firsts = []
     for text in texts:
         found = seen.get(text)

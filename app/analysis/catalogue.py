@@ -14,11 +14,12 @@ response speed, not wait time).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
-from app.analysis.tokens import NUMBER, Token, joined_tokens, pattern_tokens
+from app.analysis.tokens import NUMBER, Token, joined_of, pattern_tokens
 
 _DATA = resources.files(__package__) / "data"
 
@@ -233,7 +234,7 @@ def default_mentions(tokens: list[Token], catalogue: DefaultCatalogue | None = N
     first, no overlaps."""
     catalogue = catalogue or default_catalogue()
     by_first, by_count, patterns = catalogue.by_first, catalogue.by_count, catalogue.patterns
-    lows = [tok.low for tok in tokens]
+    lows, joined, at = joined_of(tokens)
     # The few tokens a pattern can start with, found first: the others cost one lookup each.
     starts = [
         i
@@ -242,8 +243,6 @@ def default_mentions(tokens: list[Token], catalogue: DefaultCatalogue | None = N
     ]
     if not starts:
         return []
-    joined, at = joined_tokens(lows)
-    index_of = {char: i for i, char in enumerate(at)}
     mentions: list[Mention] = []
     free = 0  # the first token no earlier mention covers
     for i in starts:
@@ -256,7 +255,7 @@ def default_mentions(tokens: list[Token], catalogue: DefaultCatalogue | None = N
         if m is None:
             continue
         pattern = patterns[int(m.lastgroup[1:])]  # type: ignore[index]
-        end = index_of[m.end()]
+        end = bisect_left(at, m.end())
         tone = pattern.tone
         if tone and not pattern.negated_inside and _negated(tokens, i):
             tone = -tone

@@ -561,6 +561,18 @@ _PROFILES: dict[str, frozenset[str]] = {
 # A word that is also common English says nothing about the language ("no", "a", "me", "is").
 _PROFILES = {lang: words - _EN for lang, words in _PROFILES.items()}
 
+
+def _by_word(profiles: dict[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+    """word -> the profiles it is in, in profile order."""
+    languages: dict[str, tuple[str, ...]] = {}
+    for lang, words in profiles.items():
+        for word in words:
+            languages[word] = (*languages.get(word, ()), lang)
+    return languages
+
+
+_LANGUAGES_OF = _by_word(_PROFILES)
+
 # Letters only one of the candidate languages uses.
 _MARKS = {
     "ñ": "es",
@@ -627,16 +639,26 @@ def detect_language(text: str, tokens: list[Token]) -> str:
     words = [t.low for t in tokens if t.kind == WORD]
     if not words:
         return "en"  # emoji, numbers or punctuation only: score them as English
-    english = sum(1 for w in words if w in _EN)
-    scores = {lang: sum(1 for w in words if w in profile) for lang, profile in _PROFILES.items()}
+    # One lookup per word for every profile at once: most words of an English comment are in
+    # none, and then the English count is never needed.
+    scores = dict.fromkeys(_PROFILES, 0)
+    found = False
+    for w in words:
+        langs = _LANGUAGES_OF.get(w)
+        if langs is not None:
+            found = True
+            for lang in langs:
+                scores[lang] += 1
     if not text.isascii():
         for ch in text.lower():
             lang = _MARKS.get(ch)
             if lang:
+                found = True
                 scores[lang] += 1
-    lang, best = max(scores.items(), key=lambda kv: kv[1])
-    if best == 0:
+    if not found:
         return "en"
+    lang, best = max(scores.items(), key=lambda kv: kv[1])
+    english = sum(1 for w in words if w in _EN)
     # Short comments: one distinctive word ("Gracias!", "Danke") is enough if nothing
     # English competes; longer ones need more evidence than the English profile has.
     if english == 0 and (best >= 2 or len(words) <= 3):

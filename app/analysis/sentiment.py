@@ -26,13 +26,14 @@ Nothing here downloads anything or needs NLTK data.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import NamedTuple
 
 from textblob.base import CONTINUOUS, BaseSentimentAnalyzer
 
 from app.analysis.language import detect_language
 from app.analysis.lexicon import pattern_lexicon, phrase_matcher
-from app.analysis.tokens import EMOTICON, PUNCT, SYMBOL, WORD, Token, joined_tokens, normalise, tokenize
+from app.analysis.tokens import EMOTICON, PUNCT, SYMBOL, WORD, Token, joined_of, normalise, tokenize
 from app.analysis.wordlists import emoji_scores
 
 POSITIVE_AT = 0.1
@@ -104,6 +105,8 @@ _BOOSTERS = {
     "reasonably": 0.8,
     "almost": 0.8,
 }
+# Words that modify the next scored word and score nothing themselves.
+_MODIFIERS = frozenset(_BOOSTERS) | _NEGATORS
 _CLAUSE_BREAK = frozenset({".", ",", ";", ":", "(", ")", "-", "–", "—", "but", "however", "though", "although"})
 # After one of these the rest of the comment carries the verdict.
 _CONTRAST = frozenset({"but", "however", "except", "nevertheless", "nonetheless", "unfortunately", "sadly"})
@@ -174,12 +177,10 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
     # Leftmost, non-overlapping matches, trying at each token only the entries that can start
     # with it; a comment's few such tokens are found first, so the others cost one set lookup.
     by_first, anywhere = matcher.by_first_token, matcher.anywhere
-    lows = [tok.low for tok in tokens]
+    lows, joined, at = joined_of(tokens)
     n = len(lows)
     starts = range(n) if anywhere is not None else [i for i, low in enumerate(lows) if low in by_first]
     if starts:
-        joined, at = joined_tokens(lows)
-        index_of = {char: i for i, char in enumerate(at)}
         free = 0  # the first token no earlier match covers
         for i in starts:
             if i < free:
@@ -191,7 +192,7 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
             if m is None:
                 continue
             entry = matcher.entries[int(m.lastgroup[1:])]  # type: ignore[index]
-            end = index_of[m.end()]
+            end = bisect_left(at, m.end())
             if entry.polarity:  # a 0 entry is a mask: its words are read as a whole, and score nothing
                 item = _Item(i, end, entry.polarity, entry.subjectivity, not entry.negated_inside)
                 item.grudging = entry.grudging
@@ -205,7 +206,7 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
             continue
         if tok.kind == WORD:
             low = tok.low
-            if low in _BOOSTERS or low in _NEGATORS:
+            if low in _MODIFIERS:
                 continue
             scores = lexicon.get(low)
             if scores is None and len(low) > 3 and _ELONGATED.search(low):

@@ -13,6 +13,7 @@ when the clause's words score nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import NamedTuple
 
 from app.analysis.catalogue import default_catalogue, default_mentions
@@ -91,13 +92,13 @@ def find_themes(normalised: str, tokens: list[Token], polarity: float, settings:
     raw: list[tuple[str, int, int, int, float]] = []
     covered = [False] * len(tokens)
     used_words: set[str] = set()
-    custom_names: set[str] = set()
+    custom_names: Collection[str] = ()
     matcher = settings.custom
     if matcher is not None:
         word_at = [i for i, t in enumerate(tokens) if t.kind == WORD or t.kind == NUMBER]
         words = [singular(tokens[i].low) for i in word_at]
-        order = {name: n for n, (name, _) in enumerate(matcher.themes)}
-        custom_names = set(order)  # a custom theme with a default theme's key replaces it
+        order = matcher.order
+        custom_names = order.keys()  # a custom theme with a default theme's key replaces it
         for name, first, end in matcher.spans(words):
             start, stop = word_at[first], word_at[end - 1] + 1
             raw.append((name, CUSTOM, 0, start, order[name]))

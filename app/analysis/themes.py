@@ -18,6 +18,7 @@ precedence: a candidate built from words a workspace theme already matched is dr
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections import Counter
 from functools import cache, lru_cache
@@ -92,13 +93,60 @@ def singular(word: str) -> str:
 
 
 @cache
-def _parser():
+def _tag_lexicon() -> dict[str, str]:
+    """The word -> tag lexicon of TextBlob's pattern tagger, as a plain dict."""
     from textblob.en import parser
 
     with warnings.catch_warnings():  # textblob leaves its lexicon file unclosed
         warnings.simplefilter("ignore", ResourceWarning)
         parser.find_tags(["warm", "up"])
-    return parser
+    return dict(dict.items(parser.lexicon))
+
+
+# Unknown words made of digits and -,.:/%$ are numbers (pattern's CD rule).
+_CD = re.compile(r"^[0-9\-\,\.\:\/\%\$]+$")
+_JJ_SUFFIXES = ("able", "al", "ful", "ible", "ient", "ish", "ive", "less", "tic", "ous")
+_VBP_SUFFIXES = ("ate", "ify", "ise", "ize")
+
+
+def _unknown_tag(word: str) -> str:
+    """pattern's tag for a word its lexicon lacks: NNP if capitalised, CD for a number, else its
+    English suffix rules over NN (textblob._text._suffix_rules, in the same order)."""
+    if word.istitle():
+        return "NNP"
+    if _CD.match(word) is not None:
+        return "CD"
+    tag = "NN"
+    if word.endswith("ing"):
+        tag = "VBG"
+    if word.endswith("ly"):
+        tag = "RB"
+    if word.endswith("s") and not word.endswith(("is", "ous", "ss")):
+        tag = "NNS"
+    if word.endswith(_JJ_SUFFIXES) or "-" in word:
+        tag = "JJ"
+    if word.endswith("ed"):
+        tag = "VBN"
+    if word.endswith(_VBP_SUFFIXES):
+        tag = "VBP"
+    return tag
+
+
+def pattern_tags(words: list[str]) -> list[str]:
+    """The tags TextBlob's PatternTagger gives a sentence's words (textblob.en.parser.find_tags).
+
+    That tagger is a lexicon lookup (the first word also lower-cased) and, for unknown words,
+    the rules of _unknown_tag: no context rules run. Done here without its per-word lists and
+    its per-word mapping callback, which were half of its cost; tests check the tags are its.
+    """
+    lexicon = _tag_lexicon()
+    tags = []
+    for i, word in enumerate(words):
+        tag = lexicon.get(word)
+        if tag is None and i == 0:
+            tag = lexicon.get(word.lower())
+        tags.append(tag or _unknown_tag(word))
+    return tags
 
 
 def _sentences(tokens: list[Token], covered: list[bool]) -> list[list[tuple[str, int]]]:
@@ -149,7 +197,6 @@ def discover_candidates(tokens: list[Token], covered: list[bool] | None = None) 
         for i, tok in enumerate(tokens)
     ):
         return []
-    tagger = _parser()
     found: list[tuple[str, int, int]] = []
     seen: set[str] = set()
     for sentence in _sentences(tokens, covered):
@@ -158,7 +205,7 @@ def discover_candidates(tokens: list[Token], covered: list[bool] | None = None) 
         run_start = 0
         previous = ""
         modifier: tuple[str, int] | None = None
-        for (word, tag), (_, index) in zip(tagger.find_tags(words) + [["", ""]], sentence + [("", -1)]):
+        for word, tag, (_, index) in zip(words + [""], pattern_tags(words) + [""], sentence + [("", -1)]):
             noun = tag in _NOUN_TAGS and index >= 0 and not covered[index]
             if noun and not run and previous in _VERB_CONTEXT:
                 noun = False  # "didn't even address", "I need": a verb
@@ -198,6 +245,13 @@ def variant(key: str) -> str:
     return key.replace("-", "").replace(" ", "")
 
 
+@lru_cache(maxsize=64)
+def _variants_of(known: frozenset[str]) -> dict[str, str]:
+    """variant -> known key; a worker passes the same catalogue's hundreds of keys batch after
+    batch, so they are keyed once per catalogue (read-only: the dict is shared)."""
+    return {variant(k): k for k in known}
+
+
 def group_candidates(
     candidates: list[list[str]], known: frozenset[str] = frozenset(), min_mentions: int = 1
 ) -> dict[str, str]:
@@ -214,7 +268,7 @@ def group_candidates(
     by_variant: dict[str, Counter[str]] = {}
     for key, count in counts.items():
         by_variant.setdefault(variant(key), Counter())[key] += count
-    known_variants = {variant(k): k for k in known}
+    known_variants = _variants_of(frozenset(known))
     spelling = {}
     for form, spellings in by_variant.items():
         spelling[form] = known_variants.get(form) or min(spellings, key=lambda k: (-spellings[k], k))
@@ -255,7 +309,7 @@ class CustomThemeMatcher:
     word — what a regex alternation of the terms over the space-joined words finds.
     """
 
-    __slots__ = ("themes", "first_words")
+    __slots__ = ("themes", "first_words", "order")
 
     def __init__(self, themes: dict[str, list[str]]):
         compiled = []
@@ -269,6 +323,7 @@ class CustomThemeMatcher:
                 compiled.append((name, by_first))
         self.themes: tuple[tuple[str, dict[str, list[tuple[str, ...]]]], ...] = tuple(compiled)
         self.first_words = frozenset(word for _, by_first in compiled for word in by_first)
+        self.order = {name: n for n, (name, _) in enumerate(self.themes)}  # name -> catalogue position
 
     def spans(self, words: list[str]) -> list[tuple[str, int, int]]:
         """(theme name, first word, end word) of every match, as `match` finds them."""

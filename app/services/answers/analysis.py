@@ -5,13 +5,32 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import cache
 
-from sqlalchemy import ARRAY, Integer, Row, and_, any_, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Row,
+    Select,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, default_theme_keys, detect_mismatch
 from app.extensions import db
 from app.models import Response, ResponseTheme, Survey, Workspace
-from app.services.answers.theme_catalogue import record_auto_themes, workspace_catalogue
+from app.services.answers.theme_catalogue import catalogue_version, record_auto_themes, workspace_catalogue
 
 # Answers per task and per commit: large enough that the per-batch costs (queries, catalogue
 # load, commit) vanish next to the analysis itself, small enough to keep a transaction short.
@@ -19,30 +38,20 @@ BATCH_SIZE = 200
 DEFAULT_KEYS = frozenset(default_theme_keys())
 
 
-def needs_analysis(response: Response | Row) -> bool:
-    """True unless the current scorer already scored the current text, or the text was removed
-    (erasure, retention): its analysis is kept, and a placeholder has nothing to score."""
-    return response.comment_removed_at is None and (
-        response.analysis_version != ANALYSIS_VERSION
-        or response.analyzed_at is None
-        or response.analyzed_at < response.updated_at
-    )
-
-
-# What analysing an answer reads.
+# What analysing an answer reads (with its survey's kind and scale).
 _READ = (
     Response.id,
     Response.workspace_id,
-    Response.survey_id,
     Response.score,
     Response.comment,
-    Response.analysis_version,
-    Response.analyzed_at,
-    Response.updated_at,
-    Response.comment_removed_at,
+    Survey.kind,
+    Survey.scale_min,
+    Survey.scale_max,
 )
 
-# needs_analysis as SQL, for finding the answers a backfill should re-run.
+# Whether an answer needs scoring (never scored, by an older scorer, or edited since), for finding the answers a backfill should re-run, and which of a
+# batch's answers to score. A removed comment (erasure, retention) keeps its analysis: a
+# placeholder has nothing to score.
 _STALE = and_(
     Response.comment_removed_at.is_(None),
     or_(
@@ -60,29 +69,28 @@ def analyze_responses(response_ids: list[int]) -> int:
     Rows another worker is scoring right now are skipped (it will store the same result), so
     overlapping batches never write the same answer's theme rows twice.
     """
-    # Plain rows and Core statements (executemany) rather than ORM objects and a flush: the
-    # database work is then a small share of the batch (benchmarks/analysis_db_throughput.py).
+    # Plain rows and Core statements on the session's connection rather than ORM objects, a flush
+    # or the session's execute (whose ORM layer costs several times the driver per statement):
+    # the database work is then a small share of the batch (benchmarks/analysis_db_throughput.py).
     # The catalogue rows this batch may insert reference the workspace, so it takes the workspace
     # row's key-share lock first, before any answer's: a workspace being deleted meanwhile then
     # makes the batch wait (and find its answers gone) instead of deadlocking with the cascade.
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    wanted = _one_of(Response.id, response_ids, postgres)
-    workspace_ids = select(Response.workspace_id).where(wanted).distinct()
-    db.session.execute(select(Workspace.id).where(Workspace.id.in_(workspace_ids)).with_for_update(key_share=True))
-    query = select(*_READ).where(wanted).order_by(Response.id).with_for_update(skip_locked=True)
-    rows = [row for row in db.session.execute(query) if needs_analysis(row)]
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    locked, query = _reads(postgres)
+    ids = {"ids": "{" + ",".join(map(str, response_ids)) + "}" if postgres else list(response_ids)}
+    versions = dict(connection.execute(locked, ids).all())
+    rows = connection.execute(query, ids).all()
     if not rows:
         db.session.rollback()  # release the row locks
         return 0
-    survey_columns = select(Survey.id, Survey.kind, Survey.scale_min, Survey.scale_max)
-    surveys = {s.id: s for s in db.session.execute(survey_columns.where(Survey.id.in_({r.survey_id for r in rows})))}
     by_workspace: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_workspace[row.workspace_id].append(row)
     updates: list[dict] = []
     theme_rows: list[dict] = []
     for workspace_id, group in by_workspace.items():
-        catalogue = workspace_catalogue(workspace_id)
+        catalogue = workspace_catalogue(workspace_id, versions.get(workspace_id))
         # One answer at a time (the usual task) cannot show that a phrase recurs, so every
         # discovered candidate counts (min_mentions 1); /themes shows those that recur.
         results = analyze_comments(
@@ -93,10 +101,9 @@ def analyze_responses(response_ids: list[int]) -> int:
         )
         found: set[str] = set()
         for row, result in zip(group, results):
-            values = _values(row, surveys[row.survey_id], result)
-            # Stamp the version of the text that was read, not the clock: an edit that commits while
-            # this batch holds the row gets a later updated_at, so its own task still re-scores it.
-            values["analyzed_at"] = row.updated_at
+            values = _values(row, result)
+            if not postgres:
+                values["analyzed_at"] = row.updated_at
             updates.append(values)
             theme_rows += (
                 {"response_id": row.id, "theme": theme, "polarity": values["theme_sentiment"].get(theme)}
@@ -106,58 +113,86 @@ def analyze_responses(response_ids: list[int]) -> int:
         record_auto_themes(
             workspace_id, [key for key in found if key not in catalogue.keys and key not in DEFAULT_KEYS]
         )
-    response_themes = ResponseTheme.__table__
     if postgres:
-        _update_postgres(updates)
+        connection.execute(_WRITE_PG, {"rows": json.dumps(updates), "themes": json.dumps(theme_rows)})
     else:
-        responses = Response.__table__
-        db.session.execute(update(responses).where(responses.c.id == bindparam("row_id")), updates)
-    db.session.execute(
-        delete(response_themes).where(_one_of(response_themes.c.response_id, [r.id for r in rows], postgres))
-    )
-    if theme_rows and postgres:
-        db.session.execute(_INSERT_THEMES_PG, {"rows": json.dumps(theme_rows)})
-    elif theme_rows:
-        db.session.execute(insert(response_themes), theme_rows)
+        responses, response_themes = Response.__table__, ResponseTheme.__table__
+        connection.execute(update(responses).where(responses.c.id == bindparam("row_id")), updates)
+        connection.execute(delete(response_themes).where(response_themes.c.response_id.in_([r.id for r in rows])))
+        if theme_rows:
+            connection.execute(insert(response_themes), theme_rows)
     db.session.commit()
     return len(rows)
 
 
-def _one_of(column, ids: list[int], postgres: bool):
-    """`column IN ids`; on PostgreSQL as `= ANY(array)`, one parameter: an IN list of 200 literals
-    makes a different statement for every batch, which the driver then parses anew each time."""
+@cache
+def _reads(postgres: bool) -> tuple[Select, Select]:
+    """The batch's two reads, built once per dialect (building them was a tenth of the worker's
+    own time per batch), over the answers' ids as the parameter `ids`.
+
+    On PostgreSQL `= ANY(array)`: an IN list of 200 literals makes a different statement for
+    every batch, which the driver then parses anew each time. The array goes as its text
+    ('{1,2,3}'), which the server casts: the driver dumps a list element by element in Python,
+    which was a tenth of the worker's own time.
+    """
     if postgres:
-        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
+        wanted = Response.id == any_(cast(bindparam("ids", type_=Text), ARRAY(Integer)))
+    else:
+        wanted = Response.id.in_(bindparam("ids", expanding=True))
+    workspace_ids = select(Response.workspace_id).where(wanted).distinct()
+    # The same statement reads each workspace's catalogue version (PostgreSQL): a worker then
+    # reuses the catalogue it read for the previous batch while nothing in it changed.
+    version = catalogue_version() if postgres else null()
+    locked = (
+        select(Workspace.id, version)
+        .where(Workspace.id.in_(workspace_ids))
+        .with_for_update(key_share=True, of=Workspace)
+    )
+    # The answers that need it, locked; on PostgreSQL the UPDATE stamps analyzed_at from the
+    # locked row itself, so only SQLite reads updated_at (timestamps are the dearest columns to read).
+    read = _READ if postgres else (*_READ, Response.updated_at)
+    query = (
+        select(*read)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(wanted, _STALE)
+        .order_by(Response.id)
+        .with_for_update(skip_locked=True, of=Response)
+    )
+    return locked, query
 
 
-# On PostgreSQL a batch's rows go as one statement over one JSON document (json_to_recordset),
-# not as an executemany of one UPDATE per answer, nor as one array per column: the driver dumps
-# arrays element by element in Python, and that was a fifth of the worker's CPU time, while
-# json.dumps is one C call. The rollup triggers are FOR EACH ROW, so they see the same updates.
-_UPDATE_PG = text("""
-UPDATE responses AS r
-SET polarity = v.polarity, subjectivity = v.subjectivity, sentiment_label = v.sentiment_label,
-    language = v.language, themes = v.themes, theme_sentiment = v.theme_sentiment,
-    mismatch_reason = v.mismatch_reason,
-    analysis_version = v.analysis_version, analyzed_at = v.analyzed_at
-FROM json_to_recordset(CAST(:rows AS json))
-    AS v(row_id integer, polarity double precision, subjectivity double precision,
-         sentiment_label text, language text, themes json, theme_sentiment json,
-         mismatch_reason text, analysis_version integer, analyzed_at timestamptz)
-WHERE r.id = v.row_id
-""")
-_INSERT_THEMES_PG = text("""
+# Both stamp analyzed_at with the version of the text that was read, not the clock: an edit that
+# commits while this batch holds the row gets a later updated_at, so its own task still re-scores
+# it. (The row is locked since it was read, so on PostgreSQL its updated_at is still that one.)
+# On PostgreSQL a batch's writes are one statement over two JSON documents (json_to_recordset):
+# the answers' new columns, and their theme rows. Not an executemany of one UPDATE per answer,
+# nor one array per column (the driver dumps arrays element by element in Python, which was a
+# fifth of the worker's CPU time, while json.dumps is one C call), nor three statements (each
+# costs the worker more than its rows do). The rollup triggers are FOR EACH ROW, so they see the
+# same updates. The old theme rows are deleted before the new ones go in (the INSERT waits for
+# the count of deleted rows): a new row may repeat an old one's (response_id, theme).
+_WRITE_PG = text("""
+WITH v AS (
+    SELECT * FROM json_to_recordset(CAST(:rows AS json))
+        AS v(row_id integer, polarity double precision, subjectivity double precision,
+             sentiment_label text, language text, themes json, theme_sentiment json,
+             mismatch_reason text, analysis_version integer)
+), scored AS (
+    UPDATE responses AS r
+    SET polarity = v.polarity, subjectivity = v.subjectivity, sentiment_label = v.sentiment_label,
+        language = v.language, themes = v.themes, theme_sentiment = v.theme_sentiment,
+        mismatch_reason = v.mismatch_reason,
+        analysis_version = v.analysis_version, analyzed_at = r.updated_at
+    FROM v
+    WHERE r.id = v.row_id
+), gone AS (
+    DELETE FROM response_themes WHERE response_id IN (SELECT row_id FROM v) RETURNING 1
+)
 INSERT INTO response_themes (response_id, theme, polarity)
-SELECT v.response_id, v.theme, v.polarity
-FROM json_to_recordset(CAST(:rows AS json)) AS v(response_id integer, theme text, polarity double precision)
+SELECT t.response_id, t.theme, t.polarity
+FROM json_to_recordset(CAST(:themes AS json)) AS t(response_id integer, theme text, polarity double precision)
+WHERE (SELECT count(*) FROM gone) >= 0
 """)
-
-
-def _update_postgres(updates: list[dict]) -> None:
-    # analyzed_at goes as ISO 8601 with its offset, which timestamptz reads exactly.
-    rows = [{**values, "analyzed_at": values["analyzed_at"].isoformat()} for values in updates]
-    db.session.execute(_UPDATE_PG, {"rows": json.dumps(rows)})
 
 
 def count_stale(workspace_id: int | None = None) -> int:
@@ -173,24 +208,29 @@ def stale_batches(workspace_id: int | None = None, batch_size: int = BATCH_SIZE)
 
     Walks forward by id, so a batch that could not be scored is not fetched again.
     """
+    # One statement, run per batch with the last id as its parameter, as Core on the session's
+    # connection (the session's ORM execute cost several times the driver's, per batch).
+    query = select(Response.id).where(_STALE, Response.id > bindparam("last_id")).order_by(Response.id)
+    if workspace_id is not None:
+        query = query.where(Response.workspace_id == workspace_id)
+    query = query.limit(batch_size)
     last_id = 0
     while True:
-        query = select(Response.id).where(_STALE, Response.id > last_id).order_by(Response.id).limit(batch_size)
-        if workspace_id is not None:
-            query = query.where(Response.workspace_id == workspace_id)
-        ids = list(db.session.scalars(query))
+        ids = db.session.connection().execute(query, {"last_id": last_id}).scalars().all()
         if not ids:
             return
         yield ids
         last_id = ids[-1]
 
 
-def _values(row: Row, survey: Row, result: CommentAnalysis) -> dict:
+def _values(row: Row, result: CommentAnalysis) -> dict:
     """The analysis columns of one answer, as an UPDATE's parameters."""
     # Keys fit the column (custom keys are already short); the primary theme stays first.
-    sentiment: dict[str, float | None] = {}
-    for theme in result.themes:
-        sentiment.setdefault(theme[:100], result.theme_sentiment.get(theme))
+    sentiment: dict[str, float | None] = result.theme_sentiment
+    if max(map(len, result.themes), default=0) > 100:
+        sentiment = {}
+        for theme in result.themes:
+            sentiment.setdefault(theme[:100], result.theme_sentiment.get(theme))
     return {
         "row_id": row.id,
         "polarity": result.polarity,
@@ -199,6 +239,6 @@ def _values(row: Row, survey: Row, result: CommentAnalysis) -> dict:
         "language": result.language,
         "themes": list(sentiment),
         "theme_sentiment": sentiment,
-        "mismatch_reason": detect_mismatch(survey.kind, row.score, survey.scale_min, survey.scale_max, result),
+        "mismatch_reason": detect_mismatch(row.kind, row.score, row.scale_min, row.scale_max, result),
         "analysis_version": ANALYSIS_VERSION,
     }
