@@ -1,6 +1,16 @@
 """The JSON API under /api/v1: thin views over the services."""
 
-from app.api import insights, integrations, invites, openapi, reports, surveys, themes, workspace  # noqa: F401  (register routes)
+from app.api import (  # noqa: F401  (register routes)
+    insights,
+    integrations,
+    invites,
+    openapi,
+    reports,
+    surveys,
+    themes,
+    webhook_endpoints,
+    workspace,
+)
 from app.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -5,6 +5,7 @@ from app.models.annotation import Annotation
 from app.models.api_key import ApiKey
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
+from app.models.outbound_webhook import WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookMessage
 from app.models.response import Response, ResponseTheme
 from app.models.rollup import MetricRollup
 from app.models.suppression import Suppression
@@ -29,7 +30,11 @@ __all__ = [
     "Survey",
     "Suppression",
     "Theme",
+    "WebhookAttempt",
     "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookMessage",
     "Workspace",
     "WorkspaceSettings",
 ]

@@ -23,6 +23,7 @@ SEND_INVITE_BATCH = "afterword.send_invite_batch"
 SEND_REMINDER = "afterword.send_reminder"
 COMPLETE_DELIVERY = "afterword.complete_delivery"
 COMPLETE_DELIVERIES = "afterword.complete_deliveries"
+DELIVER_WEBHOOKS = "afterword.deliver_webhooks"
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,17 @@ def _celery_settings(config) -> dict:
             "sweep-due-invites": {"task": SWEEP_DUE_INVITES, "schedule": 30.0},
             # Answers whose analysis task was lost (broker down, worker killed) get scored here.
             "sweep-stale-analysis": {"task": SWEEP_STALE_ANALYSIS, "schedule": 300.0},
+            # Outbound webhook messages due: retries, and any whose hand-off or worker was lost.
+            "deliver-webhooks": {"task": DELIVER_WEBHOOKS, "schedule": 15.0},
         },
         "timezone": "UTC",
         # The worker imports these; eager mode (tests) imports them on first use.
-        "include": ["workers.tasks.intake", "workers.tasks.sending", "workers.tasks.analysis"],
+        "include": [
+            "workers.tasks.intake",
+            "workers.tasks.sending",
+            "workers.tasks.analysis",
+            "workers.tasks.outbound",
+        ],
     }
     if redis_url:
         settings["broker_url"] = redis_url

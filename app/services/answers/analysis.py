@@ -10,8 +10,11 @@ from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, text, 
 
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, default_theme_keys, detect_mismatch
 from app.extensions import db
-from app.models import Response, ResponseTheme, Survey, Workspace
+from app.models import Invite, Response, ResponseTheme, Survey, Workspace
+from app.models.outbound_webhook import EventType
 from app.services.answers.theme_catalogue import record_auto_themes, workspace_catalogue
+from app.services.outbound.events import deliver_soon, record_events, subscribers
+from app.services.outbound.payloads import analysis_data, response_data
 
 # Answers per task and per commit: large enough that the per-batch costs (queries, catalogue
 # load, commit) vanish next to the analysis itself, small enough to keep a transaction short.
@@ -118,8 +121,29 @@ def analyze_responses(response_ids: list[int]) -> int:
         )
     elif theme_rows:
         db.session.execute(insert(response_themes), theme_rows)
+    _announce(rows, updates)
     db.session.commit()
+    deliver_soon()
     return len(rows)
+
+
+def _announce(rows: list[Row], updates: list[dict]) -> None:
+    """response.analyzed for each answer whose text (new or edited) was scored here, in this
+    transaction. A re-score by a new scorer version announces nothing: the answer did not change."""
+    fresh = {row.id: row for row in rows if row.analyzed_at is None or row.analyzed_at < row.updated_at}
+    subscribed = subscribers(db.session, {row.workspace_id for row in fresh.values()}, EventType.RESPONSE_ANALYZED)
+    wanted = [response_id for response_id, row in fresh.items() if row.workspace_id in subscribed]
+    if not wanted:
+        return
+    values = {v["row_id"]: v for v in updates}
+    pairs = db.session.execute(
+        select(Response, Invite).join(Invite, Invite.id == Response.invite_id).where(Response.id.in_(wanted))
+    )
+    items = [
+        (response.workspace_id, response_data(response, invite, analysis_data(values[response.id])))
+        for response, invite in pairs
+    ]
+    record_events(db.session, EventType.RESPONSE_ANALYZED, items, subscribed)
 
 
 # On PostgreSQL a batch's rows go as one statement over arrays (unnest), not as an executemany of
