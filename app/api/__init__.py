@@ -1,6 +1,7 @@
 """The JSON API under /api/v1: thin views over the services."""
 
 from app.api import (  # noqa: F401  (register routes)
+    alert_rules,
     insights,
     integrations,
     invites,

@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
 from app.models.account import AccountToken, Membership, User, UserSession
+from app.models.alert import AlertMatch, AlertNotification, AlertRule
 from app.models.annotation import Annotation
 from app.models.api_key import ApiKey
 from app.models.integration import Integration, WebhookDelivery
@@ -19,6 +20,9 @@ __all__ = [
     "Membership",
     "User",
     "UserSession",
+    "AlertMatch",
+    "AlertNotification",
+    "AlertRule",
     "Annotation",
     "ApiKey",
     "Integration",

@@ -24,6 +24,7 @@ SEND_REMINDER = "afterword.send_reminder"
 COMPLETE_DELIVERY = "afterword.complete_delivery"
 COMPLETE_DELIVERIES = "afterword.complete_deliveries"
 DELIVER_WEBHOOKS = "afterword.deliver_webhooks"
+RUN_ALERTS = "afterword.run_alerts"
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ def _celery_settings(config) -> dict:
             "sweep-stale-analysis": {"task": SWEEP_STALE_ANALYSIS, "schedule": 300.0},
             # Outbound webhook messages due: retries, and any whose hand-off or worker was lost.
             "deliver-webhooks": {"task": DELIVER_WEBHOOKS, "schedule": 15.0},
+            # Alert rules: answers whose debounce is over are weighed, alerts sent and retried.
+            "run-alerts": {"task": RUN_ALERTS, "schedule": 30.0},
         },
         "timezone": "UTC",
         # The worker imports these; eager mode (tests) imports them on first use.

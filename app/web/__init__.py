@@ -2,6 +2,7 @@
 
 from app.web import (  # noqa: F401  (register routes)
     account,
+    alerts,
     home,
     integrations,
     keys,

@@ -18,6 +18,7 @@ from app.models.outbound_webhook import EventType
 from app.models.types import utcnow
 from app.platform.queue import ANALYZE_RESPONSE, enqueue
 from app.platform.strict_json import text_problem
+from app.services.alerts.sweep import note_answer
 from app.services.outbound.events import deliver_soon, emit, forget_pending
 from app.services.outbound.payloads import response_data
 
@@ -119,6 +120,7 @@ def record_answer(state: InviteState, score, comment) -> Response:
         db.session.flush()  # the new row's id, for its event
         kind = EventType.RESPONSE_CREATED if created else EventType.RESPONSE_UPDATED
         emit(invite.workspace_id, kind, response_data(response, invite))
+        note_answer(response, created)
         db.session.commit()
     except IntegrityError:
         # Two first answers raced (a double click, two tabs): the unique invite_id let one in.
