@@ -2,6 +2,7 @@
 
 from app.api import (  # noqa: F401  (register routes)
     alert_rules,
+    cases,
     insights,
     integrations,
     invites,

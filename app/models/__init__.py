@@ -4,6 +4,7 @@ from app.models.account import AccountToken, Membership, User, UserSession
 from app.models.alert import AlertMatch, AlertNotification, AlertRule
 from app.models.annotation import Annotation
 from app.models.api_key import ApiKey
+from app.models.case import Case, CaseEvent
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.outbound_webhook import WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookMessage
@@ -25,6 +26,8 @@ __all__ = [
     "AlertRule",
     "Annotation",
     "ApiKey",
+    "Case",
+    "CaseEvent",
     "Integration",
     "Invite",
     "InviteEvent",

@@ -77,6 +77,8 @@ class AlertRule(db.Model):
     case_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     case_user_ids: Mapped[list] = mapped_column(JSON, default=list)
     case_due_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # Round robin: how many cases the rule has handed out, so the next goes to the next person.
+    case_turn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -21,6 +21,8 @@ class EventType(StrEnum):
     RESPONSE_ANALYZED = "response.analyzed"
     INVITE_SENT = "invite.sent"
     INVITE_FAILED = "invite.failed"
+    CASE_OPENED = "case.opened"
+    CASE_UPDATED = "case.updated"
 
 
 class MessageStatus(StrEnum):

@@ -46,7 +46,7 @@ class QuietHoursSchema(StrictSchema):
     end = fields.String(required=True, validate=HHMM)
 
 
-class CaseSettingsSchema(StrictSchema):
+class RuleCaseSettingsSchema(StrictSchema):
     open = fields.Boolean(required=True)
     assign = fields.String(validate=validate.OneOf(ASSIGN), load_default="person")
     user_id = Id(strict=True, allow_none=True)
@@ -65,7 +65,7 @@ class AlertRuleInSchema(StrictSchema):
     cooldown_minutes = Int(strict=True, validate=validate.Range(min=0, max=7 * 24 * 60))
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
     batch_minutes = Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=7 * 24 * 60))
-    case = fields.Nested(CaseSettingsSchema)
+    case = fields.Nested(RuleCaseSettingsSchema)
 
     @validates_schema
     def _score_range(self, data, **kwargs):
@@ -80,7 +80,7 @@ class EmailOutSchema(Schema):
     roles = fields.List(fields.String())
 
 
-class CaseOutSchema(Schema):
+class RuleCaseOutSchema(Schema):
     open = fields.Boolean()
     assign = fields.String(allow_none=True)
     user_id = Int(allow_none=True)
@@ -100,7 +100,7 @@ class AlertRuleOutSchema(Schema):
     cooldown_minutes = Int()
     quiet_hours = fields.Dict(allow_none=True)
     batch_minutes = Int(allow_none=True)
-    case = fields.Nested(CaseOutSchema)
+    case = fields.Nested(RuleCaseOutSchema)
     last_alert_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 

@@ -3,6 +3,7 @@
 from app.web import (  # noqa: F401  (register routes)
     account,
     alerts,
+    cases,
     home,
     integrations,
     keys,

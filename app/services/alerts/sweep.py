@@ -18,6 +18,8 @@ from app.models.types import utcnow
 from app.services.alerts import messages
 from app.services.alerts.matching import Answer, matches, needs_analysis
 from app.services.alerts.notify import deliver_notifications
+from app.services.cases.opening import open_case_for_match
+from app.services.outbound.events import deliver_soon
 
 # A rule on sentiment, themes or mismatch waits for the comment's analysis, but not forever:
 # after this long past the debounce it is weighed on what is there (unanalysed: no match on those).
@@ -117,7 +119,10 @@ def _weigh_due(now: datetime) -> None:
         matched = matches(rule.conditions, _answer(response, invite, survey))
         match.status = MatchStatus.MATCHED if matched else MatchStatus.NOT_MATCHING
         match.decided_at = now
+        if matched and rule.open_case:  # a case for every match, whatever the cooldown says
+            open_case_for_match(rule, response, invite)
     db.session.commit()
+    deliver_soon()  # case.opened events
 
 
 def in_quiet_hours(rule: AlertRule, zone: str, now: datetime) -> datetime | None:
