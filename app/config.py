@@ -101,6 +101,9 @@ def load_config() -> dict:
         # A worker's claim on a message: longer than a POST may take, so a claim older than this
         # belongs to a worker that died, and the message is sent again (under the same id).
         "WEBHOOK_LEASE_SECONDS": float(os.environ.get("WEBHOOK_LEASE_SECONDS", 90)),
+        # A note goes back to the helpdesk once the answer has stood this long, so a customer's
+        # quick correction makes one note, not two.
+        "WRITEBACK_DELAY_MINUTES": float(os.environ.get("WRITEBACK_DELAY_MINUTES", 5)),
         # Extra Celery settings; a named queue lets several deployments share one Redis.
         "CELERY": {"task_default_queue": os.environ["CELERY_DEFAULT_QUEUE"]}
         if os.environ.get("CELERY_DEFAULT_QUEUE")

@@ -12,6 +12,7 @@ from app.api import (  # noqa: F401  (register routes)
     themes,
     webhook_endpoints,
     workspace,
+    writeback,
 )
 from app.api.blueprint import bp
 

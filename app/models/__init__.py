@@ -15,6 +15,7 @@ from app.models.survey import Survey
 from app.models.theme import Theme
 from app.models.workspace import Workspace
 from app.models.workspace_settings import WorkspaceSettings
+from app.models.writeback import HelpdeskNote, HelpdeskWriteback
 
 __all__ = [
     "AccountToken",
@@ -28,6 +29,8 @@ __all__ = [
     "ApiKey",
     "Case",
     "CaseEvent",
+    "HelpdeskNote",
+    "HelpdeskWriteback",
     "Integration",
     "Invite",
     "InviteEvent",

@@ -82,6 +82,11 @@ def resolve(host: str, port: int, allow_local: bool) -> str:
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_local: bool) -> Reply:
     """POST `body`; the reply's status and first bytes. Raises UnsafeURL, or OSError (refused,
     timed out, TLS) when there is no HTTP answer."""
+    return send("POST", url, body, headers, timeout=timeout, allow_local=allow_local)
+
+
+def send(method: str, url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_local: bool) -> Reply:
+    """`post` with another method (a helpdesk's PUT)."""
     parts = check_url(url, allow_local)
     https = parts.scheme == "https"
     port = parts.port or (443 if https else 80)
@@ -96,7 +101,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allo
     connection.address = address
     started = time.monotonic()
     try:
-        connection.request("POST", path, body=body, headers=headers)
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         head = response.read(READ_LIMIT)
         return Reply(response.status, head, int((time.monotonic() - started) * 1000))

@@ -25,6 +25,7 @@ COMPLETE_DELIVERY = "afterword.complete_delivery"
 COMPLETE_DELIVERIES = "afterword.complete_deliveries"
 DELIVER_WEBHOOKS = "afterword.deliver_webhooks"
 RUN_ALERTS = "afterword.run_alerts"
+WRITE_HELPDESK_NOTES = "afterword.write_helpdesk_notes"
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ def _celery_settings(config) -> dict:
             "deliver-webhooks": {"task": DELIVER_WEBHOOKS, "schedule": 15.0},
             # Alert rules: answers whose debounce is over are weighed, alerts sent and retried.
             "run-alerts": {"task": RUN_ALERTS, "schedule": 30.0},
+            # Answers written back to their tickets as notes, and retries of those that failed.
+            "write-helpdesk-notes": {"task": WRITE_HELPDESK_NOTES, "schedule": 30.0},
         },
         "timezone": "UTC",
         # The worker imports these; eager mode (tests) imports them on first use.

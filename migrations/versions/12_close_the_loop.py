@@ -1,8 +1,8 @@
-"""close the loop: outbound webhooks (endpoints, outbox events, messages, attempts), alert rules (rules, debounced matches, notifications), follow-up cases (cases, their history)
+"""close the loop: outbound webhooks (endpoints, outbox events, messages, attempts), alert rules (rules, debounced matches, notifications), follow-up cases (cases, their history), helpdesk write-back (settings, notes)
 
 Revision ID: 0012
 Revises: 0010
-Create Date: 2026-12-02 07:58:55.537074
+Create Date: 2026-12-02 08:09:17.981330
 
 """
 from alembic import op
@@ -126,6 +126,25 @@ def upgrade():
         batch_op.create_index('ix_webhook_messages_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_webhook_messages_endpoint_id'), ['endpoint_id'], unique=False)
 
+    op.create_table('helpdesk_writebacks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('integration_id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('base_url', sa.String(length=500), nullable=True),
+    sa.Column('credentials', sa.Text(), nullable=True),
+    sa.Column('tag', sa.String(length=100), nullable=True),
+    sa.Column('field_id', sa.String(length=100), nullable=True),
+    sa.Column('admin_id', sa.String(length=100), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['integration_id'], ['integrations.id'], name=op.f('fk_helpdesk_writebacks_integration_id_integrations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_helpdesk_writebacks_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_helpdesk_writebacks')),
+    sa.UniqueConstraint('integration_id', name=op.f('uq_helpdesk_writebacks_integration_id'))
+    )
+    with op.batch_alter_table('helpdesk_writebacks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_helpdesk_writebacks_workspace_id'), ['workspace_id'], unique=False)
+
     op.create_table('webhook_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -187,6 +206,33 @@ def upgrade():
         batch_op.create_index('ix_cases_assignee', ['assignee_id', 'status'], unique=False)
         batch_op.create_index('ix_cases_workspace_status', ['workspace_id', 'status'], unique=False)
 
+    op.create_table('helpdesk_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('integration_id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('response_id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('steps_done', sa.Integer(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'failed', 'superseded')", name=op.f('ck_helpdesk_notes_status')),
+    sa.ForeignKeyConstraint(['integration_id'], ['integrations.id'], name=op.f('fk_helpdesk_notes_integration_id_integrations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['response_id'], ['responses.id'], name=op.f('fk_helpdesk_notes_response_id_responses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_helpdesk_notes_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_helpdesk_notes')),
+    sa.UniqueConstraint('response_id', 'version', name=op.f('uq_helpdesk_notes_response_id_version'))
+    )
+    with op.batch_alter_table('helpdesk_notes', schema=None) as batch_op:
+        batch_op.create_index('ix_helpdesk_notes_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_helpdesk_notes_integration_id'), ['integration_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_helpdesk_notes_response_id'), ['response_id'], unique=False)
+
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -210,6 +256,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
 
     op.drop_table('case_events')
+    with op.batch_alter_table('helpdesk_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_helpdesk_notes_response_id'))
+        batch_op.drop_index(batch_op.f('ix_helpdesk_notes_integration_id'))
+        batch_op.drop_index('ix_helpdesk_notes_due')
+
+    op.drop_table('helpdesk_notes')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_workspace_status')
         batch_op.drop_index('ix_cases_assignee')
@@ -226,6 +278,10 @@ def downgrade():
         batch_op.drop_index('ix_webhook_attempts_endpoint')
 
     op.drop_table('webhook_attempts')
+    with op.batch_alter_table('helpdesk_writebacks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_helpdesk_writebacks_workspace_id'))
+
+    op.drop_table('helpdesk_writebacks')
     with op.batch_alter_table('webhook_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_messages_endpoint_id'))
         batch_op.drop_index('ix_webhook_messages_due')

@@ -26,6 +26,8 @@ class Receiver:
         # Set `hold` to keep replies waiting (a slow receiver) until `release` is set; `arrived`
         # is set when a request has been read.
         self.hold = False
+        # Or a test's own rule: requests for which it returns True are refused (fail_status).
+        self.fail_when = None
         self.release = threading.Event()
         self.arrived = threading.Event()
         self.fail_first = fail_first
@@ -45,6 +47,8 @@ class Receiver:
                     failing = fake.fail_first > 0
                     if failing:
                         fake.fail_first -= 1
+                    elif fake.fail_when is not None:
+                        failing = fake.fail_when(fake.received[-1])
                     holding = fake.hold
                 fake.arrived.set()
                 if holding:

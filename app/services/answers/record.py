@@ -21,6 +21,7 @@ from app.platform.strict_json import text_problem
 from app.services.alerts.sweep import note_answer
 from app.services.outbound.events import deliver_soon, emit, forget_pending
 from app.services.outbound.payloads import response_data
+from app.services.writeback.notes import note_answer as queue_helpdesk_note
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def record_answer(state: InviteState, score, comment) -> Response:
         kind = EventType.RESPONSE_CREATED if created else EventType.RESPONSE_UPDATED
         emit(invite.workspace_id, kind, response_data(response, invite))
         note_answer(response, created)
+        queue_helpdesk_note(response, invite)
         db.session.commit()
     except IntegrityError:
         # Two first answers raced (a double click, two tabs): the unique invite_id let one in.
