@@ -5,6 +5,7 @@ from app.models.alert import AlertMatch, AlertNotification, AlertRule
 from app.models.annotation import Annotation
 from app.models.api_key import ApiKey
 from app.models.case import Case, CaseEvent
+from app.models.digest import DigestSubscription
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.outbound_webhook import WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookMessage
@@ -31,6 +32,7 @@ __all__ = [
     "CaseEvent",
     "HelpdeskNote",
     "HelpdeskWriteback",
+    "DigestSubscription",
     "Integration",
     "Invite",
     "InviteEvent",

@@ -26,6 +26,7 @@ COMPLETE_DELIVERIES = "afterword.complete_deliveries"
 DELIVER_WEBHOOKS = "afterword.deliver_webhooks"
 RUN_ALERTS = "afterword.run_alerts"
 WRITE_HELPDESK_NOTES = "afterword.write_helpdesk_notes"
+SEND_DIGESTS = "afterword.send_digests"
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ def _celery_settings(config) -> dict:
             "run-alerts": {"task": RUN_ALERTS, "schedule": 30.0},
             # Answers written back to their tickets as notes, and retries of those that failed.
             "write-helpdesk-notes": {"task": WRITE_HELPDESK_NOTES, "schedule": 30.0},
+            # Digest emails whose time has come (each subscription's next_due_at).
+            "send-digests": {"task": SEND_DIGESTS, "schedule": 300.0},
         },
         "timezone": "UTC",
         # The worker imports these; eager mode (tests) imports them on first use.

@@ -4,6 +4,7 @@ from app.web import (  # noqa: F401  (register routes)
     account,
     alerts,
     cases,
+    digests,
     home,
     integrations,
     keys,

@@ -1,8 +1,8 @@
-"""close the loop: outbound webhooks (endpoints, outbox events, messages, attempts), alert rules (rules, debounced matches, notifications), follow-up cases (cases, their history), helpdesk write-back (settings, notes)
+"""close the loop: outbound webhooks (endpoints, outbox events, messages, attempts), alert rules (rules, debounced matches, notifications), follow-up cases (cases, their history), helpdesk write-back (settings, notes), digest subscriptions
 
 Revision ID: 0012
 Revises: 0010
-Create Date: 2026-12-02 08:09:17.981330
+Create Date: 2026-12-02 08:19:08.239397
 
 """
 from alembic import op
@@ -47,6 +47,26 @@ def upgrade():
     )
     with op.batch_alter_table('alert_rules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alert_rules_workspace_id'), ['workspace_id'], unique=False)
+
+    op.create_table('digest_subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('frequency', sa.String(length=8), nullable=False),
+    sa.Column('locale', sa.String(length=8), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('next_due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("frequency IN ('weekly', 'daily')", name=op.f('ck_digest_subscriptions_frequency')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_digest_subscriptions_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_digest_subscriptions_workspace_id_workspaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_subscriptions')),
+    sa.UniqueConstraint('token', name=op.f('uq_digest_subscriptions_token')),
+    sa.UniqueConstraint('user_id', 'workspace_id', name=op.f('uq_digest_subscriptions_user_id_workspace_id'))
+    )
+    with op.batch_alter_table('digest_subscriptions', schema=None) as batch_op:
+        batch_op.create_index('ix_digest_subscriptions_due', ['next_due_at'], unique=False)
 
     op.create_table('webhook_endpoints',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -300,6 +320,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_webhook_endpoints_workspace_id'))
 
     op.drop_table('webhook_endpoints')
+    with op.batch_alter_table('digest_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_digest_subscriptions_due')
+
+    op.drop_table('digest_subscriptions')
     with op.batch_alter_table('alert_rules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alert_rules_workspace_id'))
 
