@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from sqlalchemy import select
@@ -98,6 +99,8 @@ def test_a_viewer_gets_no_verbatims_and_french_readers_get_french_dates(make, wo
     html = _parts(mail)["text/html"]
     assert "Secret complaint" not in html and "Follow-ups" not in html
     assert '<html lang="fr">' in html
+    subject = str(make_header(decode_header(mail["Subject"])))
+    assert subject == "Votre journée chez Acme" and "Ne plus recevoir ces e-mails" in html
 
 
 def test_agents_cannot_subscribe(workspace):
