@@ -79,6 +79,9 @@ class AlertRule(db.Model):
     case_due_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     # Round robin: how many cases the rule has handed out, so the next goes to the next person.
     case_turn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # "Did we put it right?": a survey offered (under the usual fatigue rules) when a case is
+    # resolved or won back; a survey of its own, as a ticket has one invite per survey and solve.
+    case_resurvey_survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"))
     last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

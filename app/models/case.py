@@ -29,6 +29,7 @@ class CaseEventKind(StrEnum):
     STATUS = "status"
     DUE = "due"
     NOTE = "note"
+    RESURVEY = "resurvey"  # "did we put it right?" offered: the invite's id and status
 
 
 class Case(db.Model):

@@ -52,6 +52,9 @@ class RuleCaseSettingsSchema(StrictSchema):
     user_id = Id(strict=True, allow_none=True)
     user_ids = fields.List(Id(strict=True), validate=validate.Length(max=100))
     due_hours = Int(strict=True, validate=validate.Range(min=1, max=24 * 60), load_default=24)
+    resurvey_survey_id = Id(
+        strict=True, allow_none=True, metadata={"description": "offered when a case is resolved or won back"}
+    )
 
 
 class AlertRuleInSchema(StrictSchema):
@@ -86,6 +89,7 @@ class RuleCaseOutSchema(Schema):
     user_id = Int(allow_none=True)
     user_ids = fields.List(Int())
     due_hours = Int()
+    resurvey_survey_id = Int(allow_none=True)
 
 
 class AlertRuleOutSchema(Schema):

@@ -42,7 +42,7 @@ class FiguresQuery(StrictSchema):
 
 class HistoryEntrySchema(Schema):
     at = fields.DateTime()
-    kind = fields.String(metadata={"enum": ["opened", "assigned", "status", "due", "note"]})
+    kind = fields.String(metadata={"enum": ["opened", "assigned", "status", "due", "note", "resurvey"]})
     detail = fields.String(allow_none=True)
     by = fields.String(
         allow_none=True, metadata={"description": "who: a person's email; null for a rule or an API key"}

@@ -16,6 +16,7 @@ from app.models.alert import AlertMatch, AlertNotification, AlertRule
 from app.platform.crypto import encrypt_text
 from app.platform.outbound_http import UnsafeURL, check_url
 from app.services.alerts.notify import CHAT_URL_PURPOSE
+from app.services.surveys import live_survey
 
 MAX_RULES = 100
 
@@ -57,6 +58,7 @@ def rule_view(rule: AlertRule) -> RuleView:
             "user_id": rule.case_user_id,
             "user_ids": list(rule.case_user_ids or []),
             "due_hours": rule.case_due_hours,
+            "resurvey_survey_id": rule.case_resurvey_survey_id,
         },
         rule.last_alert_at,
         rule.created_at,
@@ -151,6 +153,8 @@ def _apply(rule: AlertRule, data: dict) -> None:
         rule.case_due_hours = case.get("due_hours", 24)
         rule.case_user_id = case.get("user_id")
         rule.case_user_ids = _members(rule.workspace_id, case.get("user_ids", []), "case")
+        resurvey = case.get("resurvey_survey_id")
+        rule.case_resurvey_survey_id = live_survey(rule.workspace_id, resurvey).id if resurvey else None
         if rule.case_user_id is not None:
             _members(rule.workspace_id, [rule.case_user_id], "case")
         if rule.open_case and rule.case_assign == "person" and rule.case_user_id is None:

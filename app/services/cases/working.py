@@ -10,10 +10,12 @@ from sqlalchemy import select
 from app.errors import APIError
 from app.extensions import db
 from app.models import Invite, Membership, Response, Survey, User
-from app.models.case import CLOSED, Case, CaseEvent, CaseEventKind
+from app.models.alert import AlertRule
+from app.models.case import CLOSED, Case, CaseEvent, CaseEventKind, CaseStatus
 from app.models.outbound_webhook import EventType
 from app.models.types import utcnow
 from app.services.cases.payloads import case_data
+from app.services.invites.creation import offer_api_invite
 from app.services.outbound.events import deliver_soon, emit
 from app.services.pagination import Page, fetch_page
 
@@ -170,7 +172,36 @@ def change_case(case: Case, data: dict, user_id: int | None = None) -> CaseView:
         emit(case.workspace_id, EventType.CASE_UPDATED, case_data(case, changes))
     db.session.commit()
     deliver_soon()
+    if changes.get("status", [None, None])[1] in (CaseStatus.RESOLVED, CaseStatus.WON_BACK):
+        resurvey(case, user_id)
     return case_view(case, with_history=True)
+
+
+def resurvey(case: Case, user_id: int | None) -> None:
+    """Offer the rule's "did we put it right?" survey to the customer, under the usual rules (a
+    cooldown may skip it: the history says so). Once per case: the survey has one invite per ticket."""
+    rule = db.session.get(AlertRule, case.rule_id) if case.rule_id else None
+    if rule is None or rule.case_resurvey_survey_id is None:
+        return
+    response = db.session.get(Response, case.response_id)
+    invite = db.session.get(Invite, response.invite_id)
+    if not invite.customer_email or not invite.ticket_id:
+        return
+    data = {
+        "survey_id": rule.case_resurvey_survey_id,
+        "customer": {"email": invite.customer_email, "name": invite.customer_name, "segment": invite.customer_segment},
+        "ticket": {"id": invite.ticket_id, "channel": invite.channel, "team": invite.team},
+    }
+    try:
+        offered, created = offer_api_invite(case.workspace_id, data)
+    except APIError:  # the survey was archived since
+        return
+    if created:
+        detail = f"invite {offered.id}: {offered.status}" + (f" ({offered.reason})" if offered.reason else "")
+        db.session.add(
+            CaseEvent(case_id=case.id, at=utcnow(), user_id=user_id, kind=CaseEventKind.RESURVEY, detail=detail)
+        )
+        db.session.commit()
 
 
 def _member(workspace_id: int, user_id: int) -> bool:

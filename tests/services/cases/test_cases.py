@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models import Invite
 from app.models.account import Role
 from app.models.case import Case, CaseEvent
 from app.models.types import utcnow
@@ -133,3 +134,28 @@ def test_the_figures(make, workspace, survey):
     assert figures.open_overdue == 1
     assert figures.median_hours_to_close == 8.0  # of 2, 6, 10, 30
     assert figures.recovery_rate == 0.5  # 2 won back of 4 closed
+
+
+def test_a_resolved_case_offers_the_did_we_put_it_right_survey_once(make, workspace, survey):
+    sam = _person(workspace, "sam@example.com")
+    again = make.survey(workspace, name="Did we put it right?")
+    _rule(workspace, assign="person", user_id=sam.id, resurvey_survey_id=again.id)
+    response = _answer(make, survey, 1, team="Billing")
+    _weigh()
+    case = db.session.scalars(select(Case)).one()
+    change_case(case, {"status": "contacted"}, sam.id)
+    assert db.session.scalars(select(Invite).where(Invite.survey_id == again.id)).all() == []
+    done = change_case(case, {"status": "resolved"}, sam.id)
+    [offered] = db.session.scalars(select(Invite).where(Invite.survey_id == again.id)).all()
+    original = db.session.get(Invite, response.invite_id)
+    assert (offered.customer_email, offered.ticket_id, offered.team) == (
+        original.customer_email,
+        original.ticket_id,
+        "Billing",
+    )
+    history = change_case(case, {}, sam.id).history
+    assert history[-1].kind == "resurvey" and f"invite {offered.id}" in history[-1].detail
+    assert done.status == "resolved"
+    change_case(case, {"status": "open"}, sam.id)
+    change_case(case, {"status": "won_back"}, sam.id)  # resolved again: no second survey
+    assert len(db.session.scalars(select(Invite).where(Invite.survey_id == again.id)).all()) == 1
