@@ -86,6 +86,24 @@ def load_config() -> dict:
         "HOOK_RATE_LIMIT": os.environ.get("HOOK_RATE_LIMIT", "600 per minute"),
         # embed.js is fetched on every host page view (then cached): a looser limit per address.
         "EMBED_RATE_LIMIT": os.environ.get("EMBED_RATE_LIMIT", "600 per minute"),
+        # Outbound calls (webhook endpoints, chat webhooks, helpdesk notes) may reach http:// and
+        # local addresses only outside production: there a URL must be https to a public address.
+        "OUTBOUND_ALLOW_LOCAL": os.environ.get("OUTBOUND_ALLOW_LOCAL", "0" if production else "1") == "1",
+        "OUTBOUND_TIMEOUT_SECONDS": float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", 10)),
+        # Outbound webhooks: a failed message is retried after 30 s, then 4 times longer each time
+        # up to 12 h between tries, for 3 days (docs/webhooks.md lists the schedule); a rotated
+        # secret keeps signing beside the new one for the overlap.
+        "WEBHOOK_RETRY_BASE_SECONDS": float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", 30)),
+        "WEBHOOK_RETRY_FACTOR": 4,
+        "WEBHOOK_RETRY_MAX_SECONDS": 12 * 3600,
+        "WEBHOOK_RETRY_FOR_HOURS": float(os.environ.get("WEBHOOK_RETRY_FOR_HOURS", 72)),
+        "WEBHOOK_SECRET_OVERLAP_HOURS": 24,
+        # A worker's claim on a message: longer than a POST may take, so a claim older than this
+        # belongs to a worker that died, and the message is sent again (under the same id).
+        "WEBHOOK_LEASE_SECONDS": float(os.environ.get("WEBHOOK_LEASE_SECONDS", 90)),
+        # A note goes back to the helpdesk once the answer has stood this long, so a customer's
+        # quick correction makes one note, not two.
+        "WRITEBACK_DELAY_MINUTES": float(os.environ.get("WRITEBACK_DELAY_MINUTES", 5)),
         # Extra Celery settings; a named queue lets several deployments share one Redis.
         "CELERY": {"task_default_queue": os.environ["CELERY_DEFAULT_QUEUE"]}
         if os.environ.get("CELERY_DEFAULT_QUEUE")

@@ -1,5 +1,5 @@
 """Secrets at rest, encrypted with keys derived from SECRET_KEY, one per purpose: helpdesk API
-credentials, and the TOTP secrets of people's second factor."""
+credentials, the TOTP secrets of people's second factor, outbound webhook signing secrets."""
 
 from __future__ import annotations
 
@@ -47,5 +47,20 @@ def decrypt_totp_secret(token: str | None) -> str | None:
         return None
     try:
         return _fernet(_TOTP).decrypt(token.encode()).decode()
+    except (InvalidToken, ValueError):
+        return None
+
+
+def encrypt_text(value: str, purpose: bytes) -> str:
+    """A secret of its own kind (webhook signing secrets, helpdesk note tokens), under its own key."""
+    return _fernet(purpose).encrypt(value.encode()).decode()
+
+
+def decrypt_text(token: str | None, purpose: bytes) -> str | None:
+    """The secret, or None if absent or unreadable (e.g. SECRET_KEY changed)."""
+    if not token:
+        return None
+    try:
+        return _fernet(purpose).decrypt(token.encode()).decode()
     except (InvalidToken, ValueError):
         return None

@@ -24,6 +24,10 @@ SEND_REMINDER = "afterword.send_reminder"
 COMPLETE_DELIVERY = "afterword.complete_delivery"
 COMPLETE_DELIVERIES = "afterword.complete_deliveries"
 PURGE_EXPIRED_DATA = "afterword.purge_expired_data"
+DELIVER_WEBHOOKS = "afterword.deliver_webhooks"
+RUN_ALERTS = "afterword.run_alerts"
+WRITE_HELPDESK_NOTES = "afterword.write_helpdesk_notes"
+SEND_DIGESTS = "afterword.send_digests"
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +64,26 @@ def _celery_settings(config) -> dict:
             "sweep-due-invites": {"task": SWEEP_DUE_INVITES, "schedule": 30.0},
             # Answers whose analysis task was lost (broker down, worker killed) get scored here.
             "sweep-stale-analysis": {"task": SWEEP_STALE_ANALYSIS, "schedule": 300.0},
+            # Outbound webhook messages due: retries, and any whose hand-off or worker was lost.
+            "deliver-webhooks": {"task": DELIVER_WEBHOOKS, "schedule": 15.0},
+            # Alert rules: answers whose debounce is over are weighed, alerts sent and retried.
+            "run-alerts": {"task": RUN_ALERTS, "schedule": 30.0},
+            # Answers written back to their tickets as notes, and retries of those that failed.
+            "write-helpdesk-notes": {"task": WRITE_HELPDESK_NOTES, "schedule": 30.0},
+            # Digest emails whose time has come (each subscription's next_due_at).
+            "send-digests": {"task": SEND_DIGESTS, "schedule": 300.0},
             # Retention windows are counted in days: hourly is prompt enough, and each run is batched.
             "purge-expired-data": {"task": PURGE_EXPIRED_DATA, "schedule": 3600.0},
         },
         "timezone": "UTC",
         # The worker imports these; eager mode (tests) imports them on first use.
-        "include": ["workers.tasks.intake", "workers.tasks.sending", "workers.tasks.analysis", "workers.tasks.privacy"],
+        "include": [
+            "workers.tasks.intake",
+            "workers.tasks.sending",
+            "workers.tasks.analysis",
+            "workers.tasks.outbound",
+            "workers.tasks.privacy",
+        ],
     }
     if redis_url:
         settings["broker_url"] = redis_url

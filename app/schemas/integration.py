@@ -64,3 +64,46 @@ class DeliveryOutSchema(Schema):
     next_attempt_at = fields.DateTime(allow_none=True, metadata={"description": "when a pending one is retried"})
     reason = fields.String(attribute="error", allow_none=True, metadata={"description": "why it failed, or a note"})
     invite_id = Int(allow_none=True)
+
+
+class WritebackInSchema(StrictSchema):
+    """Writing each answer back to its ticket as an internal note."""
+
+    enabled = fields.Boolean(required=True)
+    base_url = fields.String(allow_none=True, validate=validate.Length(max=500))
+    email = fields.Email(validate=validate.Length(max=320))
+    api_token = Text(200, validate=validate.Length(min=1, max=200))
+    oauth_token = Text(500, validate=validate.Length(min=1, max=500))
+    tag = Text(100, allow_none=True, metadata={"description": "added to the ticket (Zendesk)"})
+    field_id = Text(
+        100, allow_none=True, metadata={"description": "custom field for the score: Zendesk id, Freshdesk name"}
+    )
+    admin_id = Text(100, allow_none=True, metadata={"description": "Intercom: the admin notes are written as"})
+
+
+class WritebackOutSchema(Schema):
+    integration_id = Int()
+    provider = fields.String()
+    enabled = fields.Boolean()
+    base_url = fields.String(allow_none=True)
+    credentials_set = fields.Boolean()
+    tag = fields.String(allow_none=True)
+    field_id = fields.String(allow_none=True)
+    admin_id = fields.String(allow_none=True)
+
+
+class NotesQuery(StrictSchema):
+    limit = Int(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = Int(strict=False, validate=validate.Range(min=1))
+
+
+class HelpdeskNoteOutSchema(Schema):
+    id = Int()
+    response_id = Int()
+    ticket_id = fields.String()
+    version = fields.DateTime(metadata={"description": "the answer's updated_at this note is for"})
+    status = fields.String(metadata={"enum": ["pending", "sent", "failed", "superseded"]})
+    attempts = Int()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    sent_at = fields.DateTime(allow_none=True)
+    error = fields.String(allow_none=True)

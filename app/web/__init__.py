@@ -3,7 +3,10 @@
 from app.web import (  # noqa: F401  (register routes)
     account,
     agents,
+    alerts,
     brand,
+    cases,
+    digests,
     drivers,
     feed,
     home,

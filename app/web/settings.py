@@ -27,6 +27,7 @@ PAGES = [
     ("web.settings_integrations", "Helpdesk integrations", Action.MANAGE_SETTINGS),
     ("web.settings_widget", "Widget", Action.MANAGE_SETTINGS),
     ("web.settings_reporting_page", "Reporting", Action.MANAGE_SETTINGS),
+    ("web.settings_alerts", "Alerts", Action.MANAGE_SETTINGS),
     ("web.settings_people", "People", Action.MANAGE_PEOPLE),
     ("web.settings_keys", "API keys", Action.MANAGE_KEYS),
     ("web.settings_security", "Security", Action.MANAGE_OWNERS),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import AuditEvent, Invite, InviteEvent, Response, Suppression, WebhookDelivery
@@ -214,3 +214,62 @@ def test_a_ticket_subject_is_redacted_on_intake_and_cleared_by_erasure(client, a
     db.session.expire_all()
     assert db.session.get(Invite, invite.id).ticket_subject is None
     assert "Grace Hopper" not in _dump()
+
+
+def test_erasure_reaches_what_closing_the_loop_kept(client, auth, make, survey):
+    from datetime import timedelta
+
+    from app.models.alert import AlertNotification, AlertRule
+    from app.models.case import Case, CaseEvent
+    from app.models.outbound_webhook import WebhookEndpoint, WebhookEvent, WebhookMessage
+    from app.models.types import utcnow
+    from app.models.writeback import HelpdeskNote
+
+    integration = make.integration(survey)
+    assert _hook(client, integration, PERSON, "L-1", "l1").status_code == 202
+    invite = db.session.scalar(select(Invite).where(Invite.ticket_id == "L-1"))
+    from app.services.answers.record import load_invite_state, record_answer
+
+    response = record_answer(load_invite_state(invite.token), 1, COMMENT)
+    ws = survey.workspace_id
+    payload = json.dumps({"data": {"response": {"comment": COMMENT}, "customer": {"email": PERSON.lower()}}})
+    endpoint = WebhookEndpoint(workspace_id=ws, url="https://hooks.example/x", events=["response.created"], secret="s")
+    event = WebhookEvent(public_id="msg_erase_1", workspace_id=ws, type="response.created", body=payload)
+    db.session.add_all([endpoint, event])
+    db.session.flush()
+    db.session.add(WebhookMessage(event_id=event.id, endpoint_id=endpoint.id))
+    rule = AlertRule(workspace_id=ws, name="Detractors")
+    db.session.add(rule)
+    db.session.flush()
+    db.session.add(
+        AlertNotification(
+            rule_id=rule.id,
+            workspace_id=ws,
+            channel="slack",
+            subject="1 new low score",
+            body=json.dumps({"text": COMMENT}),
+        )
+    )
+    db.session.add(
+        HelpdeskNote(
+            integration_id=integration.id,
+            workspace_id=ws,
+            response_id=response.id,
+            ticket_id="L-1",
+            version=utcnow(),
+            body=f"Score 1: {COMMENT}",
+        )
+    )
+    case = Case(workspace_id=ws, response_id=response.id, due_at=utcnow() + timedelta(days=1))
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(CaseEvent(case_id=case.id, kind="note", detail="Called Grace Hopper, she wants a refund"))
+    db.session.commit()
+    assert COMMENT in _dump()
+
+    resp = client.post("/api/v1/privacy/erasures", json={"email": PERSON}, headers=auth)
+
+    assert resp.status_code == 200 and resp.json["rows"]["follow_ups"] == 4, resp.json
+    dump = _dump()
+    assert COMMENT not in dump and PERSON.lower() not in dump.lower() and "Grace Hopper" not in dump
+    assert db.session.scalar(select(func.count()).select_from(WebhookEvent)) == 0

@@ -29,8 +29,11 @@ from sqlalchemy import (
 
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, default_theme_keys, detect_mismatch
 from app.extensions import db
-from app.models import Response, ResponseTheme, Survey, Workspace
+from app.models import Invite, Response, ResponseTheme, Survey, Workspace
+from app.models.outbound_webhook import EventType
 from app.services.answers.theme_catalogue import catalogue_version, record_auto_themes, workspace_catalogue
+from app.services.outbound.events import deliver_soon, record_events, subscribers
+from app.services.outbound.payloads import analysis_data, response_data
 
 # Answers per task and per commit: large enough that the per-batch costs (queries, catalogue
 # load, commit) vanish next to the analysis itself, small enough to keep a transaction short.
@@ -47,10 +50,12 @@ _READ = (
     Survey.kind,
     Survey.scale_min,
     Survey.scale_max,
+    # New or edited text (not a re-score by a newer scorer): what response.analyzed announces.
+    or_(Response.analyzed_at.is_(None), Response.analyzed_at < Response.updated_at).label("fresh"),
 )
 
-# Whether an answer needs scoring (never scored, by an older scorer, or edited since), for finding the answers a backfill should re-run, and which of a
-# batch's answers to score. A removed comment (erasure, retention) keeps its analysis: a
+# Whether an answer needs scoring (never scored, by an older scorer, or edited since): the
+# answers a backfill re-runs, and which of a batch's answers to score. A removed comment (erasure, retention) keeps its analysis: a
 # placeholder has nothing to score.
 _STALE = and_(
     Response.comment_removed_at.is_(None),
@@ -121,7 +126,9 @@ def analyze_responses(response_ids: list[int]) -> int:
         connection.execute(delete(response_themes).where(response_themes.c.response_id.in_([r.id for r in rows])))
         if theme_rows:
             connection.execute(insert(response_themes), theme_rows)
+    _announce(rows, updates)
     db.session.commit()
+    deliver_soon()
     return len(rows)
 
 
@@ -242,3 +249,22 @@ def _values(row: Row, result: CommentAnalysis) -> dict:
         "mismatch_reason": detect_mismatch(row.kind, row.score, row.scale_min, row.scale_max, result),
         "analysis_version": ANALYSIS_VERSION,
     }
+
+
+def _announce(rows: list[Row], updates: list[dict]) -> None:
+    """response.analyzed for each answer whose text (new or edited) was scored here, in this
+    transaction. A re-score by a new scorer version announces nothing: the answer did not change."""
+    fresh = {row.id: row for row in rows if row.fresh}
+    subscribed = subscribers(db.session, {row.workspace_id for row in fresh.values()}, EventType.RESPONSE_ANALYZED)
+    wanted = [response_id for response_id, row in fresh.items() if row.workspace_id in subscribed]
+    if not wanted:
+        return
+    values = {v["row_id"]: v for v in updates}
+    pairs = db.session.execute(
+        select(Response, Invite).join(Invite, Invite.id == Response.invite_id).where(Response.id.in_(wanted))
+    )
+    items = [
+        (response.workspace_id, response_data(response, invite, analysis_data(values[response.id])))
+        for response, invite in pairs
+    ]
+    record_events(db.session, EventType.RESPONSE_ANALYZED, items, subscribed)

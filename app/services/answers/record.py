@@ -14,10 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Invite, InviteEvent, Response, Survey
 from app.models.invite import InviteEventKind, InviteStatus
+from app.models.outbound_webhook import EventType
 from app.models.types import utcnow
 from app.platform.queue import ANALYZE_RESPONSE, enqueue
 from app.platform.strict_json import text_problem
+from app.services.alerts.sweep import note_answer
+from app.services.outbound.events import deliver_soon, emit, forget_pending
+from app.services.outbound.payloads import response_data
 from app.services.privacy.policy import clean_free_text
+from app.services.writeback.notes import note_answer as queue_helpdesk_note
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +121,22 @@ def record_answer(state: InviteState, score, comment) -> Response:
                 invite.events.append(
                     InviteEvent(at=now, status=InviteEventKind.ANSWER_CHANGED, detail=f"score {value}")
                 )
+            created = response.id is None
             response.score, response.comment, response.updated_at = value, text, now
             response.comment_removed_at = None  # a new text, to be analysed like any other
+        db.session.flush()  # the new row's id, for its event
+        kind = EventType.RESPONSE_CREATED if created else EventType.RESPONSE_UPDATED
+        emit(invite.workspace_id, kind, response_data(response, invite))
+        note_answer(response, created)
+        queue_helpdesk_note(response, invite)
         db.session.commit()
     except IntegrityError:
         # Two first answers raced (a double click, two tabs): the unique invite_id let one in.
         # This one changes nothing; the customer can still edit the recorded answer.
         db.session.rollback()
+        forget_pending()
         raise AnswerRefused("conflict", "An answer was just recorded for this survey; reload to see it.") from None
+    deliver_soon()
     _enqueue_analysis(response.id)
     return response
 

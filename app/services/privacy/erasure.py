@@ -35,6 +35,7 @@ from app.models.types import utcnow
 from app.services import audit
 from app.services.accounts.permissions import Action, require
 from app.services.invites.tickets import new_token
+from app.services.privacy.loop_erasure import erase_follow_ups
 
 ERASED = "[erased]"  # what stands where a removed comment or a mention of the person was
 
@@ -275,6 +276,7 @@ def _suppression(subject: Subject) -> int:
 # In order: the steps that find rows through the invites run before the invites lose the address.
 # Another table holding free text or a copy of the address adds its step here.
 STEPS: list[tuple[str, ErasureStep]] = [
+    ("follow_ups", erase_follow_ups),  # first: it finds the texts that quote their comments
     ("comments", _comments),
     ("invite_history", _invite_history),
     ("webhook_deliveries", _webhook_bodies),

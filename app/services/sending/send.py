@@ -24,9 +24,13 @@ from sqlalchemy import Row, and_, bindparam, exists, func, insert, literal_colum
 from app.extensions import db
 from app.models import Invite, InviteEvent, Suppression, Survey, Workspace
 from app.models.invite import InviteEventKind, InviteReason, InviteStatus
+from app.models.outbound_webhook import EventType
 from app.models.types import utcnow
 from app.platform.mail import PermanentFailure, TemporaryFailure, send_email
+from app.platform.queue import DELIVER_WEBHOOKS
 from app.services.invites.fatigue import is_suppressed
+from app.services.outbound.events import deliver_soon, record_events, subscribers
+from app.services.outbound.payloads import invite_data
 from app.services.sending.invite_email import InviteEmailTemplate
 
 log = logging.getLogger(__name__)
@@ -191,6 +195,9 @@ class _Outcomes:
     def __init__(self) -> None:
         self.updates: dict[tuple[str, ...], list[dict]] = {}
         self.events: list[dict] = []
+        # (workspace id, invite id, status, reason, sent_at) of the sends and failures, for the
+        # invite.sent and invite.failed webhook events written in the same transaction.
+        self.announced: list[tuple] = []
         self.engine = db.engine if db.engine.dialect.name == "postgresql" else None
 
     def add(
@@ -208,6 +215,8 @@ class _Outcomes:
             {"invite_id": invite.id, **{f"new_{c}": v for c, v in values.items()}}
         )
         self.events.append({"invite_id": invite.id, "at": utcnow(), "status": event or status, "detail": detail})
+        if event is None and status in (InviteStatus.SENT, InviteStatus.FAILED):
+            self.announced.append((invite.workspace_id, invite.id, status, reason, values.get("sent_at")))
         return event or status
 
     def write(self, wait: bool = True) -> None:
@@ -215,8 +224,10 @@ class _Outcomes:
         if not self.events:
             return
         updates, events, self.updates, self.events = self.updates, self.events, {}, []
+        announced, self.announced = self.announced, []
         if self.engine is not None:
-            write = _outcome_thread().submit(_write_postgres, self.engine, updates, events)
+            celery = current_app.extensions["celery"]
+            write = _outcome_thread().submit(_write_postgres, self.engine, updates, events, announced, celery)
             if wait:
                 write.result()
             else:
@@ -231,7 +242,9 @@ class _Outcomes:
             )
             db.session.execute(stmt, rows)
         db.session.execute(insert(InviteEvent.__table__), events)
+        announce_outcomes(db.session, announced)
         db.session.commit()
+        deliver_soon()
 
 
 def _log_failed_write(write: futures.Future) -> None:
@@ -261,7 +274,9 @@ def _outcome_thread() -> futures.ThreadPoolExecutor:
     return _outcome_threads[pid]
 
 
-def _write_postgres(engine, updates: dict[tuple[str, ...], list[dict]], events: list[dict]) -> None:
+def _write_postgres(
+    engine, updates: dict[tuple[str, ...], list[dict]], events: list[dict], announced: list[tuple], celery
+) -> None:
     with engine.begin() as conn:
         # No wait for the WAL flush: losing these rows in a database crash is the same as
         # losing them to a dead worker (the invites stay `sending`, never resent). The claim
@@ -271,6 +286,39 @@ def _write_postgres(engine, updates: dict[tuple[str, ...], list[dict]], events: 
             names = ("invite_id", *(f"new_{c}" for c in columns))
             conn.execute(_update_postgres(columns), _as_arrays(rows, names))
         conn.execute(_INSERT_EVENTS_PG, _as_arrays(events, ("invite_id", "at", "status", "detail")))
+        messages = announce_outcomes(conn, announced)
+    if messages:
+        try:  # the periodic sweep delivers them if this hand-off is lost
+            celery.send_task(DELIVER_WEBHOOKS)
+        except Exception:
+            log.warning("could not hand webhook messages to a worker; the sweep will", exc_info=True)
+
+
+def announce_outcomes(executor, announced: list[tuple]) -> int:
+    """invite.sent and invite.failed events for the outcomes being written, by `executor` (the
+    session, or the outcome thread's connection), in its transaction; returns the messages written."""
+    if not announced:
+        return 0
+    workspace_ids = {workspace_id for workspace_id, *_ in announced}
+    subscribed = {kind: subscribers(executor, workspace_ids, kind) for kind in _ANNOUNCED.values()}
+    wanted = [item for item in announced if item[0] in subscribed[_ANNOUNCED[item[2]]]]
+    if not wanted:
+        return 0
+    invites = Invite.__table__
+    rows = {row.id: row for row in executor.execute(select(invites).where(invites.c.id.in_([i[1] for i in wanted])))}
+    messages = 0
+    for status, kind in _ANNOUNCED.items():
+        items = [
+            (workspace_id, invite_data(rows[invite_id], status, reason, sent_at))
+            for workspace_id, invite_id, outcome, reason, sent_at in wanted
+            if outcome == status and invite_id in rows
+        ]
+        if items:
+            messages += record_events(executor, kind, items, subscribed[kind])
+    return messages
+
+
+_ANNOUNCED = {InviteStatus.SENT: EventType.INVITE_SENT, InviteStatus.FAILED: EventType.INVITE_FAILED}
 
 
 # On PostgreSQL a group's outcomes go as one statement per kind over arrays, not an executemany
