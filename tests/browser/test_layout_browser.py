@@ -15,6 +15,8 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = (320, 375, 1280)
 TICKET = "T-100245"
+# Chromium lays boxes out in 1/64 px units: a 44 px box at a fractional offset can measure 43.99994.
+PX = 1 / 64
 
 
 def _invite(seed, kind: str = "nps", email: str = "ada@example.com", **survey_fields) -> dict:
@@ -61,7 +63,7 @@ def test_the_survey_page_keeps_the_scale_in_one_row_with_room_for_a_finger(live,
     points = _boxes(page, ".point span")
     assert len(points) == 11
     assert len({round(p["y"]) for p in points}) == 1, "0-10 wraps onto a second row"
-    assert all(p["w"] >= 24 and p["h"] >= 44 for p in points), points
+    assert all(p["w"] >= 24 - PX and p["h"] >= 44 - PX for p in points), points
     assert len({round(p["h"]) for p in points}) == 1, "a number wraps inside its box (10 as 1 over 0)"
     low, high = _boxes(page, ".ends span")
     assert abs(low["x"] - points[0]["x"]) <= 1 and abs(high["right"] - points[-1]["right"]) <= 1  # under their ends
@@ -69,7 +71,7 @@ def test_the_survey_page_keeps_the_scale_in_one_row_with_room_for_a_finger(live,
     assert points[-1]["right"] <= card["right"] - 8, "the last point runs out of the card"
     assert card["x"] >= 4 and width - card["right"] >= 4, "the card touches the screen's edges"
     button = _boxes(page, "button[type=submit]")[0]
-    assert button["h"] >= 44
+    assert button["h"] >= 44 - PX
     _one_line(page, ".ticket")
     assert page.get_by_text("Sam Cole helped you.").is_visible()
     assert page.get_by_text("About your request #T-100245").is_visible()
@@ -119,7 +121,7 @@ def test_a_returning_customer_the_thanks_the_unsubscribe_and_an_error_page(live,
     undo.wait_for()
     brand = page.evaluate("getComputedStyle(document.querySelector('.card')).borderTopColor")
     assert brand == "rgb(10, 125, 83)"  # #0a7d53: the workspace's colour, not ours
-    assert undo.bounding_box()["height"] >= 44
+    assert undo.bounding_box()["height"] >= 44 - PX
     _no_sideways_scroll(page, width)
     shot(page, f"{width}-unsubscribed")
     undo.click()
@@ -150,7 +152,7 @@ def test_the_invite_email_has_buttons_a_finger_can_hit(live, seed, browser, shot
     page.set_content(_email_html(live, ids["invite_id"]))
     buttons = _boxes(page, "a[aria-label]")
     assert len(buttons) == 11 and len({round(b["y"]) for b in buttons}) == 1
-    assert all(b["w"] >= 24 and b["h"] >= 44 for b in buttons), buttons
+    assert all(b["w"] >= 24 - PX and b["h"] >= 44 - PX for b in buttons), buttons
     assert len({round(b["h"]) for b in buttons}) == 1, "a number wraps inside its button"
     _one_line(page, "span[style*=nowrap]")
     assert "#" + TICKET in page.inner_text("body")
@@ -183,7 +185,7 @@ def test_the_widget_keeps_the_scale_in_one_row_with_room_for_a_finger(live, host
     )
     assert points[-1]["right"] <= card - 8, "the last point runs out of the card"
     assert len(points) == 11 and len({round(p["y"]) for p in points}) == 1, "0-10 wraps in the widget"
-    assert all(p["w"] >= 24 and p["h"] >= 44 for p in points), points
+    assert all(p["w"] >= 24 - PX and p["h"] >= 44 - PX for p in points), points
     assert len({round(p["h"]) for p in points}) == 1
     _no_sideways_scroll(page, width)
     shot(page, f"{width}")

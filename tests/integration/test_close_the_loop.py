@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.integrations import generic
-from app.models import Invite
+from app.models import Invite, Response
 from app.models.account import Role
 from app.models.case import Case
 from app.models.types import utcnow
@@ -72,7 +72,9 @@ def test_a_low_answer_edited_within_the_debounce(own_stack, mailbox):  # noqa: F
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             db.session.rollback()
-            if db.session.scalar(select(Invite).where(Invite.id == invite.id)).status == "sent":
+            answer = db.session.scalar(select(Response).where(Response.invite_id == invite.id))
+            sent = db.session.scalar(select(Invite).where(Invite.id == invite.id)).status == "sent"
+            if sent and answer.analyzed_at is not None and answer.analyzed_at >= answer.updated_at:
                 break
             time.sleep(0.3)
         assert run_alerts(utcnow() + timedelta(minutes=5)) == 0  # within the debounce

@@ -46,17 +46,17 @@ def send_due_digests(now: datetime | None = None) -> int:
     return sent
 
 
-def send_digest(row: DigestSubscription, workspace: Workspace, now: datetime) -> bool:
-    user = db.session.get(User, row.user_id)
-    membership = membership_of(row.user_id, row.workspace_id)
+def send_digest(subscription: DigestSubscription, workspace: Workspace, now: datetime) -> bool:
+    user = db.session.get(User, subscription.user_id)
+    membership = membership_of(subscription.user_id, subscription.workspace_id)
     if user is None or membership is None:  # left the workspace: no more digests of it
-        db.session.delete(row)
+        db.session.delete(subscription)
         db.session.commit()
         return False
-    days = 7 if row.frequency == DigestFrequency.WEEKLY else 1
+    days = 7 if subscription.frequency == DigestFrequency.WEEKLY else 1
     digest = build_digest(membership, workspace.name, now, days)
-    opt_out = public_url(f"/digest/stop/{row.token}")
-    with force_locale_for(row.locale):
+    opt_out = public_url(f"/digest/stop/{subscription.token}")
+    with force_locale_for(subscription.locale):
         context = {"digest": digest, "opt_out": opt_out, "colour": workspace.brand_colour, "days": days}
         html = render_template("email/digest.html", **context)
         text = render_template("email/digest.txt", **context)
@@ -66,6 +66,6 @@ def send_digest(row: DigestSubscription, workspace: Workspace, now: datetime) ->
         send_staff_email(user.email, subject, text, html, headers)
     except (TemporaryFailure, PermanentFailure):
         # Not retried: the next period's digest covers it; a missed summary is not worth a double.
-        log.warning("digest %s to %s was not sent", row.id, user.email, exc_info=True)
+        log.warning("digest %s to %s was not sent", subscription.id, user.email, exc_info=True)
         return False
     return True

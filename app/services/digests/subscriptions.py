@@ -43,25 +43,25 @@ def subscribe(membership: Membership, frequency: str | None, locale: str = "en")
     if Role(membership.role) == Role.AGENT:
         # An agent reads only their own ratings; a digest is the workspace's.
         raise APIError(403, "forbidden", "Digests summarise the whole workspace; an agent's role does not allow it.")
-    row = subscription_of(membership.user_id, membership.workspace_id)
+    subscription = subscription_of(membership.user_id, membership.workspace_id)
     if frequency is None:
-        if row is not None:
-            db.session.delete(row)
+        if subscription is not None:
+            db.session.delete(subscription)
             db.session.commit()
         return None
     frequency = DigestFrequency(frequency)
     workspace = db.session.get(Workspace, membership.workspace_id)
-    if row is None:
-        row = DigestSubscription(
+    if subscription is None:
+        subscription = DigestSubscription(
             user_id=membership.user_id, workspace_id=membership.workspace_id, token=secrets.token_urlsafe(24)
         )
-        db.session.add(row)
-    if row.frequency != frequency:
-        row.frequency = frequency
-        row.next_due_at = next_due(frequency, workspace.timezone, utcnow())
-    row.locale = locale if locale in LANGUAGES else "en"
+        db.session.add(subscription)
+    if subscription.frequency != frequency:
+        subscription.frequency = frequency
+        subscription.next_due_at = next_due(frequency, workspace.timezone, utcnow())
+    subscription.locale = locale if locale in LANGUAGES else "en"
     db.session.commit()
-    return row
+    return subscription
 
 
 def by_token(token: str) -> DigestSubscription | None:
@@ -72,9 +72,9 @@ def by_token(token: str) -> DigestSubscription | None:
 
 def opt_out(token: str) -> bool:
     """One click from the email: no more digests of that workspace. True if there was one."""
-    row = by_token(token)
-    if row is None:
+    subscription = by_token(token)
+    if subscription is None:
         return False
-    db.session.delete(row)
+    db.session.delete(subscription)
     db.session.commit()
     return True
