@@ -12,6 +12,7 @@ from app.models import Workspace
 from app.models.account import Role
 from app.services.accounts import people
 from app.services.accounts.passwords import password_problem
+from app.services.accounts.team import team_names
 
 ROLES = click.Choice([role.value for role in Role])
 
@@ -73,14 +74,18 @@ def users_list(workspace_id: int | None) -> None:
 @click.argument("email")
 @click.option("--workspace", "workspace_id", type=int, required=True)
 @click.option("--role", type=ROLES, required=True)
-def users_set_role(email: str, workspace_id: int, role: str) -> None:
+@click.option("--teams", default=None, help="A manager's teams, comma-separated (empty: every team).")
+def users_set_role(email: str, workspace_id: int, role: str, teams: str | None) -> None:
     """Change EMAIL's role in a workspace (they must belong to it)."""
     user = people.find_user(email)
     if user is None or people.membership_of(user.id, _workspace(workspace_id).id) is None:
         raise click.ClickException(f"{email} does not belong to workspace {workspace_id}.")
-    people.set_membership(user, workspace_id, Role(role))
+    membership = people.set_membership(user, workspace_id, Role(role))
+    if teams is not None:
+        membership.teams = team_names(teams)
     db.session.commit()
-    click.echo(f"{user.email} is now {role} of workspace {workspace_id}.")
+    limited = f" (teams: {', '.join(membership.teams)})" if Role(role) is Role.MANAGER and membership.teams else ""
+    click.echo(f"{user.email} is now {role} of workspace {workspace_id}{limited}.")
 
 
 @users.command("reset-password")

@@ -41,3 +41,5 @@ class MembershipInSchema(StrictSchema):
     role = fields.String(validate=validate.OneOf(list(Role), error="Choose one of the roles."))
     # The helpdesk agent id or email an agent's ratings carry; empty clears it.
     agent_key = fields.String(allow_none=True, validate=validate.Length(max=320, error="Use at most 320 characters."))
+    # A manager's teams, comma-separated as typed; empty: every team.
+    teams = fields.String(allow_none=True, validate=validate.Length(max=2000, error="Use at most 2,000 characters."))

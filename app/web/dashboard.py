@@ -21,7 +21,7 @@ from app.models import Survey, Workspace
 from app.models.account import Role
 from app.models.types import utcnow
 from app.scoring.periods import local_date, midnight
-from app.services.accounts.permissions import Action, can, own_agent_key
+from app.services.accounts.permissions import Action, can, narrow_team, own_agent_key, team_limit
 from app.services.insights.figures import KIND_ORDER
 from app.services.surveys import list_surveys
 from app.web import formatting
@@ -171,6 +171,12 @@ def select_view(workspace: Workspace, survey_required: bool, days_by_day: int = 
         interval = "week"
 
     filters = {name: args[name].strip()[:200] for name in FILTERS if args.get(name, "").strip()}
+    if team_limit(g.membership) is not None:
+        # A manager limited to some teams reads one of theirs, whatever the URL asks for.
+        team = narrow_team(g.membership, filters.get("team"))
+        if filters.get("team") not in (None, team):
+            problems.append(_("Your role shows only your teams: showing %(team)s.", team=team))
+        filters["team"] = team
     agent_role = Role(g.membership.role) is Role.AGENT
     if agent_role:
         # An agent sees only their own answers, whatever the URL asks for.

@@ -30,6 +30,7 @@ _MEMBER = {
     "properties": {
         "role": {"type": "string", "enum": list(Role)},
         "agent_key": {"type": "string"},
+        "teams": {"type": "string", "description": "A manager's teams, comma-separated; empty: every team"},
         "csrf_token": {"type": "string"},
     },
 }
@@ -127,15 +128,15 @@ def settings_people_revoke_invitation(workspace_id: int, invitation_id: int):
 @responds(409, content_type=HTML, description="The last owner: nothing changed")
 @responds(422, content_type=HTML, description="Nothing changed: the page again, saying what to fix")
 def settings_people_change(workspace_id: int, membership_id: int):
-    """Change a member's role, and an agent's key."""
+    """Change a member's role, an agent's key, or the teams a manager is limited to."""
     if not ConfirmForm().validate_on_submit():
         return _page(_EXPIRED, 400)
-    values = {name: request.form[name] for name in ("role", "agent_key") if name in request.form}
+    values = {name: request.form[name] for name in ("role", "agent_key", "teams") if name in request.form}
     try:
         data = MembershipInSchema().load(values)
         team.change_member(g.membership, membership_id, **data)
     except ValidationError as invalid:
-        field = "agent_key" if "agent_key" in invalid.messages else "role"
+        field = next((name for name in ("agent_key", "teams") if name in invalid.messages), "role")
         return _page({f"{field}-{membership_id}": invalid.messages[field]}, 422)
     except APIError as refused:
         return _refused(refused, f"role-{membership_id}")

@@ -12,6 +12,9 @@
 | read_verbatims    | yes   | yes   | yes     | yes     |        | own only    |
 | read_identities   | yes   | yes   | yes     | yes     |        | own only    |
 
+A manager may be limited to some teams (Membership.teams): every read of theirs is then narrowed to
+one of those teams (team_limit, narrow_team), the way an agent's is narrowed to their own ratings.
+
 When a workspace requires a second factor, an owner or admin without one may do only what a
 manager may (the manage_* actions are refused) until they set one up.
 """
@@ -87,3 +90,19 @@ def require(membership: Membership | None, action: Action) -> None:
 def own_agent_key(membership: Membership) -> str | None:
     """For an agent, the agent key every read is narrowed to; None for every other role."""
     return membership.agent_key if Role(membership.role) is Role.AGENT else None
+
+
+def team_limit(membership: Membership | None) -> tuple[str, ...] | None:
+    """For a manager limited to some teams, those teams (in the order given); None for everyone else."""
+    if membership is None or Role(membership.role) is not Role.MANAGER or not membership.teams:
+        return None
+    return tuple(membership.teams)
+
+
+def narrow_team(membership: Membership | None, requested: str | None) -> str | None:
+    """The team a read is narrowed to: what was asked for, or, for a manager limited to some teams,
+    that team when it is one of theirs and else their first (never every team)."""
+    limit = team_limit(membership)
+    if limit is None or requested in limit:
+        return requested
+    return limit[0]

@@ -99,9 +99,21 @@ def _owners_left_without(target: Membership) -> int:
 KEEP = object()  # agent_key not given: leave it as it is
 
 
-def change_member(actor: Membership, membership_id: int, role: str | None = None, agent_key=KEEP) -> Membership:
-    """Change a member's role and/or agent key (as MembershipInSchema loaded them; an empty agent
-    key clears it)."""
+def team_names(text: str | None) -> list[str]:
+    """ "Billing, Technical" -> ["Billing", "Technical"]: trimmed, empty and repeated names dropped."""
+    names: list[str] = []
+    for name in (text or "").split(","):
+        name = " ".join(name.split())[:100]
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def change_member(
+    actor: Membership, membership_id: int, role: str | None = None, agent_key=KEEP, teams=KEEP
+) -> Membership:
+    """Change a member's role, agent key and/or a manager's teams (as MembershipInSchema loaded
+    them; an empty agent key clears it, empty teams mean every team)."""
     require(actor, Action.MANAGE_PEOPLE)
     target = _target(actor, membership_id)
     new_role = Role(role) if role is not None else Role(target.role)
@@ -109,12 +121,18 @@ def change_member(actor: Membership, membership_id: int, role: str | None = None
         require(actor, Action.MANAGE_OWNERS)
         if target.role == Role.OWNER and _owners_left_without(target) == 0:
             raise APIError(409, "last_owner", LAST_OWNER, {"role": [LAST_OWNER]})
-    before = (target.role, target.agent_key)
+    before = (target.role, target.agent_key, list(target.teams or []))
     target.role = new_role
     if agent_key is not KEEP:
         target.agent_key = (agent_key or "").strip() or None
-    if (target.role, target.agent_key) != before:
-        detail = {"role": [before[0], target.role], "agent_key": [before[1], target.agent_key]}
+    if teams is not KEEP:
+        target.teams = team_names(teams)
+    if (target.role, target.agent_key, list(target.teams or [])) != before:
+        detail = {
+            "role": [before[0], target.role],
+            "agent_key": [before[1], target.agent_key],
+            "teams": [before[2], list(target.teams or [])],
+        }
         audit.record(AuditAction.ROLE_CHANGED, target.workspace_id, f"user {target.user_id}", detail)
     db.session.commit()
     return target

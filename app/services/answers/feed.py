@@ -26,7 +26,7 @@ from app.models.account import Role
 from app.models.audit import AuditAction
 from app.scoring.periods import midnight
 from app.services import audit
-from app.services.accounts.permissions import Action, can, own_agent_key, require
+from app.services.accounts.permissions import Action, can, narrow_team, own_agent_key, require, team_limit
 from app.services.answers.listing import count_responses, encode_cursor, filtered_responses, page
 from app.services.insights.exports import RESPONSE_COLUMNS, response_rows
 from app.services.pagination import keyset_page
@@ -95,10 +95,17 @@ def _reader(membership: Membership) -> str | None:
     return own
 
 
+def _narrowed(membership: Membership, filters: dict) -> dict:
+    """A manager limited to some teams reads one of theirs (the one asked for, else their first)."""
+    if team_limit(membership) is not None:
+        filters["team"] = narrow_team(membership, filters.get("team"))
+    return filters
+
+
 def read_feed(membership: Membership, workspace: Workspace, query: dict, limit: int = PAGE_SIZE) -> Feed:
     """One page of the answers matching `query` (FeedQuery), newest first, and how many match in all."""
     own = _reader(membership)
-    filters = listing_filters(workspace, query)
+    filters = _narrowed(membership, listing_filters(workspace, query))
     # A bulk read of comments, as the API's listing records it (before the read: nothing expires).
     audit.record_now(AuditAction.COMMENTS_READ, workspace.id, "feed", {"filters": filters})
     matching = filtered_responses(workspace.id, filters, own)
@@ -113,7 +120,7 @@ def export_feed(membership: Membership, workspace: Workspace, query: dict) -> tu
     """The CSV of the feed's filter: the header and one row per answer with its ticket's KPIs, for
     the roles that may read comments; the identity columns are left out for those who may not see them."""
     own = _reader(membership)
-    rows = response_rows(workspace.id, listing_filters(workspace, query), own)
+    rows = response_rows(workspace.id, _narrowed(membership, listing_filters(workspace, query)), own)
     if can(membership, Action.READ_IDENTITIES):
         return list(RESPONSE_COLUMNS), rows
     hidden = [RESPONSE_COLUMNS.index(name) for name in IDENTITY_COLUMNS]
@@ -130,6 +137,9 @@ def read_answer(membership: Membership, workspace: Workspace, response_id: int) 
     if row is None:
         raise APIError(404, "not_found", "No such answer.")
     response, invite = row
+    limit = team_limit(membership)
+    if limit is not None and invite.team not in limit:
+        raise APIError(404, "not_found", "No such answer.")  # another team's looks like a missing one
     (item,) = _items(workspace.id, [(response, invite)])
     return AnswerDetail(
         item=item,
