@@ -17,7 +17,7 @@ from app.services.accounts.permissions import Action, can
 from app.services.answers import feed
 from app.services.insights.exports import csv_lines
 from app.services.surveys import list_surveys
-from app.web import readable
+from app.web import formatting
 from app.web.blueprint import bp
 from app.web.feed_links import FEED_FILTERS, feed_url
 from app.web.members import member_page
@@ -37,7 +37,7 @@ def _render(template: str, status: int = 200, **values):
             template,
             section="responses",
             may_manage=can(g.membership, Action.MANAGE_SETTINGS),
-            show=readable,
+            show=formatting,
             zone=g.workspace.timezone,
             feed_url=feed_url,
             **values,

@@ -6,10 +6,11 @@ and these never fight over a filter name.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
+from babel.dates import format_datetime, format_skeleton
 from babel.numbers import format_percent
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
@@ -85,20 +86,30 @@ def period_long(start: date, last: date, interval: str) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """Seconds as a person says them: "45 s", "12 min", "3 h 20 min", "2 d 4 h"."""
+    """Seconds as a person says them, in the two largest units that are not zero: "45 s",
+    "12 min", "3 h 20 min", "1 d 5 min", "2 d 7 h"."""
     if seconds is None:
         return DASH
-    total = round(seconds)
-    if total < 60:
-        return _("%(s)s s", s=total)
-    minutes = round(total / 60)
-    if minutes < 60:
-        return _("%(m)s min", m=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return _("%(h)s h %(m)s min", h=hours, m=minutes) if minutes else _("%(h)s h", h=hours)
-    days, hours = divmod(hours, 24)
-    return _("%(d)s d %(h)s h", d=number(days), h=hours) if hours else _("%(d)s d", d=number(days))
+    total = int(round(abs(seconds)))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        _("%(d)s d", d=number(days)) if days else None,
+        _("%(h)s h", h=hours) if hours else None,
+        _("%(m)s min", m=minutes) if minutes else None,
+        _("%(s)s s", s=secs) if secs and not (days or hours) else None,
+    ]
+    shown = [part for part in parts if part][:2] or [_("%(s)s s", s=0)]
+    return ("−" if seconds < 0 else "") + " ".join(shown)
+
+
+def when(moment: datetime | None, zone: str, form: str = "medium") -> str:
+    """An instant in the workspace's zone (the day a CX lead means is their own), written the
+    reader's way (Babel's medium date and time by default)."""
+    if moment is None:
+        return DASH
+    return format_datetime(moment, form, tzinfo=ZoneInfo(zone), locale=get_locale())
 
 
 KIND_NAMES = {"csat": "CSAT", "nps": "NPS", "ces": "CES"}

@@ -399,7 +399,7 @@ def test_theme_words_are_marked_and_a_comment_is_never_markup(app, make, workspa
     ],
 )
 def test_durations_read_as_hours_and_minutes(app, seconds, words):
-    from app.web.readable import duration
+    from app.web.formatting import duration
 
     with app.test_request_context():
         assert duration(seconds) == words
