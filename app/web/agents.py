@@ -11,9 +11,9 @@ from app.platform.contract import HTML, responds
 from app.services.accounts.permissions import Action
 from app.services.insights.metrics import metrics
 from app.services.insights.settings import load_settings, min_sample
-from app.web import charts, formatting
+from app.web import formatting
 from app.web.blueprint import bp
-from app.web.dashboard import Selection, render_page, select_view
+from app.web.dashboard import Selection, render_page, score_rows_chart, select_view
 from app.web.members import member_page
 
 TEMPLATE = "web/dashboard/agents.html"
@@ -76,26 +76,10 @@ def _ranked(view: Selection, dimension: str, groups: list[dict], kind: str, leas
 
 
 def _chart(rows: list[dict], kind: str, title: str):
-    marks = [
-        charts.Mark(
-            r["name"],
-            r["score"]["value"],
-            r["score"]["ci_low"],
-            r["score"]["ci_high"],
-            href=r["href"],
-            title=_(
-                "%(name)s: %(value)s, n = %(n)s, 95 %% interval %(ci)s%(unranked)s. Open these answers.",
-                name=r["name"],
-                value=formatting.score(kind, r["score"]["value"]),
-                n=formatting.number(r["score"]["n"]),
-                ci=formatting.interval(kind, r["score"]["ci_low"], r["score"]["ci_high"]),
-                unranked="" if r["ranked"] else _(" (too few answers to rank)"),
-            ),
-            muted=not r["ranked"],
-        )
-        for r in rows
-    ]
-    low, high = (-100, 100) if kind == "nps" else (0, 100)
-    return charts.interval_rows(
-        marks, f"{title} · {formatting.kind_name(kind)}", low, high, tick_label=lambda v: formatting.score(kind, v)
+    return score_rows_chart(
+        rows,
+        kind,
+        f"{title} · {formatting.kind_name(kind)}",
+        note=lambda r: ("" if r["ranked"] else _(" (too few answers to rank)")) + ". " + _("Open these answers."),
+        muted=lambda r: not r["ranked"],
     )

@@ -24,7 +24,7 @@ from app.scoring.periods import local_date, midnight
 from app.services.accounts.permissions import Action, can, narrow_team, own_agent_key, team_limit
 from app.services.insights.figures import KIND_ORDER
 from app.services.surveys import list_surveys
-from app.web import formatting
+from app.web import charts, formatting
 from app.web.feed_links import feed_url
 
 FILTERS = ("agent", "team", "channel", "priority", "segment", "tag")
@@ -209,3 +209,30 @@ def render_page(template: str, section: str, view: Selection, **context):
         role=Role(g.membership.role),
         **context,
     )
+
+
+def score_rows_chart(rows: list[dict], kind: str, caption: str, *, note=None, muted=None):
+    """Rows of scores with their 95 % intervals (agents, teams, drivers' buckets), one bar each
+    linking to its answers. Each row: name, score (the metrics' score object), href; `note(row)`
+    adds to a bar's title, `muted(row)` shades it (a sample too small to rank or to trust)."""
+    marks = [
+        charts.Mark(
+            r["name"],
+            r["score"]["value"],
+            r["score"]["ci_low"],
+            r["score"]["ci_high"],
+            href=r["href"],
+            title=_(
+                "%(name)s: %(value)s, n = %(n)s, 95 %% interval %(ci)s%(note)s",
+                name=r["name"],
+                value=formatting.score(kind, r["score"]["value"]),
+                n=formatting.number(r["score"]["n"]),
+                ci=formatting.interval(kind, r["score"]["ci_low"], r["score"]["ci_high"]),
+                note=note(r) if note else "",
+            ),
+            muted=muted(r) if muted else False,
+        )
+        for r in rows
+    ]
+    low, high = (-100, 100) if kind == "nps" else (0, 100)
+    return charts.interval_rows(marks, caption, low, high, tick_label=lambda v: formatting.score(kind, v))

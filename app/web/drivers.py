@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from app.platform.contract import HTML, responds
 from app.services.accounts.permissions import Action
 from app.services.insights.drivers import drivers as driver_report
-from app.web import charts, formatting
+from app.web import formatting
 from app.web.blueprint import bp
-from app.web.dashboard import Selection, render_page, select_view
+from app.web.dashboard import Selection, render_page, score_rows_chart, select_view
 from app.web.members import member_page
 
 TEMPLATE = "web/dashboard/drivers.html"
@@ -81,25 +81,6 @@ def _row(view: Selection, driver: str, bucket: dict, kind: str) -> dict:
 def _chart(rows: list[dict], kind: str, title: str):
     if not any(r["score"]["value"] is not None for r in rows):
         return None
-    marks = [
-        charts.Mark(
-            r["name"],
-            r["score"]["value"],
-            r["score"]["ci_low"],
-            r["score"]["ci_high"],
-            href=r["href"],
-            title=_(
-                "%(bucket)s: %(value)s, n = %(n)s, 95 %% interval %(ci)s",
-                bucket=r["name"],
-                value=formatting.score(kind, r["score"]["value"]),
-                n=formatting.number(r["score"]["n"]),
-                ci=formatting.interval(kind, r["score"]["ci_low"], r["score"]["ci_high"]),
-            ),
-            muted=r["score"]["low_sample"],
-        )
-        for r in rows
-    ]
-    low, high = (-100, 100) if kind == "nps" else (0, 100)
-    return charts.interval_rows(
-        marks, f"{formatting.kind_name(kind)} {title}", low, high, tick_label=lambda v: formatting.score(kind, v)
+    return score_rows_chart(
+        rows, kind, f"{formatting.kind_name(kind)} {title}", muted=lambda r: r["score"]["low_sample"]
     )
