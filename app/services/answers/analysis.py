@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, default_theme_keys, detect_mismatch
 from app.extensions import db
-from app.models import Invite, Response, ResponseTheme, Survey, Workspace
+from app.models import Invite, Response, ResponseTheme, Survey, WebhookEndpoint, Workspace
 from app.models.outbound_webhook import EventType
 from app.services.answers.theme_catalogue import catalogue_version, record_auto_themes, workspace_catalogue
 from app.services.outbound.events import deliver_soon, record_events, subscribers
@@ -87,7 +87,12 @@ def analyze_responses(response_ids: list[int]) -> int:
     postgres = connection.dialect.name == "postgresql"
     locked, query = _reads(postgres)
     ids = {"ids": "{" + ",".join(map(str, response_ids)) + "}" if postgres else list(response_ids)}
-    versions = dict(connection.execute(locked, ids).all())
+    versions: dict[int, str | None] = {}
+    announcing: set[int] = set()  # workspaces with an enabled webhook endpoint
+    for workspace_id, version, endpoints in connection.execute(locked, ids):
+        versions[workspace_id] = version
+        if endpoints:
+            announcing.add(workspace_id)
     rows = connection.execute(query, ids).all()
     if not rows:
         db.session.rollback()  # release the row locks
@@ -133,7 +138,7 @@ def analyze_responses(response_ids: list[int]) -> int:
         connection.execute(_WRITE_PG, {"rows": json.dumps(updates), "version": ANALYSIS_VERSION})
     else:
         _write_sqlite(connection, rows, updates)
-    _announce(rows, updates)
+    _announce(rows, updates, announcing)
     db.session.commit()
     deliver_soon()
     return len(rows)
@@ -157,8 +162,15 @@ def _reads(postgres: bool) -> tuple[Select, Select]:
     # The same statement reads each workspace's catalogue version (PostgreSQL): a worker then
     # reuses the catalogue it read for the previous batch while nothing in it changed.
     version = catalogue_version() if postgres else null()
+    # And whether the workspace has any enabled webhook endpoint: most have none, and then the
+    # batch asks nothing more about response.analyzed (subscribers() is an ORM statement a batch).
+    endpoints = (
+        select(WebhookEndpoint.id)
+        .where(WebhookEndpoint.workspace_id == Workspace.id, WebhookEndpoint.enabled.is_(True))
+        .exists()
+    )
     locked = (
-        select(Workspace.id, version)
+        select(Workspace.id, version, endpoints)
         .where(Workspace.id.in_(workspace_ids))
         .with_for_update(key_share=True, of=Workspace)
     )
@@ -280,10 +292,13 @@ def _fitted(result: CommentAnalysis) -> dict[str, float | None]:
     return sentiment
 
 
-def _announce(rows: list[Row], updates: list[list]) -> None:
+def _announce(rows: list[Row], updates: list[list], announcing: set[int]) -> None:
     """response.analyzed for each answer whose text (new or edited) was scored here, in this
-    transaction. A re-score by a new scorer version announces nothing: the answer did not change."""
-    fresh = {row[0]: row[1] for row in rows if row[7]}  # id -> workspace
+    transaction. A re-score by a new scorer version announces nothing: the answer did not change.
+    `announcing`: the batch's workspaces with an enabled endpoint, read with their lock."""
+    if not announcing:
+        return
+    fresh = {row[0]: row[1] for row in rows if row[7] and row[1] in announcing}  # id -> workspace
     subscribed = subscribers(db.session, set(fresh.values()), EventType.RESPONSE_ANALYZED)
     wanted = [response_id for response_id, workspace_id in fresh.items() if workspace_id in subscribed]
     if not wanted:
