@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, default_theme_keys, detect_mismatch
 from app.extensions import db
-from app.models import Invite, Response, ResponseTheme, Survey, Workspace
+from app.models import Invite, Response, ResponseTheme, Survey, WebhookEndpoint, Workspace
 from app.models.outbound_webhook import EventType
 from app.services.answers.theme_catalogue import catalogue_version, record_auto_themes, workspace_catalogue
 from app.services.outbound.events import deliver_soon, record_events, subscribers
@@ -41,7 +41,10 @@ BATCH_SIZE = 200
 DEFAULT_KEYS = frozenset(default_theme_keys())
 
 
-# What analysing an answer reads (with its survey's kind and scale).
+# What analysing an answer reads (with its survey's kind and scale). The worker reads these by
+# position (row[0] the id, row[1] the workspace, ... row[7] fresh; SQLite adds updated_at as row[8]):
+# a Row's attribute access looks the name up in its key map, ~0.5 us each, and at nine per answer
+# that was a sixth of the worker's time outside the analysis.
 _READ = (
     Response.id,
     Response.workspace_id,
@@ -84,49 +87,58 @@ def analyze_responses(response_ids: list[int]) -> int:
     postgres = connection.dialect.name == "postgresql"
     locked, query = _reads(postgres)
     ids = {"ids": "{" + ",".join(map(str, response_ids)) + "}" if postgres else list(response_ids)}
-    versions = dict(connection.execute(locked, ids).all())
+    versions: dict[int, str | None] = {}
+    announcing: set[int] = set()  # workspaces with an enabled webhook endpoint
+    for workspace_id, version, endpoints in connection.execute(locked, ids):
+        versions[workspace_id] = version
+        if endpoints:
+            announcing.add(workspace_id)
     rows = connection.execute(query, ids).all()
     if not rows:
         db.session.rollback()  # release the row locks
         return 0
     by_workspace: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
-        by_workspace[row.workspace_id].append(row)
-    updates: list[dict] = []
-    theme_rows: list[dict] = []
+        by_workspace[row[1]].append(row)
+    # One list per answer, in _COLUMNS' order: as JSON arrays they cost the worker less to build
+    # and dump than objects with their keys (PostgreSQL names the columns in _WRITE_PG).
+    updates: list[list] = []
     for workspace_id, group in by_workspace.items():
         catalogue = workspace_catalogue(workspace_id, versions.get(workspace_id))
         # One answer at a time (the usual task) cannot show that a phrase recurs, so every
         # discovered candidate counts (min_mentions 1); /themes shows those that recur.
         results = analyze_comments(
-            [row.comment or "" for row in group],
+            [row[3] or "" for row in group],
             catalogue.custom or None,
             disabled=catalogue.disabled,
             known=catalogue.known,
         )
         found: set[str] = set()
         for row, result in zip(group, results):
-            values = _values(row, result)
-            if not postgres:
-                values["analyzed_at"] = row.updated_at
-            updates.append(values)
-            theme_rows += (
-                {"response_id": row.id, "theme": theme, "polarity": values["theme_sentiment"].get(theme)}
-                for theme in values["themes"]
+            response_id, _, score, _, kind, scale_min, scale_max = row[:7]
+            sentiment = _fitted(result)
+            themes = list(sentiment)
+            updates.append(
+                [
+                    response_id,
+                    result.polarity,
+                    result.subjectivity,
+                    result.label,
+                    result.language,
+                    themes,
+                    sentiment,
+                    detect_mismatch(kind, score, scale_min, scale_max, result),
+                ]
             )
-            found.update(values["themes"])
+            found.update(themes)
         record_auto_themes(
             workspace_id, [key for key in found if key not in catalogue.keys and key not in DEFAULT_KEYS]
         )
     if postgres:
-        connection.execute(_WRITE_PG, {"rows": json.dumps(updates), "themes": json.dumps(theme_rows)})
+        connection.execute(_WRITE_PG, {"rows": json.dumps(updates), "version": ANALYSIS_VERSION})
     else:
-        responses, response_themes = Response.__table__, ResponseTheme.__table__
-        connection.execute(update(responses).where(responses.c.id == bindparam("row_id")), updates)
-        connection.execute(delete(response_themes).where(response_themes.c.response_id.in_([r.id for r in rows])))
-        if theme_rows:
-            connection.execute(insert(response_themes), theme_rows)
-    _announce(rows, updates)
+        _write_sqlite(connection, rows, updates)
+    _announce(rows, updates, announcing)
     db.session.commit()
     deliver_soon()
     return len(rows)
@@ -150,8 +162,15 @@ def _reads(postgres: bool) -> tuple[Select, Select]:
     # The same statement reads each workspace's catalogue version (PostgreSQL): a worker then
     # reuses the catalogue it read for the previous batch while nothing in it changed.
     version = catalogue_version() if postgres else null()
+    # And whether the workspace has any enabled webhook endpoint: most have none, and then the
+    # batch asks nothing more about response.analyzed (subscribers() is an ORM statement a batch).
+    endpoints = (
+        select(WebhookEndpoint.id)
+        .where(WebhookEndpoint.workspace_id == Workspace.id, WebhookEndpoint.enabled.is_(True))
+        .exists()
+    )
     locked = (
-        select(Workspace.id, version)
+        select(Workspace.id, version, endpoints)
         .where(Workspace.id.in_(workspace_ids))
         .with_for_update(key_share=True, of=Workspace)
     )
@@ -168,38 +187,70 @@ def _reads(postgres: bool) -> tuple[Select, Select]:
     return locked, query
 
 
+# The columns of one answer's update, in the order analyze_responses lists them.
+_COLUMNS = (
+    "row_id",
+    "polarity",
+    "subjectivity",
+    "sentiment_label",
+    "language",
+    "themes",
+    "theme_sentiment",
+    "mismatch_reason",
+)
+
 # Both stamp analyzed_at with the version of the text that was read, not the clock: an edit that
 # commits while this batch holds the row gets a later updated_at, so its own task still re-scores
 # it. (The row is locked since it was read, so on PostgreSQL its updated_at is still that one.)
-# On PostgreSQL a batch's writes are one statement over two JSON documents (json_to_recordset):
-# the answers' new columns, and their theme rows. Not an executemany of one UPDATE per answer,
-# nor one array per column (the driver dumps arrays element by element in Python, which was a
-# fifth of the worker's CPU time, while json.dumps is one C call), nor three statements (each
-# costs the worker more than its rows do). The rollup triggers are FOR EACH ROW, so they see the
-# same updates. The old theme rows are deleted before the new ones go in (the INSERT waits for
-# the count of deleted rows): a new row may repeat an old one's (response_id, theme).
+# On PostgreSQL a batch's writes are one statement over one JSON document, an array per answer
+# (_COLUMNS): not an executemany of one UPDATE per answer, nor one array per column (the driver
+# dumps arrays element by element in Python, which was a fifth of the worker's CPU time, while
+# json.dumps is one C call), nor three statements (each costs the worker more than its rows do).
+# An answer's theme rows are read from its own themes and theme_sentiment, so the worker neither
+# builds nor sends them twice. The rollup triggers are FOR EACH ROW, so they see the same updates.
+# The old theme rows are deleted before the new ones go in (the INSERT waits for the count of
+# deleted rows): a new row may repeat an old one's (response_id, theme).
 _WRITE_PG = text("""
 WITH v AS (
-    SELECT * FROM json_to_recordset(CAST(:rows AS json))
-        AS v(row_id integer, polarity double precision, subjectivity double precision,
-             sentiment_label text, language text, themes json, theme_sentiment json,
-             mismatch_reason text, analysis_version integer)
+    SELECT CAST(e ->> 0 AS integer) AS row_id, CAST(e ->> 1 AS double precision) AS polarity,
+           CAST(e ->> 2 AS double precision) AS subjectivity, e ->> 3 AS sentiment_label,
+           e ->> 4 AS language, e -> 5 AS themes, e -> 6 AS theme_sentiment, e ->> 7 AS mismatch_reason
+    FROM json_array_elements(CAST(:rows AS json)) AS e
 ), scored AS (
     UPDATE responses AS r
     SET polarity = v.polarity, subjectivity = v.subjectivity, sentiment_label = v.sentiment_label,
         language = v.language, themes = v.themes, theme_sentiment = v.theme_sentiment,
         mismatch_reason = v.mismatch_reason,
-        analysis_version = v.analysis_version, analyzed_at = r.updated_at
+        analysis_version = :version, analyzed_at = r.updated_at
     FROM v
     WHERE r.id = v.row_id
 ), gone AS (
     DELETE FROM response_themes WHERE response_id IN (SELECT row_id FROM v) RETURNING 1
 )
 INSERT INTO response_themes (response_id, theme, polarity)
-SELECT t.response_id, t.theme, t.polarity
-FROM json_to_recordset(CAST(:themes AS json)) AS t(response_id integer, theme text, polarity double precision)
+SELECT v.row_id, t.theme, CAST(v.theme_sentiment ->> t.theme AS double precision)
+FROM v CROSS JOIN LATERAL json_array_elements_text(v.themes) AS t(theme)
 WHERE (SELECT count(*) FROM gone) >= 0
 """)
+
+
+def _write_sqlite(connection, rows: list[Row], updates: list[list]) -> None:
+    """The same writes as _WRITE_PG, as three statements (analyzed_at from the row read)."""
+    responses, response_themes = Response.__table__, ResponseTheme.__table__
+    read_at = {row[0]: row[8] for row in rows}
+    values = []
+    theme_rows = []
+    for update_ in updates:
+        named = dict(zip(_COLUMNS, update_), analysis_version=ANALYSIS_VERSION, analyzed_at=read_at[update_[0]])
+        values.append(named)
+        sentiment = named["theme_sentiment"]
+        theme_rows += (
+            {"response_id": named["row_id"], "theme": theme, "polarity": sentiment[theme]} for theme in named["themes"]
+        )
+    connection.execute(update(responses).where(responses.c.id == bindparam("row_id")), values)
+    connection.execute(delete(response_themes).where(response_themes.c.response_id.in_(list(read_at))))
+    if theme_rows:
+        connection.execute(insert(response_themes), theme_rows)
 
 
 def count_stale(workspace_id: int | None = None) -> int:
@@ -230,36 +281,29 @@ def stale_batches(workspace_id: int | None = None, batch_size: int = BATCH_SIZE)
         last_id = ids[-1]
 
 
-def _values(row: Row, result: CommentAnalysis) -> dict:
-    """The analysis columns of one answer, as an UPDATE's parameters."""
-    # Keys fit the column (custom keys are already short); the primary theme stays first.
+def _fitted(result: CommentAnalysis) -> dict[str, float | None]:
+    """An answer's theme sentiment with keys that fit the column (custom keys are already short);
+    the primary theme stays first, and its keys are the answer's themes."""
     sentiment: dict[str, float | None] = result.theme_sentiment
     if max(map(len, result.themes), default=0) > 100:
         sentiment = {}
         for theme in result.themes:
             sentiment.setdefault(theme[:100], result.theme_sentiment.get(theme))
-    return {
-        "row_id": row.id,
-        "polarity": result.polarity,
-        "subjectivity": result.subjectivity,
-        "sentiment_label": result.label,
-        "language": result.language,
-        "themes": list(sentiment),
-        "theme_sentiment": sentiment,
-        "mismatch_reason": detect_mismatch(row.kind, row.score, row.scale_min, row.scale_max, result),
-        "analysis_version": ANALYSIS_VERSION,
-    }
+    return sentiment
 
 
-def _announce(rows: list[Row], updates: list[dict]) -> None:
+def _announce(rows: list[Row], updates: list[list], announcing: set[int]) -> None:
     """response.analyzed for each answer whose text (new or edited) was scored here, in this
-    transaction. A re-score by a new scorer version announces nothing: the answer did not change."""
-    fresh = {row.id: row for row in rows if row.fresh}
-    subscribed = subscribers(db.session, {row.workspace_id for row in fresh.values()}, EventType.RESPONSE_ANALYZED)
-    wanted = [response_id for response_id, row in fresh.items() if row.workspace_id in subscribed]
+    transaction. A re-score by a new scorer version announces nothing: the answer did not change.
+    `announcing`: the batch's workspaces with an enabled endpoint, read with their lock."""
+    if not announcing:
+        return
+    fresh = {row[0]: row[1] for row in rows if row[7] and row[1] in announcing}  # id -> workspace
+    subscribed = subscribers(db.session, set(fresh.values()), EventType.RESPONSE_ANALYZED)
+    wanted = [response_id for response_id, workspace_id in fresh.items() if workspace_id in subscribed]
     if not wanted:
         return
-    values = {v["row_id"]: v for v in updates}
+    values = {v[0]: dict(zip(_COLUMNS, v)) for v in updates}
     pairs = db.session.execute(
         select(Response, Invite).join(Invite, Invite.id == Response.invite_id).where(Response.id.in_(wanted))
     )

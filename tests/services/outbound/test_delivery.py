@@ -94,6 +94,21 @@ def test_only_subscribed_events_are_written_and_none_without_an_endpoint(make, w
     assert [r.json()["data"]["response"]["score"] for r in receiver.received] == [5]
 
 
+def test_response_analyzed_is_written_only_while_a_subscribed_endpoint_is_enabled(make, workspace, receiver):
+    # The analysis worker reads whether a workspace has an enabled endpoint with its lock, and
+    # asks nothing more when it has none: disabling must silence the event, enabling restore it.
+    view = _endpoint(workspace, receiver.url, ["response.analyzed"])
+    endpoint = endpoints.get_endpoint(workspace.id, view.id)
+    endpoints.update_endpoint(endpoint, {"enabled": False})
+    invite = make.invite(make.survey(workspace))
+    record_answer(load_invite_state(invite.token), 1, "The refund never came")
+    assert db.session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+
+    endpoints.update_endpoint(endpoint, {"enabled": True})
+    record_answer(load_invite_state(invite.token), 2, "The refund never came, still waiting")
+    assert [e.type for e in db.session.scalars(select(WebhookEvent))] == ["response.analyzed"]
+
+
 def test_a_message_a_killed_worker_held_is_sent_again_after_its_lease(make, workspace, receiver):
     _endpoint(workspace, receiver.url, ["response.created"])
     survey = make.survey(workspace)
