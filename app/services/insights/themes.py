@@ -4,15 +4,23 @@ theme split into praise and complaints (by the polarity of the clauses that ment
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import (
+    BigInteger,
     ColumnCollection,
     ColumnElement,
+    Date,
+    Float,
     FromClause,
+    Integer,
+    Select,
+    String,
     and_,
     case,
+    cast,
     func,
     literal,
     null,
@@ -50,6 +58,31 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50, examples: bo
     Themes come most negative impact first. `examples=False` leaves the example answer ids empty
     (no ranking of the theme rows, for a summary that shows no comment).
     """
+    return _report(workspace_id, filters, limit, examples)[0]
+
+
+def theme_report_with_weeks(
+    workspace_id: int, filters: dict, limit: int, zone_name: str
+) -> tuple[dict, dict[str, dict[date, int]]]:
+    """The theme report, and per theme its mentions per week (Monday of the local week in
+    `zone_name`) for the themes' sparklines, from the same read of the theme rows. The filters
+    need `since` and `until`."""
+    scope = Scope(workspace_id, zone_name)
+
+    def day(at):
+        return local_day(at, scope, filters["since"], filters["until"])
+
+    report, by_day = _report(workspace_id, filters, limit, True, day)
+    weekly: dict[str, dict[date, int]] = defaultdict(Counter)
+    for theme, days in by_day.items():
+        for on, count in days.items():
+            weekly[theme][period_start(on, "week")] += count
+    return report, weekly
+
+
+def _report(
+    workspace_id: int, filters: dict, limit: int, examples: bool, day: Callable | None = None
+) -> tuple[dict, dict]:
     survey = _survey(workspace_id, filters["survey_id"])
     without_jit()
     # Every answer matching the /responses filters (tenant and survey included), as a subquery.
@@ -69,7 +102,7 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50, examples: bo
     side_dists: dict[tuple[str, str], Counter] = defaultdict(Counter)
     polarity: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     side_polarity: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0])
-    found = _mentions_read(base, examples)
+    found = _mentions_read(base, examples, day)
     for theme, which, score, count, polarity_sum, polarity_n, theme_sum, theme_n in found.counts:
         dists[theme][score] += count
         side_dists[theme, which][score] += count
@@ -139,7 +172,7 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50, examples: bo
             i["theme"],
         )
     )
-    return {
+    report = {
         "survey_id": survey.id,
         "kind": kind,
         "answers": overall["n"],
@@ -157,6 +190,7 @@ def theme_report(workspace_id: int, filters: dict, limit: int = 50, examples: bo
             for i in complained
         ],
     }
+    return report, found.by_day
 
 
 def _survey(workspace_id: int, survey_id: int) -> Survey:
@@ -222,19 +256,50 @@ def _mentions(base) -> Mentions:
 
 @dataclass
 class Found:
-    """What one read of the answers' theme rows gives: counts by (theme, side, score) and the
-    candidates for examples, ranked three ways within their theme."""
+    """What one read of the answers' theme rows gives: counts by (theme, side, score), the
+    candidates for examples ranked three ways within their theme, and mentions per local day."""
 
+    # (theme, side, score, mentions, answers' polarity sum and count, theme polarity sum and count)
     counts: list = field(default_factory=list)
     # (theme, side, response id, rank by lowest score, by highest score, within its side)
     ranked: list = field(default_factory=list)
+    # theme -> local day -> mentions
+    by_day: dict = field(default_factory=lambda: defaultdict(Counter))
 
 
-def _mentions_read(base, examples: bool) -> Found:
-    """Counts of the theme rows of the answers in `base`, and with `examples` the answers each
-    theme's examples come from, in one statement: the theme rows are joined to the answers once
-    (a CTE read twice, which PostgreSQL materialises), where two statements joined them twice
-    (~0.2 s each at 1 M answers, benchmarks/dashboard_pages.py).
+# The columns of the one statement _mentions_read sends, with their types: each part fills its
+# own, a typed NULL elsewhere (PostgreSQL types a UNION's untyped NULLs as text, two parts at a time).
+_PART_COLUMNS = {
+    "theme": String,
+    "side": String,
+    "score": Integer,
+    "n": BigInteger,
+    "polarity_sum": Float,
+    "polarity_n": BigInteger,
+    "theme_sum": Float,
+    "theme_n": BigInteger,
+    "id": Integer,
+    "lowest": BigInteger,
+    "highest": BigInteger,
+    "in_side": BigInteger,
+    "day": Date,
+}
+COUNTS, RANKED, BY_DAY = 0, 1, 2
+
+
+def _part(number: int, **columns) -> Select:
+    return select(
+        literal(number).label("part"),
+        *(columns.get(name, cast(null(), kind)).label(name) for name, kind in _PART_COLUMNS.items()),
+    )
+
+
+def _mentions_read(base, examples: bool, day: Callable | None = None) -> Found:
+    """Counts of the theme rows of the answers in `base`; with `examples` the answers each theme's
+    examples come from; with `day` (a function of the answer's time giving its local day, in SQL)
+    each theme's mentions per day. All in one statement: the theme rows are joined to the answers
+    once (a CTE read by each part, which PostgreSQL materialises), where a statement per part
+    joined them again each time (~0.2 s each at 1 M answers, benchmarks/dashboard_pages.py).
 
     Each theme's examples are its lowest scores when its impact is negative, else its highest; the
     impact is known only once the counts are, so both rankings are read and the report picks.
@@ -257,57 +322,51 @@ def _mentions_read(base, examples: bool) -> Found:
         .cte("mentioned")
     )
     m = rows.c
-    counts = select(
-        m.theme,
-        m.side,
-        m.score,
-        func.count().label("n"),
-        func.sum(m.polarity),
-        func.count(m.polarity),
-        func.sum(m.theme_polarity),
-        func.count(m.theme_polarity),
-    ).group_by(m.theme, m.side, m.score)
-    if not examples:
-        return Found(counts=list(db.session.execute(counts)))
-    newest = (m.answered_at.desc(), m.id.desc())
-    towards_side = case((m.theme_polarity <= COMPLAINT_AT, m.score), else_=-m.score)
-    ranked = select(
-        m.theme,
-        m.side,
-        m.id,
-        func.row_number().over(partition_by=m.theme, order_by=(m.score, *newest)).label("lowest"),
-        func.row_number().over(partition_by=m.theme, order_by=(-m.score, *newest)).label("highest"),
-        # A mention without polarity is neutral: it ranks among the neutral ones, never shown by side.
-        func.row_number().over(partition_by=(m.theme, m.side), order_by=(towards_side, *newest)).label("in_side"),
-    ).subquery()
-    r = ranked.c
-    candidates = select(
-        literal(1).label("part"),
-        r.theme,
-        r.side,
-        null(),
-        null(),
-        null(),
-        null(),
-        null(),
-        null(),
-        r.id,
-        r.lowest,
-        r.highest,
-        r.in_side,
-    ).where(or_(r.lowest <= EXAMPLES, r.highest <= EXAMPLES, and_(r.in_side <= EXAMPLES, r.side != NEUTRAL)))
-    both = union_all(
-        select(literal(0).label("part"), *counts.selected_columns, null(), null(), null(), null()).group_by(
-            m.theme, m.side, m.score
-        ),
-        candidates,
-    )
+    parts = [
+        _part(
+            COUNTS,
+            theme=m.theme,
+            side=m.side,
+            score=m.score,
+            n=func.count(),
+            polarity_sum=func.sum(m.polarity),
+            polarity_n=func.count(m.polarity),
+            theme_sum=func.sum(m.theme_polarity),
+            theme_n=func.count(m.theme_polarity),
+        ).group_by(m.theme, m.side, m.score)
+    ]
+    if examples:
+        newest = (m.answered_at.desc(), m.id.desc())
+        towards_side = case((m.theme_polarity <= COMPLAINT_AT, m.score), else_=-m.score)
+        ranked = select(
+            m.theme,
+            m.side,
+            m.id,
+            func.row_number().over(partition_by=m.theme, order_by=(m.score, *newest)).label("lowest"),
+            func.row_number().over(partition_by=m.theme, order_by=(-m.score, *newest)).label("highest"),
+            # A mention without polarity is neutral: it ranks among the neutral ones, never shown by side.
+            func.row_number().over(partition_by=(m.theme, m.side), order_by=(towards_side, *newest)).label("in_side"),
+        ).subquery()
+        r = ranked.c
+        parts.append(
+            _part(
+                RANKED, theme=r.theme, side=r.side, id=r.id, lowest=r.lowest, highest=r.highest, in_side=r.in_side
+            ).where(or_(r.lowest <= EXAMPLES, r.highest <= EXAMPLES, and_(r.in_side <= EXAMPLES, r.side != NEUTRAL)))
+        )
+    if day is not None:
+        on = day(m.answered_at)
+        parts.append(_part(BY_DAY, theme=m.theme, n=func.count(), day=on).group_by(m.theme, on))
     found = Found()
-    for part, *row in db.session.execute(both):
-        if part == 0:
-            found.counts.append(row[:8])
+    for row in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        if row.part == COUNTS:
+            found.counts.append(
+                (row.theme, row.side, row.score, row.n, row.polarity_sum, row.polarity_n, row.theme_sum, row.theme_n)
+            )
+        elif row.part == RANKED:
+            found.ranked.append((row.theme, row.side, row.id, row.lowest, row.highest, row.in_side))
         else:
-            found.ranked.append((row[0], row[1], *row[8:]))
+            on = row.day if isinstance(row.day, date) else date.fromisoformat(row.day)
+            found.by_day[row.theme][on] += row.n
     return found
 
 
@@ -331,24 +390,3 @@ def _add_examples(found: Found, items: list[dict]) -> None:
         item["example_response_ids"] = [rid for _, rid in sorted(examples[item["theme"]])]
         for field_name, side in (("praise", PRAISE), ("complaints", COMPLAINT)):
             item[field_name]["example_response_ids"] = [rid for _, rid in sorted(by_side[item["theme"], side])]
-
-
-def weekly_mentions(workspace_id: int, filters: dict, keys: list[str], zone_name: str) -> dict[str, dict[date, int]]:
-    """Per theme among `keys`: its mentions per week (Monday of the local week) in the answers
-    matching the /responses filters (`since` and `until` required), for the themes' sparklines."""
-    if not keys:
-        return {}
-    base = matching_answers(workspace_id, filters).with_only_columns(Response.id, Response.answered_at).subquery()
-    day = local_day(base.c.answered_at, Scope(workspace_id, zone_name), filters["since"], filters["until"])
-    mentions = _mentions(base)
-    query = (
-        select(mentions.c.theme, day.label("day"), func.count())
-        .select_from(mentions.source)
-        .where(mentions.c.theme.in_(keys))
-        .group_by(mentions.c.theme, day)
-    )
-    out: dict[str, dict[date, int]] = defaultdict(Counter)
-    for theme, on, count in db.session.execute(query):
-        on = on if isinstance(on, date) else date.fromisoformat(on)
-        out[theme][period_start(on, "week")] += count
-    return out

@@ -10,18 +10,20 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.analysis import default_theme_keys
 from app.extensions import db
 from app.models import Response, ResponseTheme
+from app.scoring.periods import period_start
 from app.scoring.scores import score_summary
-from app.services.insights.themes import COMPLAINT_AT, EXAMPLES, PRAISE_AT, theme_report
+from app.services.insights.themes import COMPLAINT_AT, EXAMPLES, PRAISE_AT, theme_report, theme_report_with_weeks
 from tests.services.insights.test_drivers_reference import any_db  # noqa: F401 (the fixture)
 from tests.support.factories import Factory
 
-T0 = datetime(2026, 6, 1, tzinfo=UTC)
+T0 = datetime(2026, 6, 7, 20, tzinfo=UTC)  # a Sunday evening: the range spans two local weeks
 SINCE, UNTIL = T0, T0 + timedelta(days=3)
 
 
@@ -135,3 +137,21 @@ def test_the_theme_report_equals_an_answer_by_answer_reference(any_db, seed):  #
     }
     assert seen == want["items"]
     assert len(seen) >= 4  # the draw reaches several themes, each with examples on both sides
+
+
+def test_the_weekly_mentions_come_from_the_same_read_and_equal_a_reference(any_db):  # noqa: F811
+    f = Factory()
+    ws = f.workspace()
+    survey, other = f.survey(ws, "csat"), f.survey(ws, "csat")
+    answers = _answers(random.Random(3), f, ws, survey, other)
+    zone = ZoneInfo("America/St_Johns")  # a half-hour zone: local days are not whole UTC hours
+    want: dict[str, Counter] = defaultdict(Counter)
+    for a in answers:
+        if a["survey"] == survey.id and SINCE <= a["at"] < UNTIL:
+            for key in a["themes"]:
+                want[key][period_start(a["at"].astimezone(zone).date(), "week")] += 1
+    filters = {"survey_id": survey.id, "since": SINCE, "until": UNTIL}
+    report, weekly = theme_report_with_weeks(ws.id, filters, 50, zone.key)
+    assert report == theme_report(ws.id, filters)
+    assert {theme: dict(weeks) for theme, weeks in weekly.items()} == {k: dict(v) for k, v in want.items()}
+    assert any(len(weeks) == 2 for weeks in want.values())
