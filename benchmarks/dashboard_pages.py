@@ -56,9 +56,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--fresh", action="store_true", help="rebuild the database even if it exists")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    parser.add_argument("--db", help="the database's name (default: afterword_dashboard_bench_ROWS_DAYS)")
     args = parser.parse_args()
 
-    name = f"afterword_dashboard_bench_{args.rows}_{args.days}"
+    # A branch with a migration of its own benchmarks a database of its own: the shared one
+    # would be upgraded past what other branches know.
+    name = args.db or f"afterword_dashboard_bench_{args.rows}_{args.days}"
     url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     sa_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:

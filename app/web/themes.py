@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from app.platform.contract import HTML, responds
 from app.scoring.periods import period_start
 from app.services.accounts.permissions import Action, can
-from app.services.insights.themes import theme_report, weekly_mentions
+from app.services.insights.themes import theme_report_with_weeks
 from app.services.insights.verbatims import answers_by_id, listing_filters
 from app.web import charts, formatting
 from app.web.blueprint import bp
@@ -33,10 +33,9 @@ def themes(workspace_id: int):
     if view.survey is None or view.unlinked_agent:
         return render_page(TEMPLATE, "themes", view, report=None)
     filters = listing_filters(view.metrics_args())
-    report = theme_report(g.workspace.id, filters, SHOWN)
+    report, mentions = theme_report_with_weeks(g.workspace.id, filters, SHOWN, view.workspace.timezone)
     items = report["items"]
     weeks = _weeks(view)
-    mentions = weekly_mentions(g.workspace.id, filters, [i["theme"] for i in items], view.workspace.timezone)
     examples = {}
     if can(g.membership, Action.READ_VERBATIMS):
         wanted = [rid for i in items for rid in i["example_response_ids"][:EXAMPLES_SHOWN]]

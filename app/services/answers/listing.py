@@ -34,6 +34,17 @@ def filtered_responses(workspace_id: int, filters: dict, own_agent: str | None =
     return query.where(*answer_terms, *invite_terms).order_by(Response.answered_at.desc(), Response.id.desc())
 
 
+def matching_answers(workspace_id: int, filters: dict) -> Select:
+    """The answers filtered_responses finds, as a query of Response alone, unordered: the invite is
+    joined only when a filter reads it (every answer has one). Reports reading only the answers'
+    columns skip a lookup per answer so (PostgreSQL cannot drop an inner join by itself)."""
+    answer_terms, invite_terms = _terms(workspace_id, filters, None)
+    query = select(Response)
+    if invite_terms:
+        query = query.join(Invite, Invite.id == Response.invite_id)
+    return query.where(*answer_terms, *invite_terms)
+
+
 # The filters the metric rollups hold exactly (services/insights/cells.py). On PostgreSQL a count of
 # these is read from them, in time that grows with days and groups rather than answers: counting
 # 1 million joined answers by team took ~520 ms and by tag ~3.8 s (benchmarks/feed_scale.py). An

@@ -133,7 +133,7 @@ def drivers(workspace: Workspace, args: dict) -> dict:
             _met(resolution, _target(settings, 1)).label("resolution_met"),
         )
         .where(*where)
-        .subquery()
+        .cte("tickets")
     )
     t = tickets.c
     keys = [
@@ -147,6 +147,12 @@ def drivers(workspace: Workspace, args: dict) -> dict:
         t.frt_met,
         t.resolution_met,
     ]
+    # The tickets are a CTE: each one's buckets are worked out once (as a plain subquery PostgreSQL
+    # repeated the duration CASEs in every bucket's expression, then sorted the rows by all nine
+    # keys), and on PostgreSQL the medians read the same rows in the same statement (a second
+    # statement looked every ticket's answer up again).
+    on_postgres = db.engine.dialect.name == "postgresql"
+    medians = _median_columns(tickets) if on_postgres else []
     query = select(
         *keys,
         func.count().label("tickets"),
@@ -156,11 +162,15 @@ def drivers(workspace: Workspace, args: dict) -> dict:
         func.count(t.resolution).label("resolution_n"),
         func.sum(t.handle_seconds).label("handle_sum"),
         func.count(t.handle_seconds).label("handle_n"),
+        *medians,
     ).group_by(*keys)
     without_jit()
     totals = Totals()
     buckets: dict[str, dict[str, Bucket]] = {driver: defaultdict(Bucket) for driver in DRIVERS}
+    found_medians: tuple[float | None, float | None] = (None, None)
     for row in db.session.execute(query):
+        if on_postgres:
+            found_medians = tuple(None if m is None else float(m) for m in (row.frt_median, row.resolution_median))
         totals.add(row)
         sla = _sla(row.frt_met, row.resolution_met)
         names = {
@@ -176,7 +186,7 @@ def drivers(workspace: Workspace, args: dict) -> dict:
             bucket.tickets += row.tickets
             if row.score is not None and 0 <= row.score < len(bucket.cells[row.survey_id].counts):
                 bucket.cells[row.survey_id].counts[row.score] += row.tickets
-    medians = _medians(tickets)
+    medians = found_medians if on_postgres else _medians(tickets)
     return {
         "survey_id": args.get("survey_id"),
         "since": since.isoformat(),
@@ -247,14 +257,20 @@ class Totals:
                 self.flags[name][0] += row.tickets if yes else 0
 
 
-def _medians(tickets) -> tuple[float | None, float | None]:
-    """The median first-response and resolution times of the tickets in scope."""
+def _median_columns(tickets) -> list:
+    """The median first-response and resolution times of all the tickets in scope, as two scalar
+    subqueries over the tickets' CTE (PostgreSQL): one value, repeated on every grouped row."""
     frt, resolution = tickets.c.frt, tickets.c.resolution
-    if db.engine.dialect.name == "postgresql":
-        query = select(func.percentile_cont(0.5).within_group(frt), func.percentile_cont(0.5).within_group(resolution))
-        first, solved = db.session.execute(query).one()
-        return (None if first is None else float(first), None if solved is None else float(solved))
-    # SQLite has no percentile: the durations themselves (SQLite serves small installs).
+    return [
+        select(func.percentile_cont(0.5).within_group(column)).scalar_subquery().label(name)
+        for column, name in ((frt, "frt_median"), (resolution, "resolution_median"))
+    ]
+
+
+def _medians(tickets) -> tuple[float | None, float | None]:
+    """The median first-response and resolution times of the tickets in scope, on SQLite, which
+    has no percentile: from the durations themselves (SQLite serves small installs)."""
+    frt, resolution = tickets.c.frt, tickets.c.resolution
     rows = db.session.execute(select(frt, resolution)).all()
     firsts = [float(a) for a, _ in rows if a is not None]
     solves = [float(b) for _, b in rows if b is not None]
