@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from marshmallow import ValidationError
 
 from app.platform import strict_json
+from app.schemas.direct_load import load_direct
 from app.schemas.invite import hook_invite_schema
 
 ACTIONS = ("invite", "reopen", "fetch", "ignored", "ping")
@@ -143,7 +144,7 @@ def invite_data(survey_id: int, customer: dict, ticket: dict) -> dict:
         return out
 
     customer, ticket = clean(customer), clean(ticket)
-    data = hook_invite_schema().load({"customer": customer, "ticket": ticket})
+    data = load_direct(hook_invite_schema(), {"customer": customer, "ticket": ticket})
     data.setdefault("survey_id", survey_id)
     return data
 

@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 
 from app.integrations.base import HookEvent, load_json
 from app.integrations.signing import SignatureError
+from app.schemas.direct_load import load_direct
 from app.schemas.invite import hook_invite_schema
 
 name = "generic"
@@ -69,6 +70,6 @@ def parse(headers: Mapping[str, str], body: bytes, survey_id: int) -> HookEvent:
     payload = load_json(body)
     if len(headers["webhook-id"]) > MAX_DELIVERY_ID:
         raise ValidationError({"webhook-id": [f"Longer than {MAX_DELIVERY_ID} characters."]})
-    data = hook_invite_schema().load(payload)
+    data = load_direct(hook_invite_schema(), payload)
     data.setdefault("survey_id", survey_id)
     return HookEvent("invite", headers["webhook-id"], data, ticket_id=data["ticket"]["id"])

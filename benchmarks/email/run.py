@@ -9,8 +9,9 @@ held SMTP connection) claiming each invite, rendering it in its language and rec
 outcome, timed from the sweep until the last invite's recorded `sent_at` (so no polling
 interval is counted). A warm-up round of each (not counted) comes first: the worker's first
 task pays for imports, compiled templates and catalogues, the baseline's first connection for
-its handshake. Rounds alternate the two; the medians are reported. One sweep takes at most 500
-due invites, so --emails is capped there. Target: at least 70 %.
+its handshake. Rounds alternate the two; each round's own ratio is printed, and their median
+(with the spread) is the figure. One sweep takes at most 500 due invites, so --emails is capped
+there. Target: at least 80 % (issue 17).
 """
 
 from __future__ import annotations
@@ -180,7 +181,10 @@ def main() -> int:
         stop(sink)
 
     raw_rate, worker_rate = statistics.median(raw_rates), statistics.median(worker_rates)
+    # Each round runs the two back to back, so a round's own ratio is the least touched by whatever
+    # else the machine was doing at the time: the figure the target is about is their median.
     ratios = [w / r for w, r in zip(worker_rates, raw_rates)]
+    ratio = statistics.median(ratios)
     print(
         f"{args.rounds} rounds of {args.emails} invite emails ({len(raw_bytes)} bytes each) to one aiosmtpd sink "
         f"on loopback, after a warm-up round"
@@ -191,8 +195,9 @@ def main() -> int:
         f"  unsent {short}"
     )
     print(
-        f"  ratio: {worker_rate / raw_rate:.0%} of the raw loop (target >= 70 %); per-round ratios "
-        f"{[f'{r:.0%}' for r in ratios]}"
+        f"  ratio within each round: {[f'{r:.0%}' for r in ratios]}, median {ratio:.0%} "
+        f"(spread {min(ratios):.0%}-{max(ratios):.0%}; target >= 80 %); ratio of the medians "
+        f"{worker_rate / raw_rate:.0%}"
     )
     return 0 if short == 0 else 1
 

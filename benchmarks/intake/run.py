@@ -6,7 +6,7 @@ Both servers run the same gunicorn settings on loopback against the same Postgre
 the same closed loop of keep-alive-free HTTP/1.1 POSTs. Each of our requests is a distinct,
 signed generic webhook (Standard Webhooks), so each one verifies, deduplicates, applies the
 fatigue rules, stores an invite and publishes its send task to Redis. Bounded by --requests and
---max-seconds per run. Target: at least 60 % of the baseline's throughput.
+--max-seconds per run. Target: the median of the per-round ratios at least 80 % (issue 17).
 """
 
 from __future__ import annotations
@@ -205,10 +205,12 @@ def main() -> int:
     # by whatever else the machine was doing at the time.
     paired = sorted(o["rps"] / b["rps"] for o, b in zip(rounds["Afterword intake"], rounds["bare Flask INSERT"]))
     print(
-        f"  throughput ratio: {ratio:.0%} of the bare endpoint (target >= 60 %); "
-        f"p99 ratio {ours_r['p99_ms'] / base['p99_ms']:.2f}x"
+        f"  ratio of the medians: {ratio:.0%} of the bare endpoint; p99 ratio {ours_r['p99_ms'] / base['p99_ms']:.2f}x"
     )
-    print(f"  ratio within each round: {[f'{r:.0%}' for r in paired]}, median {paired[len(paired) // 2]:.0%}")
+    print(
+        f"  ratio within each round: {[f'{r:.0%}' for r in paired]}, median {paired[len(paired) // 2]:.0%} "
+        f"(spread {paired[0]:.0%}-{paired[-1]:.0%}; target >= 80 %)"
+    )
     return 0 if ours_r["errors"] == 0 and base["errors"] == 0 else 1
 
 

@@ -23,6 +23,7 @@ from app.models import Integration, Survey, WebhookDelivery
 from app.models.integration import DeliveryStatus
 from app.models.types import utcnow
 from app.platform.crypto import decrypt_json
+from app.schemas.direct_load import load_direct
 from app.schemas.invite import hook_invite_schema
 from app.services.invites.creation import dispatch_if_due
 from app.services.invites.tickets import offer_invite
@@ -80,7 +81,7 @@ def _complete(delivery_id: int) -> str:
     db.session.commit()  # no transaction stays open during the HTTP calls
     if "invite" in payload:
         try:
-            data = hook_invite_schema().load(payload["invite"])
+            data = load_direct(hook_invite_schema(), payload["invite"])
         except ValidationError as exc:  # parsed once already: only a changed schema gets here
             return _retry_or_fail(delivery_id, f"invalid invite: {exc.messages}", retry=False)
     else:

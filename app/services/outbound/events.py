@@ -34,19 +34,28 @@ def new_event_id() -> str:
 
 def subscribers(executor, workspace_ids: Iterable[int], event_type: EventType) -> dict[int, list[int]]:
     """Workspace id -> the ids of its enabled endpoints subscribed to `event_type`."""
+    return subscriptions(executor, workspace_ids, (event_type,))[event_type]
+
+
+def subscriptions(
+    executor, workspace_ids: Iterable[int], event_types: Iterable[EventType]
+) -> dict[EventType, dict[int, list[int]]]:
+    """subscribers() for several event types from one read of the endpoints (a batch of outcomes
+    announces invite.sent and invite.failed: one round trip, not one per type)."""
+    found: dict[EventType, dict[int, list[int]]] = {event_type: {} for event_type in event_types}
     ids = set(workspace_ids)
     if not ids:
-        return {}
+        return found
     endpoints = WebhookEndpoint.__table__.c
     rows = executor.execute(
         select(endpoints.id, endpoints.workspace_id, endpoints.events).where(
             endpoints.workspace_id.in_(ids), endpoints.enabled.is_(True)
         )
     )
-    found: dict[int, list[int]] = {}
     for row in rows:
-        if event_type in (row.events or []):
-            found.setdefault(row.workspace_id, []).append(row.id)
+        for event_type, subscribed in found.items():
+            if event_type in (row.events or []):
+                subscribed.setdefault(row.workspace_id, []).append(row.id)
     return found
 
 

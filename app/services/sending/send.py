@@ -29,7 +29,7 @@ from app.models.types import utcnow
 from app.platform.mail import PermanentFailure, TemporaryFailure, send_email
 from app.platform.queue import DELIVER_WEBHOOKS
 from app.services.invites.fatigue import is_suppressed
-from app.services.outbound.events import deliver_soon, record_events, subscribers
+from app.services.outbound.events import deliver_soon, record_events, subscriptions
 from app.services.outbound.payloads import invite_data
 from app.services.sending.invite_email import InviteEmailTemplate
 
@@ -300,7 +300,7 @@ def announce_outcomes(executor, announced: list[tuple]) -> int:
     if not announced:
         return 0
     workspace_ids = {workspace_id for workspace_id, *_ in announced}
-    subscribed = {kind: subscribers(executor, workspace_ids, kind) for kind in _ANNOUNCED.values()}
+    subscribed = subscriptions(executor, workspace_ids, _ANNOUNCED.values())
     wanted = [item for item in announced if item[0] in subscribed[_ANNOUNCED[item[2]]]]
     if not wanted:
         return 0
