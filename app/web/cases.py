@@ -12,7 +12,7 @@ from app.models.case import CaseStatus
 from app.platform.contract import FORM, HTML, responds, takes
 from app.schemas.case import CaseUpdateSchema
 from app.services.accounts import people
-from app.services.accounts.permissions import Action, can
+from app.services.accounts.permissions import Action, can, team_limit
 from app.services.cases import working
 from app.web.blueprint import bp
 from app.web.forms import ConfirmForm
@@ -70,7 +70,7 @@ def cases_queue(workspace_id: int):
     return render_template(
         "web/cases/queue.html",
         section="cases",
-        cases=working.queue_of(workspace_id, owner_id),
+        cases=working.queue_of(workspace_id, owner_id, team_limit(g.membership)),
         who=who,
         owner_label=owner_label,
         people_here=people_here,
@@ -91,7 +91,8 @@ def case_update(workspace_id: int, case_id: int):
     values = {k: v for k in ("status", "note") if (v := request.form.get(k, "").strip())}
     try:
         data = CaseUpdateSchema().load(values)
-        working.change_case(working.get_case(workspace_id, case_id), data, g.user.id)
+        case = working.get_case(workspace_id, case_id, team_limit(g.membership))
+        working.change_case(case, data, g.user.id)
     except ValidationError:
         abort(400)
     except APIError as refused:

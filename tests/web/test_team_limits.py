@@ -120,3 +120,21 @@ def test_the_cli_sets_a_managers_teams(app, workspace):
     db.session.expire_all()
     membership = people.membership_of(people.find_user("lead@acme.test").id, workspace.id)
     assert (membership.role, membership.teams) == ("manager", ["Billing"])
+
+
+def test_a_limited_manager_works_only_their_teams_cases(app, workspace, answers):
+    from app.models.case import Case
+    from app.services.cases.opening import open_case
+
+    _member(workspace.id, Role.MANAGER, "lead@acme.test", ["Billing"])
+    client = _sign_in(app, "lead@acme.test")
+    theirs = open_case(workspace.id, {"response_id": answers["Billing"].id})
+    other = open_case(workspace.id, {"response_id": answers["Technical"].id})
+
+    queue = client.get(f"/w/{workspace.id}/cases?who=unassigned").get_data(as_text=True)
+    assert _said("Billing") in queue and _said("Technical") not in queue
+
+    assert client.post(f"/w/{workspace.id}/cases/{other.id}", data={"status": "contacted"}).status_code == 404
+    assert client.post(f"/w/{workspace.id}/cases/{theirs.id}", data={"status": "contacted"}).status_code == 303
+    db.session.expire_all()
+    assert (db.session.get(Case, other.id).status, db.session.get(Case, theirs.id).status) == ("open", "contacted")

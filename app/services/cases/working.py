@@ -54,8 +54,10 @@ class CaseView:
     history: list[HistoryEntry] | None = None
 
 
-def get_case(workspace_id: int, case_id: int) -> Case:
-    case = db.session.scalar(select(Case).where(Case.id == case_id, Case.workspace_id == workspace_id))
+def get_case(workspace_id: int, case_id: int, teams: tuple[str, ...] | None = None) -> Case:
+    """The case, or 404; with `teams` (a manager limited to some teams), only a case of one of them."""
+    stmt = _in_teams(select(Case).where(Case.id == case_id, Case.workspace_id == workspace_id), teams)
+    case = db.session.scalar(stmt)
     if case is None:
         raise APIError(404, "not_found", f"No case {case_id} in this workspace.")
     return case
@@ -116,16 +118,25 @@ def list_cases(workspace_id: int, query: dict) -> Page[CaseView]:
     return Page([case_view(c) for c in page.items], page.next_cursor)
 
 
-def queue_of(workspace_id: int, user_id: int | None) -> list[CaseView]:
-    """A person's open cases (None: the unassigned ones), the most urgent first."""
+def queue_of(workspace_id: int, user_id: int | None, teams: tuple[str, ...] | None = None) -> list[CaseView]:
+    """A person's open cases (None: the unassigned ones), the most urgent first; with `teams` (a
+    manager limited to some teams), only the cases of those teams' tickets."""
     owner = Case.assignee_id.is_(None) if user_id is None else Case.assignee_id == user_id
-    cases = db.session.scalars(
-        select(Case)
-        .where(Case.workspace_id == workspace_id, owner, Case.status.not_in([str(s) for s in CLOSED]))
-        .order_by(Case.due_at, Case.id)
-        .limit(200)
-    )
+    stmt = select(Case).where(Case.workspace_id == workspace_id, owner, Case.status.not_in([str(s) for s in CLOSED]))
+    cases = db.session.scalars(_in_teams(stmt, teams).order_by(Case.due_at, Case.id).limit(200))
     return [case_view(c) for c in cases]
+
+
+def _in_teams(stmt, teams: tuple[str, ...] | None):
+    """A manager limited to some teams reads and works only the cases of those teams' tickets, as
+    they read only those teams' answers (permissions.team_limit)."""
+    if teams is None:
+        return stmt
+    return (
+        stmt.join(Response, Response.id == Case.response_id)
+        .join(Invite, Invite.id == Response.invite_id)
+        .where(Invite.team.in_(teams))
+    )
 
 
 def change_case(case: Case, data: dict, user_id: int | None = None) -> CaseView:
