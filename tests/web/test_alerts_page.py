@@ -70,3 +70,71 @@ def test_a_refused_rule_says_why_beside_the_field(app, workspace):
     html = resp.get_data(as_text=True)
     assert 'id="f-name-error"' in html
     assert db.session.query(AlertRule).count() == 0
+
+
+def test_an_admin_changes_a_rule_and_switches_it_off(app, workspace, make):
+    from app.services.alerts import rules
+    from app.web.alerts import KEEP
+
+    first, second = make.survey(workspace, "csat"), make.survey(workspace, "nps")
+    view = rules.create_rule(
+        workspace.id,
+        {
+            "name": "Unhappy",
+            "conditions": {"survey_ids": [first.id, second.id], "mismatch": True, "score_at_most": 2},
+            "email": {"roles": ["owner"]},
+            "slack_webhook_url": "https://hooks.slack.com/services/T0/B0/X",
+            "debounce_minutes": 10,
+        },
+    )
+    client = _client_as(app, workspace, Role.ADMIN)
+    page = client.get(f"/w/{workspace.id}/settings/alerts/{view.id}").get_data(as_text=True)
+    assert "Change the rule Unhappy" in page and 'value="Unhappy"' in page
+    assert f'<option value="{KEEP}" selected>As set: {first.id}, {second.id}</option>' in page
+    assert "hooks.slack.com" not in page  # a stored chat URL is never shown again
+
+    form = {
+        "name": "Unhappy customers",
+        "survey_id": KEEP,
+        "score_at_most": "1",
+        "roles": ["admin"],
+        "debounce_minutes": "5",
+        "cooldown_minutes": "0",
+    }  # no "enabled": switched off; the Slack URL left empty: kept
+    assert client.post(f"/w/{workspace.id}/settings/alerts/{view.id}", data=form).status_code == 303
+    db.session.expire_all()
+    rule = db.session.get(AlertRule, view.id)
+    assert (rule.name, rule.enabled, rule.email_roles, rule.debounce_minutes) == (
+        "Unhappy customers",
+        False,
+        ["admin"],
+        5,
+    )
+    assert rule.conditions == {"survey_ids": [first.id, second.id], "mismatch": True, "score_at_most": 1}
+    assert rule.slack_url is not None
+
+    removed = client.post(
+        f"/w/{workspace.id}/settings/alerts/{view.id}",
+        data={**form, "survey_id": str(first.id), "enabled": "on", "remove_slack": "on"},
+    )
+    assert removed.status_code == 303
+    db.session.expire_all()
+    rule = db.session.get(AlertRule, view.id)
+    assert rule.enabled and rule.slack_url is None and rule.conditions["survey_ids"] == [first.id]
+
+
+def test_a_refused_change_keeps_the_rule_as_it_was(app, workspace):
+    from app.services.alerts import rules
+
+    view = rules.create_rule(workspace.id, {"name": "Low", "email": {"roles": ["owner"]}})
+    client = _client_as(app, workspace, Role.OWNER)
+    refused = client.post(
+        f"/w/{workspace.id}/settings/alerts/{view.id}",
+        data={"name": "Nobody hears", "roles": [], "debounce_minutes": "10"},
+    )
+    assert refused.status_code == 422
+    assert "Give the rule a destination." in refused.get_data(as_text=True)
+    db.session.expire_all()
+    rule = db.session.get(AlertRule, view.id)
+    assert (rule.name, rule.email_roles) == ("Low", ["owner"])
+    assert client.get(f"/w/{workspace.id}/settings/alerts/{view.id + 999}").status_code == 404
