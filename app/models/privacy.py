@@ -18,7 +18,7 @@ class DataKind(StrEnum):
     COMMENT_TEXT = "comment_text"  # what customers typed; the score and its analysis stay
     RESPONDENT_IDENTITY = "respondent_identity"  # the customer's address, name and id on invites
     WEBHOOK_BODIES = "webhook_bodies"  # raw bodies of deliveries that never completed
-    DELIVERY_LOGS = "delivery_logs"  # invites' event history (sends, skips, failures)
+    DELIVERY_LOGS = "delivery_logs"  # invites' event history; outbound webhook events; alert notifications
     WEBHOOK_LOGS = "webhook_logs"  # the webhook deliveries themselves (dedupe keys, errors)
 
 

@@ -96,3 +96,52 @@ def test_the_beat_runs_the_purge_task_hourly_and_it_counts_what_went(app, make, 
     db.session.commit()
     assert purge_expired_data.apply().get() == 1
     assert purge_expired_data.apply().get() == 0
+
+
+def test_delivery_logs_include_old_outbound_events_and_alert_notifications(make, workspace):
+    from app.models.alert import AlertNotification, AlertRule
+    from app.models.outbound_webhook import WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookMessage
+
+    long_ago = utcnow() - timedelta(days=100)
+    endpoint = WebhookEndpoint(workspace_id=workspace.id, url="https://hooks.example.com/x", events=[], secret="s")
+    rule = AlertRule(workspace_id=workspace.id, name="Low", conditions={}, email_user_ids=[], email_roles=["owner"])
+    db.session.add_all([endpoint, rule])
+    db.session.flush()
+    events = {}
+    for name, status, at in [
+        ("done", "delivered", long_ago),
+        ("retrying", "pending", long_ago),
+        ("new", "delivered", utcnow()),
+    ]:
+        event = WebhookEvent(
+            public_id=f"evt_{name}", workspace_id=workspace.id, type="response.created", body="{}", created_at=at
+        )
+        db.session.add(event)
+        db.session.flush()
+        message = WebhookMessage(event_id=event.id, endpoint_id=endpoint.id, status=status)
+        db.session.add(message)
+        db.session.flush()
+        db.session.add(WebhookAttempt(message_id=message.id, endpoint_id=endpoint.id, status_code=200))
+        events[name] = event.id
+    for status, at in [("sent", long_ago), ("failed", long_ago), ("pending", long_ago), ("sent", utcnow())]:
+        db.session.add(
+            AlertNotification(
+                rule_id=rule.id,
+                workspace_id=workspace.id,
+                channel="email",
+                subject="s",
+                body="slow and rude",
+                status=status,
+                created_at=at,
+            )
+        )
+    db.session.commit()
+
+    removed = retention.purge_workspace(workspace.id)
+
+    assert removed == {"delivery_logs": 3}  # one finished event, two finished notifications
+    assert set(db.session.scalars(select(WebhookEvent.id))) == {events["retrying"], events["new"]}
+    assert db.session.scalar(select(func.count()).select_from(WebhookMessage)) == 2
+    assert db.session.scalar(select(func.count()).select_from(WebhookAttempt)) == 2
+    assert sorted(db.session.scalars(select(AlertNotification.status))) == ["pending", "sent"]
+    assert retention.purge_workspace(workspace.id) == {}

@@ -3,8 +3,9 @@
 Each kind of data (models/privacy.py `DataKind`) has its own window per workspace. Removal follows
 the erasure's rules (services/privacy/erasure.py), so the figures never move: a comment becomes a
 placeholder with its analysis kept, an invite loses the customer's identity but keeps its ticket
-facts, and nothing a rollup trigger reads is changed. Logs (invite events, webhook deliveries) are
-deleted: no figure is computed from them.
+facts, and nothing a rollup trigger reads is changed. Logs (invite events, webhook deliveries, and
+what was sent out about answers: events to the workspace's webhook endpoints with their attempts,
+alert notifications) are deleted: no figure is computed from them.
 
 Each batch is one short transaction (`BATCH` rows), so a first purge of years of data never holds
 locks for long; a run stops after `MAX_BATCHES` per workspace and kind and the next run goes on.
@@ -18,9 +19,11 @@ from sqlalchemy import Text, cast, delete, null, select, update
 
 from app.extensions import db
 from app.models import Integration, Invite, InviteEvent, PrivacyPolicy, Response, WebhookDelivery, Workspace
+from app.models.alert import AlertNotification, NotificationStatus
 from app.models.audit import AuditAction
 from app.models.integration import DeliveryStatus
 from app.models.invite import InviteStatus
+from app.models.outbound_webhook import MessageStatus, WebhookAttempt, WebhookEvent, WebhookMessage
 from app.models.privacy import DEFAULT_RETENTION, DataKind
 from app.models.types import utcnow
 from app.services import audit
@@ -97,6 +100,11 @@ def _old_webhook_bodies(workspace_id: int, cutoff: datetime) -> int:
 
 
 def _old_delivery_logs(workspace_id: int, cutoff: datetime) -> int:
+    # Each part removes at most a batch, so a round that removed a whole batch of any is run again.
+    return sum(part(workspace_id, cutoff) for part in (_old_invite_events, _old_outbound_events, _old_notifications))
+
+
+def _old_invite_events(workspace_id: int, cutoff: datetime) -> int:
     invites = select(Invite.id).where(Invite.workspace_id == workspace_id)
     ids = list(
         db.session.scalars(
@@ -107,6 +115,45 @@ def _old_delivery_logs(workspace_id: int, cutoff: datetime) -> int:
         db.session.execute(
             delete(InviteEvent).where(InviteEvent.id.in_(ids)).execution_options(synchronize_session=False)
         )
+    return len(ids)
+
+
+def _old_outbound_events(workspace_id: int, cutoff: datetime) -> int:
+    # An event's body carries the answer (comment, customer); one still being retried is kept.
+    pending = select(WebhookMessage.id).where(
+        WebhookMessage.event_id == WebhookEvent.id, WebhookMessage.status == MessageStatus.PENDING
+    )
+    ids = list(
+        db.session.scalars(
+            select(WebhookEvent.id)
+            .where(WebhookEvent.workspace_id == workspace_id, WebhookEvent.created_at < cutoff, ~pending.exists())
+            .limit(BATCH)
+        )
+    )
+    if ids:
+        # Spelled out rather than left to ON DELETE CASCADE, which SQLite applies only when asked.
+        messages = select(WebhookMessage.id).where(WebhookMessage.event_id.in_(ids))
+        db.session.execute(delete(WebhookAttempt).where(WebhookAttempt.message_id.in_(messages)))
+        db.session.execute(delete(WebhookMessage).where(WebhookMessage.event_id.in_(ids)))
+        db.session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids)))
+    return len(ids)
+
+
+def _old_notifications(workspace_id: int, cutoff: datetime) -> int:
+    # A notification's body quotes the answers it alerted about; one still being retried is kept.
+    ids = list(
+        db.session.scalars(
+            select(AlertNotification.id)
+            .where(
+                AlertNotification.workspace_id == workspace_id,
+                AlertNotification.created_at < cutoff,
+                AlertNotification.status != NotificationStatus.PENDING,
+            )
+            .limit(BATCH)
+        )
+    )
+    if ids:
+        db.session.execute(delete(AlertNotification).where(AlertNotification.id.in_(ids)))
     return len(ids)
 
 
