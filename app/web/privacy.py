@@ -32,7 +32,10 @@ LABELS = {
         "Raw webhook bodies",
         "Dropped as soon as a delivery completes (unless kept below); this bounds how long a failed one keeps its body.",
     ),
-    DataKind.DELIVERY_LOGS: ("Delivery logs", "Each invite's history (scheduled, sent, skipped, failed), and what was sent out about answers: events to your webhook endpoints and alert notifications."),
+    DataKind.DELIVERY_LOGS: (
+        "Delivery logs",
+        "Each invite's history (scheduled, sent, skipped, failed), and what was sent out about answers: events to your webhook endpoints and alert notifications.",
+    ),
     DataKind.WEBHOOK_LOGS: ("Webhook logs", "The deliveries received from helpdesks, and their errors."),
 }
 _POLICY_FORM = {
