@@ -3,10 +3,14 @@
 Each worker process (thread) holds one SMTP connection and reuses it across messages: a batch
 of invites costs one TCP and TLS handshake and one login, not one per email. A connection idle
 for a while is checked with NOOP before reuse, and renewed after SMTP_MAX_MESSAGES_PER_CONNECTION messages.
+
+The connection is smtplib's, with its MAIL, RCPT and DATA made cheaper for the common case
+(`_LeanCommands`): the same commands and bytes on the wire, less Python per message.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import threading
@@ -109,17 +113,66 @@ def _raise_for(code: int, reason: bytes | str) -> None:
     raise TemporaryFailure(message)
 
 
+# An address smtplib's quoteaddr gives back unchanged inside <>: dot-separated atoms of RFC 5322
+# atext on both sides of one @ (no quotes, comments, brackets, spaces or non-ASCII).
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z"
+)
+
+
+class _LeanCommands:
+    """smtplib's MAIL, RCPT and DATA, the same bytes on the wire, with less work per message.
+
+    smtplib parses both addresses of every message with `email.utils.parseaddr` (quoteaddr) and
+    scans the whole message with a multi-line regular expression for lines to dot-stuff: ~40 us of
+    the ~120 us of CPU its `sendmail` spends on a 6.5 kB invite. A plain address is its own quoted
+    form, and a message without a line that starts with a dot needs no stuffing (`in` finds that
+    in ~1 us). Anything else (other addresses, SMTPUTF8, debug output) goes to smtplib's own.
+    `sendmail` itself is smtplib's: its replies, resets and exceptions are unchanged.
+    """
+
+    def mail(self, sender, options=()):
+        if not _PLAIN_ADDRESS.match(sender) or any(option.lower() == "smtputf8" for option in options):
+            return super().mail(sender, options)
+        optionlist = " " + " ".join(options) if options and self.does_esmtp else ""
+        self.putcmd("mail", f"FROM:<{sender}>{optionlist}")
+        return self.getreply()
+
+    def rcpt(self, recip, options=()):
+        if not _PLAIN_ADDRESS.match(recip):
+            return super().rcpt(recip, options)
+        optionlist = " " + " ".join(options) if options and self.does_esmtp else ""
+        self.putcmd("rcpt", f"TO:<{recip}>{optionlist}")
+        return self.getreply()
+
+    def data(self, msg):
+        if not isinstance(msg, bytes) or self.debuglevel > 0 or msg.startswith(b".") or b"\n." in msg:
+            return super().data(msg)
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        self.send(msg + b".\r\n" if msg.endswith(b"\r\n") else msg + b"\r\n.\r\n")
+        return self.getreply()
+
+
+class _SMTP(_LeanCommands, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_LeanCommands, smtplib.SMTP_SSL):
+    pass
+
+
 def _connect(url: str) -> smtplib.SMTP:
     parts = urlparse(url)
     query = parse_qs(parts.query)
     host = parts.hostname or "127.0.0.1"
     timeout = float(query.get("timeout", ["20"])[0])
     if parts.scheme == "smtps":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-            host, parts.port or 465, timeout=timeout, context=ssl.create_default_context()
-        )
+        smtp: smtplib.SMTP = _SMTP_SSL(host, parts.port or 465, timeout=timeout, context=ssl.create_default_context())
     else:
-        smtp = smtplib.SMTP(host, parts.port or 25, timeout=timeout)
+        smtp = _SMTP(host, parts.port or 25, timeout=timeout)
         if query.get("starttls", ["0"])[0] in ("1", "true", "yes"):
             smtp.starttls(context=ssl.create_default_context())
     if parts.username:

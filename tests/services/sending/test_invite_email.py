@@ -158,3 +158,30 @@ def test_a_part_template_encodes_as_the_whole_text_would(name):
     content = f"Hi {NAME},\nshort and fixed\n.\n{TOKEN} {NAME}\nend \n"
     filled = content.replace(TOKEN, "tok").replace(NAME, name)
     assert _PartTemplate("plain", content).render("tok", name, "") == _part("plain", filled)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_new_tokens_lines_kept_encoded_are_the_whole_texts_encoding(seed):
+    # A token as new_token makes it goes into lines kept encoded: wherever quoted-printable's soft
+    # breaks fall (inside a token too), next to escapes, dots and trailing spaces, the bytes must
+    # be those of encoding the filled-in text.
+    import random
+
+    from app.services.sending.invite_email import NAME, TICKET, TOKEN, _part, _PartTemplate, _Spliced
+
+    rng = random.Random(seed)
+    if seed % 2:  # long lines, some not ASCII: quoted-printable
+        filler, most = ["a", "é", "=", ".", " ", "\t", "x" * 30, '<a href="', "?score=1", TOKEN, TOKEN + TOKEN], 14
+    else:  # short ASCII lines: 7bit, unless a name makes a line too long
+        filler, most = ["a", ".", " ", "=", "?score=1", TOKEN], 3
+    lines = ["".join(rng.choices(filler, k=rng.randint(0, most))) for _ in range(rng.randint(1, 8))]
+    lines.insert(rng.randrange(len(lines) + 1), f"Hi {NAME}, #{TICKET} {TOKEN}")
+    content = "\n".join(lines) + rng.choice(["", "\n"])
+    template = _PartTemplate(rng.choice(["plain", "html"]), content)
+    for _ in range(5):
+        token = "".join(rng.choices("AZaz09-_", k=32))
+        name = rng.choice(["Sam", "Zoë", "x" * 90, ""])
+        filled = content.replace(TOKEN, token).replace(NAME, name).replace(TICKET, "T-1")
+        assert template.render(token, name, "T-1") == _part(template.subtype, filled)
+    if TOKEN in content.replace(f"Hi {NAME}, #{TICKET} {TOKEN}", ""):
+        assert any(isinstance(piece, _Spliced) for piece in template.plain_token_pieces)
