@@ -68,3 +68,22 @@ def test_the_rollup_count_equals_the_listed_answers(pg_app, zone):
     assert count_responses(workspace, {"tag": "vip"}, own_agent="a1") == len(
         db.session.execute(filtered_responses(workspace.id, {"tag": "vip"}, "a1")).all()
     )
+
+
+def test_a_capped_count_stops_past_the_cap_and_rollup_counts_stay_exact(pg_app):
+    rng = random.Random("feed-cap")
+    ws = Factory().workspace("Feed count cap").row
+    surveys = create_surveys(ws.id)
+    insert_rows(ws.id, surveys, [random_row(rng) for _ in range(200)])
+    workspace = db.session.get(Workspace, ws.id)
+    team = next(t for t in TEAMS if t)
+    # Counted from the rows (an agent filter, or a reader narrowed to their own): min(n, cap + 1).
+    for filters, own in (({}, "a1"), ({"agent": "a1"}, None), ({"score_min": 3, "agent": "bob@example.com"}, None)):
+        n = len(db.session.execute(filtered_responses(workspace.id, filters, own)).all())
+        assert n > 5, filters
+        assert count_responses(workspace, filters, own, cap=5) == 6
+        assert count_responses(workspace, filters, own, cap=n) == n
+        assert count_responses(workspace, filters, own, cap=n + 10) == n
+    # From the rollups: exact, whatever the cap.
+    for filters in ({}, {"team": team}, {"score_max": 4}):
+        assert count_responses(workspace, filters, cap=5) == listed(workspace, filters) > 5
