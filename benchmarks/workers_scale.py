@@ -210,7 +210,7 @@ def run_rounds(args, env: dict, queue: str, instance: Path, workers: list) -> li
         command += ["-Q", f"{queue},{own}" if n == 1 else own, "--without-mingle", "--without-gossip", "-l", "info"]
         workers.append(subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log))
     names = [f"w{n}-{queue}@localhost" for n in (1, 2)]
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # imports take a while on a busy machine
     while len(celery.control.ping(destination=names, timeout=1.0)) < 2:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the workers did not answer a ping: see {instance}")

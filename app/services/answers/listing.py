@@ -187,9 +187,7 @@ def _terms(workspace_id: int, filters: dict, own_agent: str | None) -> tuple[lis
     if "q" in filters:
         answer.append(Response.comment.icontains(filters["q"], autoescape=True))
     if "agent" in filters:
-        # The key the agents report groups by (id, else email, else name), or the id or email itself.
-        value = filters["agent"]
-        invite.append(or_(agent_key() == value, Invite.agent_id == value, Invite.agent_email == value))
+        invite.append(_agent_matches(filters["agent"]))
     for name, column in (
         ("team", Invite.team),
         ("channel", Invite.channel),
@@ -200,7 +198,28 @@ def _terms(workspace_id: int, filters: dict, own_agent: str | None) -> tuple[lis
             invite.append(column == filters[name])
     if "tag" in filters:
         invite.append(has_tag(filters["tag"]))
+    if invite:
+        # Implied (an answer is its invite's workspace's), and what the invites' indexes lead with.
+        invite.insert(0, Invite.workspace_id == workspace_id)
     return answer, invite
+
+
+def _agent_matches(value: str):
+    """The key the agents report groups by (id, else email, else name) is `value`, or the id or
+    email itself is. Written as one test per column, so each can use its (workspace, column)
+    index: the key is the name only when there is neither id nor email, and an id or email equal
+    to the value matches either way."""
+    if not value:
+        return or_(agent_key() == value, Invite.agent_id == value, Invite.agent_email == value)
+    return or_(
+        Invite.agent_id == value,
+        Invite.agent_email == value,
+        and_(
+            Invite.agent_name == value,
+            func.coalesce(Invite.agent_id, "") == "",
+            func.coalesce(Invite.agent_email, "") == "",
+        ),
+    )
 
 
 def _agent_is(key: str):
