@@ -12,6 +12,7 @@ from sqlalchemy import text
 from app.extensions import db
 from app.models import Workspace
 from app.services.answers.listing import ROLLUP_FILTERS, count_responses, count_up_to, filtered_responses
+from app.services.insights.exports import response_rows
 from tests.integration.test_insights_pg import random_row
 from tests.support.factories import Factory
 from tests.support.insights_reference import (
@@ -105,3 +106,16 @@ def test_a_capped_count_stops_past_the_cap_and_rollup_counts_stay_exact(pg_app):
         n = listed(workspace, filters)
         assert n > 5
         assert count_up_to(workspace, filters, None, 5) == (n, False) == (count_responses(workspace, filters), False)
+
+
+def test_the_csv_streams_exactly_the_listed_answers(pg_app):
+    # The export plans its streamed query for the whole result (SET LOCAL cursor_tuple_fraction):
+    # the same rows, in the same order, as the listing.
+    rng = random.Random("feed-csv")
+    ws = Factory().workspace("Feed CSV").row
+    insert_rows(ws.id, create_surveys(ws.id), [random_row(rng) for _ in range(150)])
+    for filters in ({}, {"agent": "a1"}, {"agent": "bob@example.com", "score_min": 3}):
+        expected = [r.id for r, _ in db.session.execute(filtered_responses(ws.id, filters)).all()]
+        assert expected
+        assert [row[0] for row in response_rows(ws.id, filters)] == expected
+        db.session.commit()
