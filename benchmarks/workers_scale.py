@@ -15,14 +15,16 @@ always consumes the shared queue; the second is told to consume it too (Celery's
 add_consumer) for the rounds with two and to stop (cancel_consumer) for the rounds with one, so
 a round with two pays no start-up. Rounds alternate 1, 2, 1, 2...; each pair gives its own gain
 (its two-worker rate over its one-worker rate) and the figure is their median, with the spread.
-The CPU seconds each worker process spent per round are read from /proc, so the work per task
-can be compared between the two set-ups: on a shared machine the gain is bounded by the cores
-the other processes leave. Never run from the test suite.
+The CPU seconds each worker process, the PostgreSQL backends serving the database and the sink
+spent per round are read from /proc (everything runs on this host), so the work per item can be
+compared between the two set-ups and with the wall time: on a shared machine the gain is bounded
+by the cores the other processes leave. Never run from the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -77,7 +79,7 @@ def main() -> int:
                 "PUBLIC_URL": "https://surveys.example.com",
             }
             os.environ.update(env)
-            results = run_rounds(args, env, queue, instance, workers)
+            results = run_rounds(args, env, queue, instance, workers, sink.pid)
     finally:
         for worker in workers:
             stop(worker)
@@ -89,9 +91,9 @@ def main() -> int:
     return 0
 
 
-def run_rounds(args, env: dict, queue: str, instance: Path, workers: list) -> list[dict]:
+def run_rounds(args, env: dict, queue: str, instance: Path, workers: list, sink_pid: int) -> list[dict]:
     from flask_migrate import upgrade
-    from sqlalchemy import func, insert, select, update
+    from sqlalchemy import func, insert, select, text, update
 
     from app import create_app
     from app.extensions import db
@@ -166,6 +168,18 @@ def run_rounds(args, env: dict, queue: str, instance: Path, workers: list) -> li
         db.session.execute(update(Response).where(Response.id.in_(ids)).values(analysis_version=None))
         db.session.commit()
 
+    def server_cpu() -> dict[int, float]:
+        """CPU seconds so far of each PostgreSQL backend serving this database (the same host)."""
+        pids = db.session.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        ).all()
+        db.session.commit()
+        out = {}
+        for pid in pids:
+            with contextlib.suppress(FileNotFoundError):  # a connection closed meanwhile
+                out[pid] = cpu_seconds(pid)
+        return out
+
     def publish(invites: list[int], answers: list[int], to: str) -> None:
         """The round's tasks, sends and analyses alternated, as a busy queue holds both."""
         sends = [invites[i : i + BATCH_SIZE] for i in range(0, len(invites), BATCH_SIZE)]
@@ -235,6 +249,7 @@ def run_rounds(args, env: dict, queue: str, instance: Path, workers: list) -> li
             make_stale(answer_ids)
             invites = due_invites(args.invites)
             before = [cpu_seconds(w.pid) for w in workers]
+            server_before, sink_before = server_cpu(), cpu_seconds(sink_pid)
             load = os.getloadavg()[0]
             started, started_at = time.perf_counter(), utcnow()
             publish(invites, answer_ids, queue)
@@ -242,6 +257,9 @@ def run_rounds(args, env: dict, queue: str, instance: Path, workers: list) -> li
                 invites, answer_ids, started, started_at, time.monotonic() + args.max_seconds
             )
             cpu = [cpu_seconds(w.pid) - b for w, b in zip(workers, before)]
+            server_after = server_cpu()
+            server = sum(t - server_before.get(pid, 0.0) for pid, t in server_after.items())
+            sink = cpu_seconds(sink_pid) - sink_before
             if count == 2:
                 assert celery.control.cancel_consumer(queue, destination=[names[1]], reply=True), "cancel_consumer"
             elapsed = max(sending, analysing)
@@ -253,6 +271,8 @@ def run_rounds(args, env: dict, queue: str, instance: Path, workers: list) -> li
                     "tasks/s": (args.invites + args.answers) / elapsed,
                     "elapsed": elapsed,
                     "cpu": cpu,
+                    "server": server,
+                    "sink": sink,
                     "load": load,
                 }
             )
@@ -260,7 +280,8 @@ def run_rounds(args, env: dict, queue: str, instance: Path, workers: list) -> li
             print(
                 f"round {len(results):2d}: {count} worker(s)  {r['tasks/s']:7.1f} items/s in {elapsed:5.1f} s"
                 f"  (emails {r['emails/s']:6.1f}/s, analyses {r['analyses/s']:6.1f}/s)"
-                f"  worker CPU {' + '.join(f'{c:.1f}' for c in cpu)} s  load {load:.1f}",
+                f"  CPU s: workers {' + '.join(f'{c:.1f}' for c in cpu)}, PostgreSQL {server:.1f}, sink {sink:.1f}"
+                f"  load {load:.1f}",
                 flush=True,
             )
     db.session.remove()
@@ -287,8 +308,14 @@ def report(args, results: list[dict]) -> None:
         )
     items = args.invites + args.answers
     for label, rounds in (("1 worker", ones), ("2 workers", twos)):
-        per_item = statistics.median(sum(r["cpu"]) / items * 1000 for r in rounds)
-        print(f"  worker CPU per email or analysis, {label}: {per_item:.2f} ms")
+        worker = statistics.median(sum(r["cpu"]) / items * 1000 for r in rounds)
+        server = statistics.median(r["server"] / items * 1000 for r in rounds)
+        sink = statistics.median(r["sink"] / items * 1000 for r in rounds)
+        wall = statistics.median(r["elapsed"] / items * 1000 for r in rounds)
+        print(
+            f"  per email or analysis, {label}: CPU ms: workers {worker:.2f}, PostgreSQL {server:.2f},"
+            f" sink {sink:.2f}; wall {wall:.2f} ms"
+        )
     loads = [r["load"] for r in results]
     print(f"  load average (1 min) during the rounds: {min(loads):.1f}-{max(loads):.1f}, {os.cpu_count()} cores")
 
