@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Invite
 from app.models.account import Role
 from app.services.accounts import people
+from app.services.answers import feed
 from app.web.feed_links import feed_url
 from tests.support.api import answer
 
@@ -210,6 +211,36 @@ def test_keyset_pages_show_every_answer_once(app, make, workspace):
         url = found.group(1).replace("&amp;", "&")
         assert "score_min=1" in url  # the next page keeps the filter
     assert seen == expected
+
+
+def test_past_the_cap_the_count_is_a_bound_and_paging_is_unaffected(app, make, workspace, monkeypatch):
+    # Counting every match of a filter the rollups cannot hold grows with the answers: the feed
+    # counts to a cap and says "more than" past it (10,000 in the product; 12 here).
+    monkeypatch.setattr(feed, "COUNT_CAP", 12)
+    survey = make.survey(workspace, "csat")
+    made = [answer(make, survey, 1 + n % 5, f"answer {n}", BASE + timedelta(hours=n)) for n in range(30)]
+    client = _client_as(app, workspace.id)
+
+    def heading(resp) -> str:
+        assert resp.status_code == 200
+        return re.search(r'class="feed-count">\s*([^<]+?)\s*</h3>', resp.get_data(as_text=True)).group(1)
+
+    assert heading(client.get(feed_url(workspace.id, score_max="2"))) == "12 answers"  # the cap itself: exact
+    assert heading(client.get(feed_url(workspace.id, score_max="3"))) == "More than 12 answers"
+    assert heading(client.get(feed_url(workspace.id, score_min="5"))) == "6 answers"
+    # Every page of a capped count still lists each answer once, and keeps saying the bound.
+    expected = [r.id for r in sorted(made, key=lambda r: (r.answered_at, r.id), reverse=True)]
+    seen, url = [], feed_url(workspace.id, q="answer")
+    while url:
+        resp = client.get(url)
+        assert heading(resp) == "More than 12 answers"
+        seen += shown(resp)
+        found = re.search(r'href="([^"]+)" rel="next"', resp.get_data(as_text=True))
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == expected
+    # The CSV is never capped: it holds every matching answer.
+    export = client.get(feed_url(workspace.id, q="answer").replace("/responses", "/responses.csv", 1))
+    assert sorted(csv_ids(export)) == sorted(expected)
 
 
 def test_a_bad_filter_is_named_beside_its_field(app, workspace, world):

@@ -27,11 +27,15 @@ from app.models.audit import AuditAction
 from app.scoring.periods import midnight
 from app.services import audit
 from app.services.accounts.permissions import Action, can, narrow_team, own_agent_key, require, team_limit
-from app.services.answers.listing import count_responses, encode_cursor, filtered_responses, page
+from app.services.answers.listing import count_responses, count_up_to, encode_cursor, filtered_responses, page
 from app.services.insights.exports import RESPONSE_COLUMNS, response_rows
 from app.services.pagination import keyset_page
 
 PAGE_SIZE = 25
+# Above this many matching answers the feed says "More than 10,000 answers" rather than count
+# them all, where the rollups cannot count them (listing.count_up_to): an exact count from the
+# rows grows with the answers. Paging is unaffected: keyset pages never need the total.
+COUNT_CAP: int | None = 10_000
 # What only READ_IDENTITIES may see of the person who answered (exports.RESPONSE_COLUMNS' names).
 IDENTITY_COLUMNS = ("customer_email", "customer_name", "customer_id")
 
@@ -50,8 +54,9 @@ class FeedItem:
 class Feed:
     items: list[FeedItem]
     next_cursor: str | None
-    total: int  # answers matching the filter, over every page
+    total: int  # answers matching the filter, over every page (COUNT_CAP when `capped`)
     show_identity: bool
+    capped: bool = False  # more than `total` answers match: counting stopped there
 
 
 @dataclass(frozen=True)
@@ -109,11 +114,14 @@ def read_feed(membership: Membership, workspace: Workspace, query: dict, limit: 
     # A bulk read of comments, as the API's listing records it (before the read: nothing expires).
     audit.record_now(AuditAction.COMMENTS_READ, workspace.id, "feed", {"filters": filters})
     matching = filtered_responses(workspace.id, filters, own)
-    total = count_responses(workspace, filters, own)
+    if COUNT_CAP is None:
+        total, capped = count_responses(workspace, filters, own), False
+    else:
+        total, capped = count_up_to(workspace, filters, own, COUNT_CAP)
     rows = db.session.execute(page(matching, limit, query.get("cursor"))).all()
     kept = keyset_page(rows, limit, lambda row: encode_cursor(row[0]))
     items = _items(workspace.id, [(response, invite) for response, invite in kept.items])
-    return Feed(items, kept.next_cursor, total, can(membership, Action.READ_IDENTITIES))
+    return Feed(items, kept.next_cursor, total, can(membership, Action.READ_IDENTITIES), capped)
 
 
 def export_feed(membership: Membership, workspace: Workspace, query: dict) -> tuple[list[str], Iterator[list]]:

@@ -45,29 +45,57 @@ def matching_answers(workspace_id: int, filters: dict) -> Select:
     return query.where(*answer_terms, *invite_terms)
 
 
-# The filters the metric rollups hold exactly (services/insights/cells.py). On PostgreSQL a count of
-# these is read from them, in time that grows with days and groups rather than answers: counting
-# 1 million joined answers by team took ~520 ms and by tag ~3.8 s (benchmarks/feed_scale.py). An
-# agent filter is not among them: the listing also matches the agent's email where the rollups
-# key the agent by id, and a count must equal the rows it counts.
+# The filters the metric rollups hold (services/insights/cells.py). On PostgreSQL a count of these
+# is read from them, in time that grows with days and groups rather than answers: counting 1
+# million joined answers by team took ~520 ms, by tag ~3.8 s and by agent ~1 s
+# (benchmarks/feed_scale.py). The rollups key an agent by their agent key (id, else email, else
+# name) where the listing also matches the agent's email: the answers matched by email alone are
+# counted from the rows besides (_matched_by_email_alone, through the invites' email index).
 ROLLUP_FILTERS = frozenset(
-    {"survey_id", "since", "until", "score_min", "score_max", "team", "channel", "priority", "segment", "tag"}
+    {"survey_id", "since", "until", "score_min", "score_max", "team", "channel", "priority", "segment", "tag", "agent"}
 )
+
+
+def _from_rollups(filters: dict, own_agent: str | None) -> bool:
+    return (
+        own_agent is None
+        and set(filters) <= ROLLUP_FILTERS
+        and filters.get("agent") != ""  # the key of agents without id, email or name: from the rows
+        and db.engine.dialect.name == "postgresql"
+    )
 
 
 def count_responses(workspace: Workspace, filters: dict, own_agent: str | None = None) -> int:
     """How many answers filtered_responses finds, over every page."""
-    if own_agent is None and set(filters) <= ROLLUP_FILTERS and db.engine.dialect.name == "postgresql":
+    if _from_rollups(filters, own_agent):
         return _rollup_count(workspace, filters)
     return _raw_count(workspace.id, filters, own_agent)
 
 
-def _raw_count(workspace_id: int, filters: dict, own_agent: str | None = None) -> int:
+def count_up_to(workspace: Workspace, filters: dict, own_agent: str | None, cap: int) -> tuple[int, bool]:
+    """(n, False): exactly n answers match; (cap, True): more than `cap` do.
+
+    Counting every match of a filter the rollups cannot hold costs time that grows with the
+    answers (a theme, an agent, a word: ~0.4-1 s at 1 million answers, ten times that at 10
+    million), while cap + 1 of them are found in the first rows read whenever the filter is
+    common. A count from the rollups is exact whatever its size: its time grows with days and
+    groups, not answers."""
+    if _from_rollups(filters, own_agent):
+        return _rollup_count(workspace, filters), False
+    n = _raw_count(workspace.id, filters, own_agent, cap)
+    return (cap, True) if n > cap else (n, False)
+
+
+def _raw_count(workspace_id: int, filters: dict, own_agent: str | None = None, cap: int | None = None) -> int:
     answer_terms, invite_terms = _terms(workspace_id, filters, own_agent)
-    query = select(func.count()).select_from(Response)
+    matching = select(Response.id) if cap is not None else select(func.count()).select_from(Response)
     if invite_terms:  # PostgreSQL cannot drop an inner join: join only when a filter needs it
-        query = query.join(Invite, Invite.id == Response.invite_id)
-    return db.session.scalar(query.where(*answer_terms, *invite_terms)) or 0
+        matching = matching.join(Invite, Invite.id == Response.invite_id)
+    matching = matching.where(*answer_terms, *invite_terms)
+    if cap is None:
+        return db.session.scalar(matching) or 0
+    # LIMIT inside the count: the scan stops at the (cap + 1)th match.
+    return db.session.scalar(select(func.count()).select_from(matching.limit(cap + 1).subquery())) or 0
 
 
 def _rollup_count(workspace: Workspace, filters: dict) -> int:
@@ -103,7 +131,31 @@ def _rollup_count(workspace: Workspace, filters: dict) -> int:
         total += _raw_count(workspace.id, {**filters, "since": since, "until": start})
     if end < until:
         total += _raw_count(workspace.id, {**filters, "since": end, "until": until})
+    if "agent" in filters:
+        total += _matched_by_email_alone(workspace.id, {**filters, "since": start, "until": end})
     return total
+
+
+def _matched_by_email_alone(workspace_id: int, filters: dict) -> int:
+    """Answers the agent filter matches by the agent's email whose agent key is another (their
+    invite has an id, which the rollups key them by): the rest of what the listing matches, the
+    rollups count. An id equal to the value is the key itself, so only the email can add rows."""
+    value = filters["agent"]
+    answer_terms, invite_terms = _terms(workspace_id, {k: v for k, v in filters.items() if k != "agent"}, None)
+    query = (
+        select(func.count())
+        .select_from(Response)
+        .join(Invite, Invite.id == Response.invite_id)
+        .where(
+            *answer_terms,
+            *invite_terms,
+            Invite.workspace_id == workspace_id,  # what the (workspace, agent email) index leads with
+            Invite.agent_email == value,
+            func.coalesce(Invite.agent_id, "") != "",
+            Invite.agent_id != value,
+        )
+    )
+    return db.session.scalar(query) or 0
 
 
 def _terms(workspace_id: int, filters: dict, own_agent: str | None) -> tuple[list, list]:
@@ -135,9 +187,7 @@ def _terms(workspace_id: int, filters: dict, own_agent: str | None) -> tuple[lis
     if "q" in filters:
         answer.append(Response.comment.icontains(filters["q"], autoescape=True))
     if "agent" in filters:
-        # The key the agents report groups by (id, else email, else name), or the id or email itself.
-        value = filters["agent"]
-        invite.append(or_(agent_key() == value, Invite.agent_id == value, Invite.agent_email == value))
+        invite.append(_agent_matches(filters["agent"]))
     for name, column in (
         ("team", Invite.team),
         ("channel", Invite.channel),
@@ -148,7 +198,28 @@ def _terms(workspace_id: int, filters: dict, own_agent: str | None) -> tuple[lis
             invite.append(column == filters[name])
     if "tag" in filters:
         invite.append(has_tag(filters["tag"]))
+    if invite:
+        # Implied (an answer is its invite's workspace's), and what the invites' indexes lead with.
+        invite.insert(0, Invite.workspace_id == workspace_id)
     return answer, invite
+
+
+def _agent_matches(value: str):
+    """The key the agents report groups by (id, else email, else name) is `value`, or the id or
+    email itself is. Written as one test per column, so each can use its (workspace, column)
+    index: the key is the name only when there is neither id nor email, and an id or email equal
+    to the value matches either way."""
+    if not value:
+        return or_(agent_key() == value, Invite.agent_id == value, Invite.agent_email == value)
+    return or_(
+        Invite.agent_id == value,
+        Invite.agent_email == value,
+        and_(
+            Invite.agent_name == value,
+            func.coalesce(Invite.agent_id, "") == "",
+            func.coalesce(Invite.agent_email, "") == "",
+        ),
+    )
 
 
 def _agent_is(key: str):

@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from sqlalchemy import text
+
 from app.extensions import db
 from app.models.audit import AuditAction
 from app.services import audit
@@ -89,6 +91,13 @@ def response_rows(workspace_id: int, filters: dict, own_agent: str | None = None
 
 def _response_rows(workspace_id: int, filters: dict, own_agent: str | None) -> Iterator[list]:
     query = filtered_responses(workspace_id, filters, own_agent).execution_options(yield_per=1000)
+    if db.engine.dialect.name == "postgresql":
+        # yield_per streams through a server-side cursor, which PostgreSQL plans for its first
+        # tenth of rows (cursor_tuple_fraction 0.1): for an agent's month that walked every answer
+        # of the month newest first, looking up each one's invite, where the whole file wants the
+        # agent's invites joined at once (7.6 k rows of 1 million: 26-32 s on a busy machine, 7-9 s
+        # so; benchmarks/feed_scale.py). Until this transaction ends.
+        db.session.execute(text("SET LOCAL cursor_tuple_fraction = 1"))
     for response, invite in db.session.execute(query):
         created = invite.ticket_created_at
         frt = (invite.first_response_at - created).total_seconds() if created and invite.first_response_at else None

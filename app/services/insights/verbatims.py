@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Response
-from app.services.answers.listing import filtered_responses, list_responses
+from app.services.answers.listing import list_responses, matching_answers
 
 # The /responses filters a dashboard view can carry (priority, segment and tag are not among them).
 LISTING_FILTERS = ("survey_id", "since", "until", "agent", "team", "channel")
@@ -22,8 +22,9 @@ def listing_filters(args: dict) -> dict:
 
 
 def count_responses(workspace_id: int, filters: dict) -> int:
-    """How many answers match the /responses filters."""
-    ids = filtered_responses(workspace_id, filters).order_by(None).with_only_columns(Response.id).subquery()
+    """How many answers match the /responses filters (the invites joined only when a filter reads
+    them: the overview's count of mismatches needs no invite)."""
+    ids = matching_answers(workspace_id, filters).with_only_columns(Response.id).subquery()
     return db.session.scalar(select(func.count()).select_from(ids))
 
 
