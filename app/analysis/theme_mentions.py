@@ -43,6 +43,10 @@ class Found(NamedTuple):
     position: int  # first token, the last tie-break
 
 
+# Found(...) without the NamedTuple's generated __new__ (a Python frame per mention).
+_new = tuple.__new__
+
+
 class Draft(NamedTuple):
     """Themes of one comment before the batch's discovered candidates are grouped."""
 
@@ -95,16 +99,17 @@ def find_themes(normalised: str, tokens: list[Token], polarity: float, settings:
     custom_names: Collection[str] = ()
     matcher = settings.custom
     if matcher is not None:
-        word_at = [i for i, t in enumerate(tokens) if t.kind == WORD or t.kind == NUMBER]
-        words = [singular(tokens[i].low) for i in word_at]
         order = matcher.order
         custom_names = order.keys()  # a custom theme with a default theme's key replaces it
-        for name, first, end in matcher.spans(words):
-            start, stop = word_at[first], word_at[end - 1] + 1
-            raw.append((name, CUSTOM, 0, start, order[name]))
-            used_words.update(words[first:end])
-            for k in range(start, stop):
-                covered[k] = True
+        if matcher.may_match(tokens):
+            word_at = [i for i, t in enumerate(tokens) if t.kind == WORD or t.kind == NUMBER]
+            words = [singular(tokens[i].low) for i in word_at]
+            for name, first, end in matcher.spans(words):
+                start, stop = word_at[first], word_at[end - 1] + 1
+                raw.append((name, CUSTOM, 0, start, order[name]))
+                used_words.update(words[first:end])
+                for k in range(start, stop):
+                    covered[k] = True
 
     for mention in default_mentions(tokens, default_catalogue()):
         if mention.theme in settings.disabled or mention.theme in custom_names:
@@ -147,12 +152,12 @@ def find_themes(normalised: str, tokens: list[Token], polarity: float, settings:
     for key, source, tone, start, extra in raw:
         p = _mention_polarity(clause_polarity(start), tone)
         if source == CUSTOM:  # workspace themes come first, in the workspace's catalogue order
-            found.append(Found(key, CUSTOM, p, 0.0, int(extra)))
+            found.append(_new(Found, (key, CUSTOM, p, 0.0, int(extra))))
             continue
         salience = abs(p) + extra
         if len(spans) > 1 and spans[clause_of[start]][2]:
             salience += _CONTRAST_BONUS  # said after "but": the verdict
-        (found if source == DEFAULT else candidates).append(Found(key, source, p, salience, start))
+        (found if source == DEFAULT else candidates).append(_new(Found, (key, source, p, salience, start)))
     return Draft(tuple(found), tuple(candidates))
 
 
@@ -168,25 +173,27 @@ def finish(draft: Draft, joins: dict[str, str] | None, blocked: frozenset[str]) 
         key = found.key if joins is None else joins.get(found.key)
         if key is None or key in blocked:
             continue
-        mentions.append(found._replace(key=key))
+        mentions.append(found if key == found.key else _new(Found, (key, *found[1:])))
     if not mentions:
         return [], {}
     by_key: dict[str, list[Found]] = {}
     for found in mentions:
-        by_key.setdefault(found.key, []).append(found)
+        same = by_key.get(found.key)
+        if same is None:
+            by_key[found.key] = [found]
+        else:
+            same.append(found)
     ranked = []
-    for key, found in by_key.items():
-        source = min(f.source for f in found)
-        ranked.append(
-            (
-                source != CUSTOM,
-                -max(f.salience for f in found),
-                source,
-                min(f.position for f in found),
-                key,
-                round(sum(f.polarity for f in found) / len(found), 3),
-            )
-        )
+    for key, same in by_key.items():
+        if len(same) == 1:  # most keys: one mention (0.0 + p is what sum([p]) adds up to)
+            found = same[0]
+            source, salience, position, polarity = found.source, found.salience, found.position, 0.0 + found.polarity
+        else:
+            source = min(f.source for f in same)
+            salience = max(f.salience for f in same)
+            position = min(f.position for f in same)
+            polarity = sum(f.polarity for f in same) / len(same)
+        ranked.append((source != CUSTOM, -salience, source, position, key, round(polarity, 3)))
     ranked.sort()
     return [r[4] for r in ranked], {r[4]: r[5] for r in ranked}
 
