@@ -35,6 +35,7 @@ from textblob.base import CONTINUOUS, BaseSentimentAnalyzer
 
 from app.analysis.language import detect_language
 from app.analysis.lexicon import pattern_lexicon, phrase_matcher
+from app.analysis.rounding import round4
 from app.analysis.tokens import EMOTICON, PUNCT, SYMBOL, WORD, Token, joined_of, normalise, tokenize
 from app.analysis.wordlists import emoji_scores
 
@@ -351,7 +352,7 @@ def _polarity(tokens: list[Token], items: list[_Item], total: float, exclaimed: 
 def polarity_of(tokens: list[Token]) -> float:
     """The polarity alone of some tokens (a clause): score_tokens without subjectivity or drivers."""
     items = _scored_items(tokens)
-    return round(_polarity(tokens, items, sum(item.weight for item in items)), 4) if items else 0.0
+    return round4(_polarity(tokens, items, sum(item.weight for item in items))) if items else 0.0
 
 
 def score_tokens(text: str, tokens: list[Token]) -> tuple[float, float, list[str]]:
@@ -375,7 +376,7 @@ def score_tokens(text: str, tokens: list[Token]) -> tuple[float, float, list[str
             drivers.append(quote)
         if len(drivers) == _MAX_DRIVERS:
             break
-    return round(polarity, 4), round(min(1.0, subjectivity), 4), drivers
+    return round4(polarity), round4(min(1.0, subjectivity)), drivers
 
 
 def analyze_text(text: str | None) -> SupportSentiment:

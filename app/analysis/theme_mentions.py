@@ -14,9 +14,11 @@ when the clause's words score nothing.
 from __future__ import annotations
 
 from collections.abc import Collection
+from operator import itemgetter
 from typing import NamedTuple
 
 from app.analysis.catalogue import default_catalogue, default_mentions
+from app.analysis.rounding import round3
 from app.analysis.sentiment import polarity_of
 from app.analysis.themes import CustomThemeMatcher, discover_candidates, singular
 from app.analysis.tokens import NUMBER, PUNCT, WORD, Token
@@ -45,6 +47,7 @@ class Found(NamedTuple):
 
 # Found(...) without the NamedTuple's generated __new__ (a Python frame per mention).
 _new = tuple.__new__
+_KEY, _KEY_POLARITY = itemgetter(4), itemgetter(4, 5)  # of finish's ranked tuples
 
 
 class Draft(NamedTuple):
@@ -174,8 +177,11 @@ def finish(draft: Draft, joins: dict[str, str] | None, blocked: frozenset[str]) 
         if key is None or key in blocked:
             continue
         mentions.append(found if key == found.key else _new(Found, (key, *found[1:])))
-    if not mentions:
-        return [], {}
+    if len(mentions) < 2:  # most comments (0.0 + p is what sum([p]) adds up to)
+        if not mentions:
+            return [], {}
+        found = mentions[0]
+        return [found.key], {found.key: round3(0.0 + found.polarity)}
     by_key: dict[str, list[Found]] = {}
     for found in mentions:
         same = by_key.get(found.key)
@@ -185,7 +191,7 @@ def finish(draft: Draft, joins: dict[str, str] | None, blocked: frozenset[str]) 
             same.append(found)
     ranked = []
     for key, same in by_key.items():
-        if len(same) == 1:  # most keys: one mention (0.0 + p is what sum([p]) adds up to)
+        if len(same) == 1:
             found = same[0]
             source, salience, position, polarity = found.source, found.salience, found.position, 0.0 + found.polarity
         else:
@@ -193,9 +199,9 @@ def finish(draft: Draft, joins: dict[str, str] | None, blocked: frozenset[str]) 
             salience = max(f.salience for f in same)
             position = min(f.position for f in same)
             polarity = sum(f.polarity for f in same) / len(same)
-        ranked.append((source != CUSTOM, -salience, source, position, key, round(polarity, 3)))
+        ranked.append((source != CUSTOM, -salience, source, position, key, round3(polarity)))
     ranked.sort()
-    return [r[4] for r in ranked], {r[4]: r[5] for r in ranked}
+    return list(map(_KEY, ranked)), dict(map(_KEY_POLARITY, ranked))
 
 
 def blocked_keys(settings: ThemeSettings, custom_names: frozenset[str] = frozenset()) -> frozenset[str]:
