@@ -204,11 +204,11 @@ def discover_candidates(tokens: list[Token], covered: list[bool] | None = None) 
         words = [w for w, _ in sentence]
         run: list[tuple[str, str]] = []
         run_start = 0
-        previous = ""
+        previous = ""  # the word before, as written: lower-cased only where it is read
         modifier: tuple[str, int] | None = None
         for word, tag, (_, index) in zip(words + [""], pattern_tags(words) + [""], sentence + [("", -1)]):
             noun = tag in _NOUN_TAGS and index >= 0 and not covered[index]
-            if noun and not run and previous in _VERB_CONTEXT:
+            if noun and not run and previous.lower() in _VERB_CONTEXT:
                 noun = False  # "didn't even address", "I need": a verb
             if noun:
                 if not run:
@@ -217,7 +217,7 @@ def discover_candidates(tokens: list[Token], covered: list[bool] | None = None) 
                         run_start, run = modifier[1], [(modifier[0], "NN")]
                 run.append((word, tag))
                 modifier = None
-                previous = word.lower()
+                previous = word
                 continue
             modifier = None
             if tag == "JJ" and index >= 0 and not covered[index] and _kind_adjective(word.lower()):
@@ -229,7 +229,7 @@ def discover_candidates(tokens: list[Token], covered: list[bool] | None = None) 
                     found.append((key, run_start, run_start + len(run)))
                 run = []
             if index >= 0:
-                previous = word.lower()
+                previous = word
     return found
 
 
