@@ -21,11 +21,12 @@ from app.analysis.catalogue import default_catalogue, default_mentions
 from app.analysis.rounding import round3
 from app.analysis.sentiment import polarity_of
 from app.analysis.themes import CustomThemeMatcher, discover_candidates, singular
-from app.analysis.tokens import NUMBER, PUNCT, WORD, Token
+from app.analysis.tokens import NUMBER, PUNCT, WORD, Token, joined_of
 
 _SPLIT_PUNCT = frozenset({".", ",", ";", ":", "(", ")", "-", "–", "—"})
 _SPLIT_WORDS = frozenset({"but", "however", "although", "though", "whereas", "except", "unfortunately", "sadly"})
 _CONTRAST = frozenset({"but", "however", "except", "unfortunately", "sadly"})
+_SPLITS = _SPLIT_PUNCT | _SPLIT_WORDS
 POSITIVE_AT, NEGATIVE_AT = 0.1, -0.1
 # A toned phrase whose clause scores nothing (or the other way) still says this much.
 _TONE_POLARITY = 0.4
@@ -72,15 +73,16 @@ def _clauses(tokens: list[Token]) -> tuple[list[int], list[tuple[int, int, bool]
     index: list[int] = []
     spans: list[tuple[int, int, bool]] = []
     start, after = 0, False
-    for i, tok in enumerate(tokens):
-        low = tok.low
-        if (tok.kind == PUNCT and low in _SPLIT_PUNCT) or (tok.kind == WORD and low in _SPLIT_WORDS):
-            spans.append((start, i, after))
-            index.append(len(spans) - 1)
-            after = after or low in _CONTRAST
-            start = i + 1
-        else:
-            index.append(len(spans))
+    # Most tokens split nothing: one set lookup each, and a clause's tokens numbered in one step.
+    for i, low in enumerate(joined_of(tokens).lows):
+        if low in _SPLITS:
+            kind = tokens[i].kind
+            if (kind == PUNCT and low in _SPLIT_PUNCT) or (kind == WORD and low in _SPLIT_WORDS):
+                index += [len(spans)] * (i + 1 - start)  # the splitting token ends its clause
+                spans.append((start, i, after))
+                after = after or low in _CONTRAST
+                start = i + 1
+    index += [len(spans)] * (len(tokens) - start)
     spans.append((start, len(tokens), after))
     return index, spans
 
