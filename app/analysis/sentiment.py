@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
+from functools import cache
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -213,11 +214,14 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
             free = end
 
     # A letter three times in a row anywhere ("soooo") is inside one token (the joined text puts
-    # spaces between them): without one, no word needs the squashing lookups.
+    # spaces between them): without one, no word needs the squashing lookups, and only the tokens
+    # whose text scores something can give an item, found with one set lookup each.
     elongated = _ELONGATED.search(joined) is not None
-    for i, tok in enumerate(tokens):
+    scorable = _scorable()
+    for i in range(len(tokens)) if elongated else [i for i, low in enumerate(lows) if low in scorable]:
         if covered[i]:
             continue
+        tok = tokens[i]
         kind = tok.kind
         if kind == WORD:
             low = tok.low
@@ -236,6 +240,14 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
     if phrases:  # the words' items come in token order already (and the sort is stable)
         items.sort(key=_START)
     return items, covered
+
+
+@cache
+def _scorable() -> frozenset[str]:
+    """Every token text _find_items can score on its own: the lexicon's words with a polarity
+    (modifiers score nothing) and the emoji."""
+    words = (word for word, scores in pattern_lexicon().items() if scores[0] != 0.0 and word not in _MODIFIERS)
+    return frozenset(words) | frozenset(emoji_scores())
 
 
 def _squash_run_to_one(word: str) -> str:
