@@ -47,6 +47,10 @@ class Mention(NamedTuple):
     end: int
 
 
+# Mention(...) without the NamedTuple's generated __new__ (a Python frame per mention).
+_new = tuple.__new__
+
+
 class _Pattern(NamedTuple):
     theme: str
     tone: int
@@ -265,6 +269,6 @@ def default_mentions(tokens: list[Token], catalogue: DefaultCatalogue | None = N
         tone = pattern.tone
         if tone and not pattern.negated_inside and _negated(tokens, i):
             tone = -tone
-        mentions.append(Mention(pattern.theme, tone, i, end))
+        mentions.append(_new(Mention, (pattern.theme, tone, i, end)))
         free = end
     return mentions

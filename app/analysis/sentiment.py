@@ -134,6 +134,9 @@ class SupportSentiment(NamedTuple):
     language: str
 
 
+_new = tuple.__new__
+
+
 class _Item:
     """One scored phrase: token span, score and weight."""
 
@@ -405,7 +408,8 @@ def analyze_tokens(normalised: str, tokens: list[Token]) -> SupportSentiment:
     if language != "en":
         return SupportSentiment(None, None, "unsupported_language", [], language)
     polarity, subjectivity, drivers = score_tokens(normalised, tokens)
-    return SupportSentiment(polarity, subjectivity, label_for(polarity), drivers, language)
+    # tuple.__new__: the same SupportSentiment without its generated __new__'s frame
+    return _new(SupportSentiment, (polarity, subjectivity, label_for(polarity), drivers, language))
 
 
 class SupportAnalyzer(BaseSentimentAnalyzer):

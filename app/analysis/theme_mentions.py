@@ -163,7 +163,7 @@ def find_themes(normalised: str, tokens: list[Token], polarity: float, settings:
         if len(spans) > 1 and spans[clause_of[start]][2]:
             salience += _CONTRAST_BONUS  # said after "but": the verdict
         (found if source == DEFAULT else candidates).append(_new(Found, (key, source, p, salience, start)))
-    return Draft(tuple(found), tuple(candidates))
+    return _new(Draft, (tuple(found), tuple(candidates)))
 
 
 def finish(draft: Draft, joins: dict[str, str] | None, blocked: frozenset[str]) -> tuple[list[str], dict[str, float]]:

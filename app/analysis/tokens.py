@@ -146,6 +146,9 @@ class Joined(NamedTuple):
 _last: tuple[list[Token], Joined] | None = None
 
 
+_new = tuple.__new__  # Joined(...) without the NamedTuple's generated __new__
+
+
 def joined_of(tokens: list[Token]) -> Joined:
     """The low forms of some tokens and their joined_tokens, computed once for a token list."""
     global _last
@@ -153,7 +156,7 @@ def joined_of(tokens: list[Token]) -> Joined:
     if last is not None and last[0] is tokens:
         return last[1]
     lows = list(map(_LOW, tokens))
-    joined = Joined(lows, *joined_tokens(lows))
+    joined = _new(Joined, (lows, *joined_tokens(lows)))
     _last = (tokens, joined)
     return joined
 
