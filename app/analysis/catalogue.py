@@ -36,6 +36,7 @@ COUNT_WORDS = _words(
 # A negation this close before a toned phrase flips it ("not quick", "wasn't helpful").
 NEGATORS = frozenset({"not", "n't", "never", "no", "hardly", "barely", "nobody", "noone", "without"})
 _NEGATION_WINDOW = 2
+_DIGIT = re.compile(r"\d")
 _CLAUSE_EDGE = frozenset({".", ",", ";", ":", "(", ")", "-", "–", "—", "but", "however", "although", "though"})
 
 
@@ -44,6 +45,10 @@ class Mention(NamedTuple):
     tone: int  # -1 complaint, +1 praise, 0 whatever the clause says
     start: int  # token span, end exclusive
     end: int
+
+
+# Mention(...) without the NamedTuple's generated __new__ (a Python frame per mention).
+_new = tuple.__new__
 
 
 class _Pattern(NamedTuple):
@@ -141,6 +146,7 @@ class DefaultCatalogue(NamedTuple):
     patterns: tuple[_Pattern, ...]  # group `p<N>` of a regex names patterns[N]
     by_first: dict[str, re.Pattern[str]]  # the patterns that can start with a token, as one regex
     by_count: re.Pattern[str] | None  # those that can start with a count ("# hours on hold")
+    starters: frozenset[str]  # the tokens a pattern can start with (by_first's, and the count words)
 
 
 def read_catalogue(text: str) -> list[tuple[str, list[tuple[int, str]]]]:
@@ -202,6 +208,7 @@ def build_catalogue(themes: list[tuple[str, list[tuple[int, str]]]]) -> DefaultC
         tuple(patterns),
         {token: re.compile("|".join(alts)) for token, alts in groups.items()},
         re.compile("|".join(count)) if count else None,
+        frozenset(groups) | (COUNT_WORDS if count else frozenset()),
     )
 
 
@@ -235,12 +242,15 @@ def default_mentions(tokens: list[Token], catalogue: DefaultCatalogue | None = N
     catalogue = catalogue or default_catalogue()
     by_first, by_count, patterns = catalogue.by_first, catalogue.by_count, catalogue.patterns
     lows, joined, at = joined_of(tokens)
-    # The few tokens a pattern can start with, found first: the others cost one lookup each.
-    starts = [
-        i
-        for i, low in enumerate(lows)
-        if low in by_first or (by_count is not None and (tokens[i].kind == NUMBER or low in COUNT_WORDS))
-    ]
+    # The few tokens a pattern can start with, found first: the others cost one lookup each. A
+    # number token starts with a digit, so without a digit none needs its kind read.
+    starters = catalogue.starters
+    if by_count is not None and _DIGIT.search(joined) is not None:
+        starts = [i for i, low in enumerate(lows) if low in starters or tokens[i].kind == NUMBER]
+    elif starters.isdisjoint(lows):
+        return []
+    else:
+        starts = [i for i, low in enumerate(lows) if low in starters]
     if not starts:
         return []
     mentions: list[Mention] = []
@@ -259,6 +269,6 @@ def default_mentions(tokens: list[Token], catalogue: DefaultCatalogue | None = N
         tone = pattern.tone
         if tone and not pattern.negated_inside and _negated(tokens, i):
             tone = -tone
-        mentions.append(Mention(pattern.theme, tone, i, end))
+        mentions.append(_new(Mention, (pattern.theme, tone, i, end)))
         free = end
     return mentions

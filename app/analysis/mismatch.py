@@ -15,6 +15,8 @@ comment the analyzer calls neutral is never flagged.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from app.analysis.result import CommentAnalysis
 
 CLEARLY_NEGATIVE = -0.2
@@ -25,6 +27,7 @@ _BOX_SHARE = 0.4
 _MAX_QUOTED = 3
 
 
+@lru_cache(maxsize=64)  # a handful of scales, asked once per scored answer
 def _box_size(scale_min: int, scale_max: int) -> int:
     return max(1, round((scale_max - scale_min + 1) * _BOX_SHARE))
 

@@ -27,12 +27,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
+from functools import cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from textblob.base import CONTINUOUS, BaseSentimentAnalyzer
 
 from app.analysis.language import detect_language
 from app.analysis.lexicon import pattern_lexicon, phrase_matcher
+from app.analysis.rounding import round4
 from app.analysis.tokens import EMOTICON, PUNCT, SYMBOL, WORD, Token, joined_of, normalise, tokenize
 from app.analysis.wordlists import emoji_scores
 
@@ -119,6 +123,7 @@ _GRUDGING_SCALE = 0.5
 _GRUDGING_BOUNDS = frozenset({".", ";", "but", "however", "though", "although"})
 _MAX_DRIVERS = 5
 _ELONGATED = re.compile(r"(\w)\1\1")
+_START = attrgetter("start")
 
 
 class SupportSentiment(NamedTuple):
@@ -127,6 +132,9 @@ class SupportSentiment(NamedTuple):
     label: str  # negative | neutral | positive | unsupported_language | empty
     drivers: list[str]  # the phrases that pushed the polarity its way, strongest first
     language: str
+
+
+_new = tuple.__new__
 
 
 class _Item:
@@ -175,11 +183,17 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
     covered = [False] * len(tokens)
 
     # Leftmost, non-overlapping matches, trying at each token only the entries that can start
-    # with it; a comment's few such tokens are found first, so the others cost one set lookup.
+    # with it; a comment's few such tokens are found first, so the others cost one set lookup
+    # (and a comment with none of them, one set operation in C).
     by_first, anywhere = matcher.by_first_token, matcher.anywhere
     lows, joined, at = joined_of(tokens)
-    n = len(lows)
-    starts = range(n) if anywhere is not None else [i for i, low in enumerate(lows) if low in by_first]
+    if anywhere is not None:
+        starts: Sequence[int] = range(len(lows))
+    elif by_first.keys().isdisjoint(lows):
+        starts = ()
+    else:
+        starts = [i for i, low in enumerate(lows) if low in by_first]
+    phrases = False
     if starts:
         free = 0  # the first token no earlier match covers
         for i in starts:
@@ -197,37 +211,57 @@ def _find_items(tokens: list[Token]) -> tuple[list[_Item], list[bool]]:
                 item = _Item(i, end, entry.polarity, entry.subjectivity, not entry.negated_inside)
                 item.grudging = entry.grudging
                 items.append(item)
+                phrases = True
             for k in range(i, end):
                 covered[k] = True
             free = end
 
-    for i, tok in enumerate(tokens):
+    # A letter three times in a row anywhere ("soooo") is inside one token (the joined text puts
+    # spaces between them): without one, no word needs the squashing lookups, and only the tokens
+    # whose text scores something can give an item, found with one set lookup each.
+    elongated = _ELONGATED.search(joined) is not None
+    scorable = _scorable()
+    for i in range(len(tokens)) if elongated else [i for i, low in enumerate(lows) if low in scorable]:
         if covered[i]:
             continue
-        if tok.kind == WORD:
+        tok = tokens[i]
+        kind = tok.kind
+        if kind == WORD:
             low = tok.low
             if low in _MODIFIERS:
                 continue
             scores = lexicon.get(low)
-            if scores is None and len(low) > 3 and _ELONGATED.search(low):
+            if scores is None and elongated and len(low) > 3 and _ELONGATED.search(low):
                 squashed = _squash_elongation(low)
                 scores = lexicon.get(squashed) or lexicon.get(_squash_run_to_one(squashed))
             if scores is not None and scores[0] != 0.0:
                 items.append(_Item(i, i + 1, scores[0], scores[1], True))
-        elif tok.kind in (EMOTICON, SYMBOL):
+        elif kind in (EMOTICON, SYMBOL):
             found = emoji.get(tok.low)
             if found is not None:
                 items.append(_Item(i, i + 1, found[0], found[1], False))
-    items.sort(key=lambda item: item.start)
+    if phrases:  # the words' items come in token order already (and the sort is stable)
+        items.sort(key=_START)
     return items, covered
+
+
+@cache
+def _scorable() -> frozenset[str]:
+    """Every token text _find_items can score on its own: the lexicon's words with a polarity
+    (modifiers score nothing) and the emoji."""
+    words = (word for word, scores in pattern_lexicon().items() if scores[0] != 0.0 and word not in _MODIFIERS)
+    return frozenset(words) | frozenset(emoji_scores())
 
 
 def _squash_run_to_one(word: str) -> str:
     return "".join(ch for i, ch in enumerate(word) if i == 0 or ch != word[i - 1])
 
 
-def _apply_modifiers(tokens: list[Token], items: list[_Item], covered: list[bool], shouting_ok: bool) -> None:
-    """Negation, intensifiers and capitals, looking back from each item within its clause."""
+def _apply_modifiers(tokens: list[Token], items: list[_Item], covered: list[bool], shouted: list[int]) -> None:
+    """Negation, intensifiers and capitals, looking back from each item within its clause.
+
+    `shouted`: the tokens that count as shouting (words of three letters or more in capitals, when
+    the comment is not written all in capitals)."""
     for item in items:
         negated = False
         scale = 1.0
@@ -244,10 +278,7 @@ def _apply_modifiers(tokens: list[Token], items: list[_Item], covered: list[bool
                 scale *= _BOOSTERS[low]
                 item.first = min(item.first, k)
         polarity = item.polarity * scale
-        if shouting_ok and any(
-            tokens[t].kind == WORD and len(tokens[t].text) > 2 and tokens[t].text.isupper()
-            for t in range(item.start, item.end)
-        ):
+        if shouted and any(item.start <= t < item.end for t in shouted):
             polarity *= _CAPS_EMPHASIS
         if negated:
             polarity *= _NEGATION_SCALE
@@ -256,28 +287,29 @@ def _apply_modifiers(tokens: list[Token], items: list[_Item], covered: list[bool
 
 def _apply_contrast(tokens: list[Token], items: list[_Item]) -> None:
     """Weight clauses: what follows 'but' outweighs what precedes it."""
-    pivot = -1
-    for i, tok in enumerate(tokens):
-        if tok.low in _CONTRAST:
-            pivot = i
-    if pivot >= 0:
+    lows = joined_of(tokens).lows
+    if not _CONTRAST.isdisjoint(lows):  # most comments have no contrast: one set operation in C
+        pivot = -1
+        for i, low in enumerate(lows):
+            if low in _CONTRAST:
+                pivot = i
         for item in items:
             if item.end <= pivot:
                 item.weight *= _BEFORE_CONTRAST
             elif item.start > pivot:
                 item.weight *= _AFTER_CONTRAST
+    if _CONCESSIVE.isdisjoint(lows):
+        return
     # "Although the agent was friendly, nothing was fixed": the concessive clause runs to the
     # next comma and gives way to the main clause after it, up to the sentence end.
     n = len(tokens)
-    for i, tok in enumerate(tokens):
-        if tok.low not in _CONCESSIVE or (
-            i > 0 and tokens[i - 1].low not in {".", ","} and tokens[i - 1].low != "even"
-        ):
+    for i, low in enumerate(lows):
+        if low not in _CONCESSIVE or (i > 0 and lows[i - 1] not in {".", ","} and lows[i - 1] != "even"):
             continue
-        comma = next((k for k in range(i + 1, n) if tokens[k].low in {",", "."}), n)
-        if comma >= n or tokens[comma].low != ",":
+        comma = next((k for k in range(i + 1, n) if lows[k] in {",", "."}), n)
+        if comma >= n or lows[comma] != ",":
             continue
-        stop = next((k for k in range(comma + 1, n) if tokens[k].low == "."), n)
+        stop = next((k for k in range(comma + 1, n) if lows[k] == "."), n)
         for item in items:
             if i < item.start < comma:
                 item.weight *= _BEFORE_CONTRAST
@@ -311,25 +343,31 @@ def _scored_items(tokens: list[Token]) -> list[_Item]:
     items, covered = _find_items(tokens)
     if not items:
         return items
-    letters = [t.text for t in tokens if t.kind == WORD and len(t.text) > 2]
-    # A comment written all in capitals is not shouting any one word.
-    shouting_ok = bool(letters) and not all(w.isupper() for w in letters)
-    _apply_modifiers(tokens, items, covered, shouting_ok)
+    # Words of three letters or more in capitals shout; a comment written all in capitals is not
+    # shouting any one word.
+    letters = 0
+    shouted = []
+    for i, t in enumerate(tokens):
+        if t.kind == WORD and len(t.text) > 2:
+            letters += 1
+            if t.text.isupper():
+                shouted.append(i)
+    _apply_modifiers(tokens, items, covered, shouted if len(shouted) < letters else [])
     _apply_grudging(tokens, items)
     _apply_contrast(tokens, items)
     return items
 
 
-def _polarity(tokens: list[Token], items: list[_Item], total: float) -> float:
+def _polarity(tokens: list[Token], items: list[_Item], total: float, exclaimed: bool = True) -> float:
     polarity = sum(item.weight * item.polarity for item in items) / total
-    exclamations = min(3, sum(1 for t in tokens if t.kind == PUNCT and "!" in t.text))
+    exclamations = min(3, sum(1 for t in tokens if t.kind == PUNCT and "!" in t.text)) if exclaimed else 0
     return max(-1.0, min(1.0, polarity * (1 + 0.05 * exclamations)))
 
 
 def polarity_of(tokens: list[Token]) -> float:
     """The polarity alone of some tokens (a clause): score_tokens without subjectivity or drivers."""
     items = _scored_items(tokens)
-    return round(_polarity(tokens, items, sum(item.weight for item in items)), 4) if items else 0.0
+    return round4(_polarity(tokens, items, sum(item.weight for item in items))) if items else 0.0
 
 
 def score_tokens(text: str, tokens: list[Token]) -> tuple[float, float, list[str]]:
@@ -338,7 +376,7 @@ def score_tokens(text: str, tokens: list[Token]) -> tuple[float, float, list[str
     if not items:
         return 0.0, 0.0, []
     total = sum(item.weight for item in items)
-    polarity = _polarity(tokens, items, total)
+    polarity = _polarity(tokens, items, total, "!" in text)  # a token's text is a piece of the text
     subjectivity = sum(item.weight * item.subjectivity for item in items) / total
 
     # Drivers: what pushed the score its way, strongest first; for a neutral score, anything.
@@ -353,7 +391,7 @@ def score_tokens(text: str, tokens: list[Token]) -> tuple[float, float, list[str
             drivers.append(quote)
         if len(drivers) == _MAX_DRIVERS:
             break
-    return round(polarity, 4), round(min(1.0, subjectivity), 4), drivers
+    return round4(polarity), round4(min(1.0, subjectivity)), drivers
 
 
 def analyze_text(text: str | None) -> SupportSentiment:
@@ -370,7 +408,8 @@ def analyze_tokens(normalised: str, tokens: list[Token]) -> SupportSentiment:
     if language != "en":
         return SupportSentiment(None, None, "unsupported_language", [], language)
     polarity, subjectivity, drivers = score_tokens(normalised, tokens)
-    return SupportSentiment(polarity, subjectivity, label_for(polarity), drivers, language)
+    # tuple.__new__: the same SupportSentiment without its generated __new__'s frame
+    return _new(SupportSentiment, (polarity, subjectivity, label_for(polarity), drivers, language))
 
 
 class SupportAnalyzer(BaseSentimentAnalyzer):

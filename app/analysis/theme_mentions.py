@@ -14,16 +14,19 @@ when the clause's words score nothing.
 from __future__ import annotations
 
 from collections.abc import Collection
+from operator import itemgetter
 from typing import NamedTuple
 
 from app.analysis.catalogue import default_catalogue, default_mentions
+from app.analysis.rounding import round3
 from app.analysis.sentiment import polarity_of
 from app.analysis.themes import CustomThemeMatcher, discover_candidates, singular
-from app.analysis.tokens import NUMBER, PUNCT, WORD, Token
+from app.analysis.tokens import NUMBER, PUNCT, WORD, Token, joined_of
 
 _SPLIT_PUNCT = frozenset({".", ",", ";", ":", "(", ")", "-", "–", "—"})
 _SPLIT_WORDS = frozenset({"but", "however", "although", "though", "whereas", "except", "unfortunately", "sadly"})
 _CONTRAST = frozenset({"but", "however", "except", "unfortunately", "sadly"})
+_SPLITS = _SPLIT_PUNCT | _SPLIT_WORDS
 POSITIVE_AT, NEGATIVE_AT = 0.1, -0.1
 # A toned phrase whose clause scores nothing (or the other way) still says this much.
 _TONE_POLARITY = 0.4
@@ -41,6 +44,11 @@ class Found(NamedTuple):
     polarity: float
     salience: float
     position: int  # first token, the last tie-break
+
+
+# Found(...) without the NamedTuple's generated __new__ (a Python frame per mention).
+_new = tuple.__new__
+_KEY, _KEY_POLARITY = itemgetter(4), itemgetter(4, 5)  # of finish's ranked tuples
 
 
 class Draft(NamedTuple):
@@ -65,15 +73,16 @@ def _clauses(tokens: list[Token]) -> tuple[list[int], list[tuple[int, int, bool]
     index: list[int] = []
     spans: list[tuple[int, int, bool]] = []
     start, after = 0, False
-    for i, tok in enumerate(tokens):
-        low = tok.low
-        if (tok.kind == PUNCT and low in _SPLIT_PUNCT) or (tok.kind == WORD and low in _SPLIT_WORDS):
-            spans.append((start, i, after))
-            index.append(len(spans) - 1)
-            after = after or low in _CONTRAST
-            start = i + 1
-        else:
-            index.append(len(spans))
+    # Most tokens split nothing: one set lookup each, and a clause's tokens numbered in one step.
+    for i, low in enumerate(joined_of(tokens).lows):
+        if low in _SPLITS:
+            kind = tokens[i].kind
+            if (kind == PUNCT and low in _SPLIT_PUNCT) or (kind == WORD and low in _SPLIT_WORDS):
+                index += [len(spans)] * (i + 1 - start)  # the splitting token ends its clause
+                spans.append((start, i, after))
+                after = after or low in _CONTRAST
+                start = i + 1
+    index += [len(spans)] * (len(tokens) - start)
     spans.append((start, len(tokens), after))
     return index, spans
 
@@ -95,16 +104,17 @@ def find_themes(normalised: str, tokens: list[Token], polarity: float, settings:
     custom_names: Collection[str] = ()
     matcher = settings.custom
     if matcher is not None:
-        word_at = [i for i, t in enumerate(tokens) if t.kind == WORD or t.kind == NUMBER]
-        words = [singular(tokens[i].low) for i in word_at]
         order = matcher.order
         custom_names = order.keys()  # a custom theme with a default theme's key replaces it
-        for name, first, end in matcher.spans(words):
-            start, stop = word_at[first], word_at[end - 1] + 1
-            raw.append((name, CUSTOM, 0, start, order[name]))
-            used_words.update(words[first:end])
-            for k in range(start, stop):
-                covered[k] = True
+        if matcher.may_match(tokens):
+            word_at = [i for i, t in enumerate(tokens) if t.kind == WORD or t.kind == NUMBER]
+            words = [singular(tokens[i].low) for i in word_at]
+            for name, first, end in matcher.spans(words):
+                start, stop = word_at[first], word_at[end - 1] + 1
+                raw.append((name, CUSTOM, 0, start, order[name]))
+                used_words.update(words[first:end])
+                for k in range(start, stop):
+                    covered[k] = True
 
     for mention in default_mentions(tokens, default_catalogue()):
         if mention.theme in settings.disabled or mention.theme in custom_names:
@@ -147,13 +157,13 @@ def find_themes(normalised: str, tokens: list[Token], polarity: float, settings:
     for key, source, tone, start, extra in raw:
         p = _mention_polarity(clause_polarity(start), tone)
         if source == CUSTOM:  # workspace themes come first, in the workspace's catalogue order
-            found.append(Found(key, CUSTOM, p, 0.0, int(extra)))
+            found.append(_new(Found, (key, CUSTOM, p, 0.0, int(extra))))
             continue
         salience = abs(p) + extra
         if len(spans) > 1 and spans[clause_of[start]][2]:
             salience += _CONTRAST_BONUS  # said after "but": the verdict
-        (found if source == DEFAULT else candidates).append(Found(key, source, p, salience, start))
-    return Draft(tuple(found), tuple(candidates))
+        (found if source == DEFAULT else candidates).append(_new(Found, (key, source, p, salience, start)))
+    return _new(Draft, (tuple(found), tuple(candidates)))
 
 
 def finish(draft: Draft, joins: dict[str, str] | None, blocked: frozenset[str]) -> tuple[list[str], dict[str, float]]:
@@ -168,27 +178,32 @@ def finish(draft: Draft, joins: dict[str, str] | None, blocked: frozenset[str]) 
         key = found.key if joins is None else joins.get(found.key)
         if key is None or key in blocked:
             continue
-        mentions.append(found._replace(key=key))
-    if not mentions:
-        return [], {}
+        mentions.append(found if key == found.key else _new(Found, (key, *found[1:])))
+    if len(mentions) < 2:  # most comments (0.0 + p is what sum([p]) adds up to)
+        if not mentions:
+            return [], {}
+        found = mentions[0]
+        return [found.key], {found.key: round3(0.0 + found.polarity)}
     by_key: dict[str, list[Found]] = {}
     for found in mentions:
-        by_key.setdefault(found.key, []).append(found)
+        same = by_key.get(found.key)
+        if same is None:
+            by_key[found.key] = [found]
+        else:
+            same.append(found)
     ranked = []
-    for key, found in by_key.items():
-        source = min(f.source for f in found)
-        ranked.append(
-            (
-                source != CUSTOM,
-                -max(f.salience for f in found),
-                source,
-                min(f.position for f in found),
-                key,
-                round(sum(f.polarity for f in found) / len(found), 3),
-            )
-        )
+    for key, same in by_key.items():
+        if len(same) == 1:
+            found = same[0]
+            source, salience, position, polarity = found.source, found.salience, found.position, 0.0 + found.polarity
+        else:
+            source = min(f.source for f in same)
+            salience = max(f.salience for f in same)
+            position = min(f.position for f in same)
+            polarity = sum(f.polarity for f in same) / len(same)
+        ranked.append((source != CUSTOM, -salience, source, position, key, round3(polarity)))
     ranked.sort()
-    return [r[4] for r in ranked], {r[4]: r[5] for r in ranked}
+    return list(map(_KEY, ranked)), dict(map(_KEY_POLARITY, ranked))
 
 
 def blocked_keys(settings: ThemeSettings, custom_names: frozenset[str] = frozenset()) -> frozenset[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from itertools import accumulate, repeat
-from operator import add
+from operator import add, itemgetter
 from typing import NamedTuple
 
 from app.analysis.wordlists import emoticon_pattern
@@ -131,6 +131,9 @@ def joined_tokens(lows: list[str]) -> tuple[str, list[int]]:
     return " " + " ".join(lows) + " ", at
 
 
+_LOW = itemgetter(1)  # Token.low, read in C
+
+
 class Joined(NamedTuple):
     lows: list[str]  # each token's low form
     text: str  # joined_tokens(lows)
@@ -143,14 +146,17 @@ class Joined(NamedTuple):
 _last: tuple[list[Token], Joined] | None = None
 
 
+_new = tuple.__new__  # Joined(...) without the NamedTuple's generated __new__
+
+
 def joined_of(tokens: list[Token]) -> Joined:
     """The low forms of some tokens and their joined_tokens, computed once for a token list."""
     global _last
     last = _last
     if last is not None and last[0] is tokens:
         return last[1]
-    lows = [tok.low for tok in tokens]
-    joined = Joined(lows, *joined_tokens(lows))
+    lows = list(map(_LOW, tokens))
+    joined = _new(Joined, (lows, *joined_tokens(lows)))
     _last = (tokens, joined)
     return joined
 

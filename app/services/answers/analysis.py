@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     ARRAY,
+    Dialect,
     Integer,
     Row,
     Select,
@@ -31,7 +33,7 @@ from app.analysis import ANALYSIS_VERSION, CommentAnalysis, analyze_comments, de
 from app.extensions import db
 from app.models import Invite, Response, ResponseTheme, Survey, WebhookEndpoint, Workspace
 from app.models.outbound_webhook import EventType
-from app.services.answers.theme_catalogue import catalogue_version, record_auto_themes, workspace_catalogue
+from app.services.answers.theme_catalogue import KEY_LENGTH, catalogue_version, record_auto_themes, workspace_catalogue
 from app.services.outbound.events import deliver_soon, record_events, subscribers
 from app.services.outbound.payloads import analysis_data, response_data
 
@@ -85,19 +87,35 @@ def analyze_responses(response_ids: list[int]) -> int:
     # makes the batch wait (and find its answers gone) instead of deadlocking with the cascade.
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
-    locked, query = _reads(postgres)
-    ids = {"ids": "{" + ",".join(map(str, response_ids)) + "}" if postgres else list(response_ids)}
+    if postgres:
+        # On PostgreSQL the statements go to the driver's cursor on the session's connection (in
+        # the session's transaction): through SQLAlchemy each cost ~0.1 ms more of the worker's CPU
+        # (execution context, result metadata, a Row per answer), ~2 us per answer at 200 a batch.
+        statements = _pg_statements(connection.dialect)
+        cursor = connection.connection.driver_connection.cursor()
+        ids_text = "{" + ",".join(map(str, response_ids)) + "}"
+        cursor.execute(statements.locked, {**statements.locked_params, "ids": ids_text})
+        locks = cursor.fetchall()
+        cursor.execute(statements.read, {**statements.read_params, "ids": ids_text})
+        rows = cursor.fetchall()
+    else:
+        cursor = None
+        locked, query = _reads(postgres)
+        ids = {"ids": list(response_ids)}
+        locks = connection.execute(locked, ids).all()
+        rows = connection.execute(query, ids).all()
     versions: dict[int, str | None] = {}
     announcing: set[int] = set()  # workspaces with an enabled webhook endpoint
-    for workspace_id, version, endpoints in connection.execute(locked, ids):
+    for workspace_id, version, endpoints in locks:
         versions[workspace_id] = version
         if endpoints:
             announcing.add(workspace_id)
-    rows = connection.execute(query, ids).all()
     if not rows:
+        if cursor is not None:
+            cursor.close()
         db.session.rollback()  # release the row locks
         return 0
-    by_workspace: dict[int, list[Row]] = defaultdict(list)
+    by_workspace: dict[int, list[Row | tuple]] = defaultdict(list)
     for row in rows:
         by_workspace[row[1]].append(row)
     # One list per answer, in _COLUMNS' order: as JSON arrays they cost the worker less to build
@@ -115,27 +133,31 @@ def analyze_responses(response_ids: list[int]) -> int:
         )
         found: set[str] = set()
         for row, result in zip(group, results):
-            response_id, _, score, _, kind, scale_min, scale_max = row[:7]
-            sentiment = _fitted(result)
-            themes = list(sentiment)
+            themes, sentiment = result.themes, result.theme_sentiment
+            if themes and max(map(len, themes)) > KEY_LENGTH:
+                sentiment = _fitted(result)
+                themes = list(sentiment)
+            # row: id, workspace, score, comment, kind, scale_min, scale_max (_READ)
+            mismatch = detect_mismatch(row[4], row[2], row[5], row[6], result)
             updates.append(
                 [
-                    response_id,
+                    row[0],
                     result.polarity,
                     result.subjectivity,
                     result.label,
                     result.language,
                     themes,
                     sentiment,
-                    detect_mismatch(kind, score, scale_min, scale_max, result),
+                    mismatch,
                 ]
             )
             found.update(themes)
         record_auto_themes(
             workspace_id, [key for key in found if key not in catalogue.keys and key not in DEFAULT_KEYS]
         )
-    if postgres:
-        connection.execute(_WRITE_PG, {"rows": json.dumps(updates), "version": ANALYSIS_VERSION})
+    if cursor is not None:
+        cursor.execute(statements.write, {"rows": json.dumps(updates), "version": ANALYSIS_VERSION})
+        cursor.close()
     else:
         _write_sqlite(connection, rows, updates)
     _announce(rows, updates, announcing)
@@ -185,6 +207,30 @@ def _reads(postgres: bool) -> tuple[Select, Select]:
         .with_for_update(skip_locked=True, of=Response)
     )
     return locked, query
+
+
+class _PgStatements(NamedTuple):
+    """The batch's statements as the driver takes them: SQL with %(name)s parameters, and the
+    values of the parameters SQLAlchemy bound when compiling (the analysis version)."""
+
+    locked: str
+    locked_params: dict
+    read: str
+    read_params: dict
+    write: str
+
+
+@lru_cache(maxsize=8)
+def _pg_statements(dialect: Dialect) -> _PgStatements:
+    """_reads(True) and _WRITE_PG compiled once for the engine's dialect (with the casts it renders)."""
+    locked, query = (statement.compile(dialect=dialect) for statement in _reads(True))
+    return _PgStatements(
+        locked.string,
+        {k: v for k, v in locked.params.items() if k != "ids"},
+        query.string,
+        {k: v for k, v in query.params.items() if k != "ids"},
+        _WRITE_PG.compile(dialect=dialect).string,
+    )
 
 
 # The columns of one answer's update, in the order analyze_responses lists them.
@@ -282,13 +328,12 @@ def stale_batches(workspace_id: int | None = None, batch_size: int = BATCH_SIZE)
 
 
 def _fitted(result: CommentAnalysis) -> dict[str, float | None]:
-    """An answer's theme sentiment with keys that fit the column (custom keys are already short);
-    the primary theme stays first, and its keys are the answer's themes."""
-    sentiment: dict[str, float | None] = result.theme_sentiment
-    if max(map(len, result.themes), default=0) > 100:
-        sentiment = {}
-        for theme in result.themes:
-            sentiment.setdefault(theme[:100], result.theme_sentiment.get(theme))
+    """An answer's theme sentiment with keys that fit the column (custom keys are already short),
+    for an answer with a key longer than that; the primary theme stays first, and its keys are
+    the answer's themes. (Otherwise the sentiment's keys are the themes, in their order.)"""
+    sentiment: dict[str, float | None] = {}
+    for theme in result.themes:
+        sentiment.setdefault(theme[:KEY_LENGTH], result.theme_sentiment.get(theme))
     return sentiment
 
 
