@@ -250,7 +250,10 @@ def variant(key: str) -> str:
 def _variants_of(known: frozenset[str]) -> dict[str, str]:
     """variant -> known key; a worker passes the same catalogue's hundreds of keys batch after
     batch, so they are keyed once per catalogue (read-only: the dict is shared)."""
-    return {variant(k): k for k in known}
+    # Where two known keys are variants of each other ("mastercard", "master card") the first in
+    # sorted order stands for both: a set's order follows the process's hash seed, and two workers
+    # must store the same key for the same comment.
+    return {variant(k): k for k in sorted(known, reverse=True)}
 
 
 def group_candidates(

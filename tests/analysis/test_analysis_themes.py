@@ -186,3 +186,21 @@ def test_custom_themes_take_precedence_and_come_first():
     # A custom theme with a default theme's key replaces it: its phrases are the workspace's.
     assert themes("slow response", custom_themes={"response speed": ["turnaround"]})[0] == ["response"]
     assert themes("slow turnaround", custom_themes={"response speed": ["turnaround"]})[0] == ["response speed"]
+
+
+def test_known_keys_that_are_variants_of_each_other_group_the_same_in_every_process():
+    """Two workers (two hash seeds) must store the same key for the same comment."""
+    import subprocess
+    import sys
+
+    code = (
+        "from app.analysis.themes import group_candidates;"
+        "print(group_candidates([['mastercard'], ['master-card']], frozenset({'mastercard', 'master card'})))"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={"PYTHONHASHSEED": str(seed)}, capture_output=True, text=True, check=True
+        ).stdout
+        for seed in range(6)
+    }
+    assert seen == {"{'mastercard': 'master card', 'master-card': 'master card'}\n"}
