@@ -11,6 +11,7 @@ from flask.globals import _cv_app
 from flask_limiter.util import get_remote_address
 from limits import parse
 from limits.storage import storage_from_string
+from werkzeug.http import HTTP_STATUS_CODES
 
 from app.errors import error_response
 from app.extensions import csrf, db
@@ -123,11 +124,22 @@ class HookDoor:
         if outcome is None:  # Flask answers it, from the same bytes
             environ["wsgi.input"] = io.BytesIO(body)
             return self.wsgi_app(environ, start_response)
+        return self._reply(outcome, environ, start_response)
+
+    def _reply(self, outcome, environ: dict, start_response):
+        """The JSON Flask sends for the view's (body, status): its provider's dumps, compact, and a
+        newline; Content-Type then Content-Length, as werkzeug lists them."""
         # The body is already the reply schema's shape and order ({"status", "delivery_id"}):
         # the view's dump would return it unchanged (tests/api/test_hook_door.py compares both).
-        response = self.app.json.response(outcome.body)
-        response.status_code = outcome.status
-        return response(environ, start_response)
+        provider = self.app.json
+        if provider.compact is False or (provider.compact is None and self.app.debug):  # indented: Flask's own
+            response = provider.response(outcome.body)
+            response.status_code = outcome.status
+            return response(environ, start_response)
+        data = f"{provider.dumps(outcome.body, separators=(',', ':'))}\n".encode()
+        status = f"{outcome.status} {HTTP_STATUS_CODES[outcome.status].upper()}"
+        start_response(status, [("Content-Type", provider.mimetype), ("Content-Length", str(len(data)))])
+        return [data]
 
     def _integration_id(self, environ: dict) -> int | None:
         path = environ.get("PATH_INFO", "")
