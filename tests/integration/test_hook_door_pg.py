@@ -28,8 +28,11 @@ def hook(pg_app):
 
 
 def body_for(ticket: str) -> bytes:
+    # Widget invites: the worker makes them but emails nothing, so no message from here reaches
+    # the session's shared mailbox while a later test waits for its own.
     return json.dumps(
         {
+            "delivery": "widget",
             "customer": {"email": "grace@example.com", "name": "Grace Ünïcode"},
             "ticket": {"id": ticket, "tags": ["billing"], "solved_at": "2026-11-21T09:00:00Z", "agent": {"id": "7"}},
         }
