@@ -117,7 +117,10 @@ class HookDoor:
         if integration_id is None:
             return self.wsgi_app(environ, start_response)
         length = int(environ["CONTENT_LENGTH"])
-        body = environ["wsgi.input"].read(length) if length else b""
+        try:
+            body = environ["wsgi.input"].read(length) if length else b""
+        except Exception:  # the client went away mid-body: Flask's 400, as before
+            return self.wsgi_app(environ, start_response)
         outcome = None
         if len(body) == length:
             outcome = self._receive(environ, integration_id, body)
