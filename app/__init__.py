@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.respondent import bp as respondent_bp
     from app.web import bp as web_bp
     from app.webhooks import bp as webhooks_bp
+    from app.webhooks import install_door
 
     app.url_map.converters["id"] = IdConverter
     app.register_blueprint(api_bp)
@@ -91,3 +92,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     register_error_handlers(app)
     register_cli(app)
+    install_door(app)  # the common webhook answered in front of Flask's request cycle (app/webhooks.py)

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import Flask, current_app
 from marshmallow import ValidationError
-from sqlalchemy import Connection, Row, bindparam, insert, literal, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import APIError
@@ -29,6 +29,7 @@ from app.models import Integration, Survey, WebhookDelivery
 from app.models.integration import DeliveryKind, DeliveryStatus
 from app.models.invite import InviteReason, InviteStatus
 from app.models.types import utcnow
+from app.platform.direct_pg import Declined, DirectStatement, Duplicate
 from app.platform.queue import complete_delivery_later
 from app.services.invites.tickets import reopen_ticket, solve_state
 from app.services.surveys import live_survey
@@ -86,6 +87,9 @@ INTEGRATION_CACHE_SECONDS = 30.0
 _STALE = object()
 
 
+_NOT_PLAIN = object()
+
+
 @dataclass(frozen=True)
 class HookOutcome:
     status: int
@@ -94,24 +98,66 @@ class HookOutcome:
 
 def receive_hook(integration_id: int, headers: Mapping[str, str], body: bytes, tolerance: int) -> HookOutcome:
     """Verify and store one delivery; the email goes out from a worker after the commit."""
-    outcome = _receive(integration_id, headers, body, tolerance, fresh=False)
+    app, engine = current_app._get_current_object(), db.engine
+    outcome = _receive(app, engine, integration_id, headers, body, tolerance, fresh=False)
     if outcome is _STALE:  # the cached integration changed meanwhile: once more, from the table
-        outcome = _receive(integration_id, headers, body, tolerance, fresh=True)
+        outcome = _receive(app, engine, integration_id, headers, body, tolerance, fresh=True)
     if outcome is _STALE:  # changed again between that read and the INSERT: nothing was stored
         raise APIError(409, "conflict", "The integration changed while this webhook was stored; send it again.")
     return outcome
 
 
-def _receive(integration_id: int, headers: Mapping[str, str], body: bytes, tolerance: int, fresh: bool):
-    # The hot path is one INSERT, which is a transaction on its own: it runs on one pooled
-    # connection in autocommit mode, with Core and no Session. Autocommit costs no BEGIN and no
-    # COMMIT round trip, and reads see the latest committed data exactly as they would under
-    # READ COMMITTED; skipping the Session skips its transaction bookkeeping and its own
-    # checkout (measured in-process: ~0.2 ms of CPU per webhook, ~12 %).
-    conn = db.engine.connect()
+def receive_plain_solve(
+    app: Flask, engine: Engine, integration_id: int, headers: Mapping[str, str], body: bytes, tolerance: int
+) -> HookOutcome | None:
+    """receive_hook's answer for the common delivery, or None (or an exception) having written nothing.
+
+    The common delivery is a verified solve for the integration's own survey, keyed by the
+    sender's own id: it is stored at once and answered 202 (or 200 `duplicate`). Anything else
+    (a refusal, a ping, a reopen, another survey, a cached row gone stale) returns None or
+    raises before anything is written, and receive_hook, run after it, answers it in full.
+    """
+    outcome = _receive(app, engine, integration_id, headers, body, tolerance, fresh=False, plain_only=True)
+    return None if outcome is _STALE or outcome is _NOT_PLAIN else outcome
+
+
+class _Connection:
+    """The request's SQLAlchemy connection, opened on first use: a cached integration and a
+    direct INSERT need none."""
+
+    def __init__(self, engine: Engine):
+        self.engine, self.conn = engine, None
+
+    def __call__(self) -> Connection:
+        if self.conn is None:
+            self.conn = self.engine.connect()
+            self.conn.execution_options(isolation_level="AUTOCOMMIT")
+        return self.conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def _receive(
+    app: Flask,
+    engine: Engine,
+    integration_id: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    tolerance: int,
+    fresh: bool,
+    plain_only: bool = False,
+):
+    # The hot path is one INSERT, which is a transaction on its own: it runs in autocommit mode,
+    # with no Session, either straight through libpq (app/platform/direct_pg.py) or on one
+    # pooled Core connection. Autocommit costs no BEGIN and no COMMIT round trip, and reads see
+    # the latest committed data exactly as they would under READ COMMITTED; skipping the Session
+    # skips its transaction bookkeeping and its own checkout.
+    conn = _Connection(engine)
     try:
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        integration, cached = _integration(conn, integration_id, fresh)
+        integration, cached = _integration(app, conn, integration_id, fresh)
         if integration is None or integration.provider not in PROVIDERS:
             raise APIError(404, "not_found", "No such integration.")
         provider = get_provider(integration.provider)
@@ -128,11 +174,13 @@ def _receive(integration_id: int, headers: Mapping[str, str], body: bytes, toler
             raise APIError(422, "validation_error", "The webhook body has invalid fields.", fields) from None
         if event.action != "invite" and event.action != "fetch" and cached:
             return _STALE  # only a guarded INSERT may rely on a cached row
+        survey_id = event.invite.get("survey_id") or integration.survey_id
+        if plain_only and (event.key_per_solve or survey_id != integration.survey_id):
+            return _NOT_PLAIN  # reads through the Session: receive_hook's
         if event.action == "ping":
             return HookOutcome(200, event.reply or {"status": "ok"})
         if event.action not in ("invite", "reopen", "fetch"):
             return HookOutcome(200, {"status": "ignored"})
-        survey_id = event.invite.get("survey_id") or integration.survey_id
         if survey_id != integration.survey_id:  # a generic body may name another survey of the workspace
             live_survey(integration.workspace_id, survey_id)
         external_id = event.external_id
@@ -147,7 +195,7 @@ def _receive(integration_id: int, headers: Mapping[str, str], body: bytes, toler
         # A solve is stored as it came and answered at once; a worker makes the invite (and, for
         # senders that send ids only, first fetches the rest from the helpdesk's API).
         payload = event.payload if event.action == "fetch" else {"invite": _jsonable(event.invite)}
-        delivery_id = _store(conn, integration, event, external_id, payload)
+        delivery_id = _store(app, conn, integration, event, external_id, payload)
     finally:
         conn.close()
     if delivery_id is _STALE:
@@ -160,15 +208,15 @@ def _receive(integration_id: int, headers: Mapping[str, str], body: bytes, toler
     return HookOutcome(202, {"status": "accepted", "delivery_id": delivery_id})
 
 
-def _integration(conn: Connection, integration_id: int, fresh: bool) -> tuple[Row | None, bool]:
+def _integration(app: Flask, conn: _Connection, integration_id: int, fresh: bool) -> tuple[Row | None, bool]:
     """The integration's row and whether it came from this process's cache (never when `fresh`)."""
-    cache: dict[int, tuple[Row, float]] = current_app.extensions.setdefault("hook_integrations", {})
+    cache: dict[int, tuple[Row, float]] = app.extensions.setdefault("hook_integrations", {})
     now = time.monotonic()
     if not fresh:
         hit = cache.get(integration_id)
         if hit is not None and hit[1] > now:
             return hit[0], True
-    row = conn.execute(_INTEGRATION_ROW, {"id": integration_id}).first()
+    row = conn().execute(_INTEGRATION_ROW, {"id": integration_id}).first()
     if row is None:
         cache.pop(integration_id, None)
     else:
@@ -216,28 +264,42 @@ def _reopen(integration: Row, survey: Survey, event: HookEvent, external_id: str
     return HookOutcome(200, {"status": "reopened", "invite_id": invite.id if invite else None, "cancelled": cancelled})
 
 
-def _store(conn: Connection, integration: Row, event: HookEvent, external_id: str, payload: dict):
+def _store(app: Flask, conn: _Connection, integration: Row, event: HookEvent, external_id: str, payload: dict):
     """Store a solve as pending; its id, None for a replay, or _STALE if the integration changed."""
+    values = {
+        "integration_id": integration.id,
+        "secret": integration.secret,
+        "survey_id": integration.survey_id,
+        "provider": integration.provider,
+        "external_id": external_id,
+        "ticket_id": event.ticket_id,
+        "payload": payload,
+        "received_at": utcnow(),
+    }
+    direct = app.extensions.get("hook_store") or _direct_store(app, conn.engine)
+    if direct.usable:
+        try:
+            returned = direct.scalar(values)
+        except Duplicate:  # the unique (integration, external id)
+            return None
+        except Declined:  # not for libpq as it stands (or it failed, writing nothing): SQLAlchemy's turn
+            pass
+        else:
+            return int(returned) if returned is not None else _STALE
     try:
         # One INSERT ... SELECT ... RETURNING, committed on its own (autocommit): the whole write.
-        return (
-            conn.execute(
-                _STORE_DELIVERY,
-                {
-                    "integration_id": integration.id,
-                    "secret": integration.secret,
-                    "survey_id": integration.survey_id,
-                    "provider": integration.provider,
-                    "external_id": external_id,
-                    "ticket_id": event.ticket_id,
-                    "payload": payload,
-                    "received_at": utcnow(),
-                },
-            ).scalar_one_or_none()
-            or _STALE
-        )
+        return conn().execute(_STORE_DELIVERY, values).scalar_one_or_none() or _STALE
     except IntegrityError:  # the unique (integration, external id): nothing to roll back in autocommit
         return None
+
+
+def _direct_store(app: Flask, engine: Engine) -> DirectStatement:
+    """_STORE_DELIVERY through libpq (PostgreSQL with psycopg), with the column default
+    SQLAlchemy adds to an INSERT ... FROM SELECT bound once."""
+    statement = DirectStatement(
+        engine, _STORE_DELIVERY, "afterword_store_delivery", {"attempts": _deliveries.c.attempts.default.arg}
+    )
+    return app.extensions.setdefault("hook_store", statement)
 
 
 def _jsonable(value):
