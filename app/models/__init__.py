@@ -16,6 +16,7 @@ from app.models.rollup import MetricRollup, MetricRollupHourly
 from app.models.suppression import Suppression
 from app.models.survey import Survey
 from app.models.theme import Theme
+from app.models.theme_rollup import ThemeMention, ThemeRollup
 from app.models.workspace import Workspace
 from app.models.workspace_settings import WorkspaceSettings
 from app.models.writeback import HelpdeskNote, HelpdeskWriteback
@@ -47,6 +48,8 @@ __all__ = [
     "Survey",
     "Suppression",
     "Theme",
+    "ThemeMention",
+    "ThemeRollup",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -38,6 +38,7 @@ from app.models.theme import ThemeSource
 from app.scoring.periods import period_start
 from app.scoring.scores import score_summary
 from app.services.answers.listing import matching_answers
+from app.services.insights import theme_rollups
 from app.services.insights.cells import Scope, local_day, without_jit
 
 EXAMPLES = 3
@@ -72,7 +73,7 @@ def theme_report_with_weeks(
     def day(at):
         return local_day(at, scope, filters["since"], filters["until"])
 
-    report, by_day = _report(workspace_id, filters, limit, True, day)
+    report, by_day = _report(workspace_id, filters, limit, True, day, zone_name)
     weekly: dict[str, dict[date, int]] = defaultdict(Counter)
     for theme, days in by_day.items():
         for on, count in days.items():
@@ -81,28 +82,35 @@ def theme_report_with_weeks(
 
 
 def _report(
-    workspace_id: int, filters: dict, limit: int, examples: bool, day: Callable | None = None
+    workspace_id: int,
+    filters: dict,
+    limit: int,
+    examples: bool,
+    day: Callable | None = None,
+    zone_name: str | None = None,
 ) -> tuple[dict, dict]:
     survey = _survey(workspace_id, filters["survey_id"])
     without_jit()
-    # Every answer matching the /responses filters (tenant and survey included), as a subquery.
-    base = (
-        matching_answers(workspace_id, filters)
-        .with_only_columns(Response.id, Response.score, Response.polarity, Response.comment, Response.answered_at)
-        .subquery()
-    )
-    commented = and_(base.c.comment.is_not(None), base.c.comment != "")
-    overall_dist, comments = {}, 0
-    for score, count, with_comment in db.session.execute(
-        select(base.c.score, func.count(), func.count(case((commented, 1)))).group_by(base.c.score)
-    ):
-        overall_dist[score] = count
-        comments += with_comment
+    # On PostgreSQL, whole days from the rollups and the partial days at the edges from the rows.
+    plan = theme_rollups.rollup_plan(workspace_id, filters, zone_name if day is not None else None)
+    if plan is None:
+        overall_dist, comments, found = _raw_read(workspace_id, filters, examples, day)
+    else:
+        rolled = theme_rollups.rolled_up(workspace_id, filters, plan, day is not None)
+        overall_dist, comments = rolled.overall, rolled.comments
+        found = Found(counts=rolled.counts, by_day=rolled.by_day)
+        for start, end in plan.edges:
+            edge = {**filters, "since": start, "until": end}
+            edge_dist, edge_comments, edge_found = _raw_read(workspace_id, edge, False, day)
+            overall_dist.update(edge_dist)
+            comments += edge_comments
+            found.counts.extend(edge_found.counts)
+            for theme, days in edge_found.by_day.items():
+                found.by_day[theme].update(days)
     dists: dict[str, Counter] = defaultdict(Counter)
     side_dists: dict[tuple[str, str], Counter] = defaultdict(Counter)
     polarity: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     side_polarity: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0])
-    found = _mentions_read(base, examples, day)
     for theme, which, score, count, polarity_sum, polarity_n, theme_sum, theme_n in found.counts:
         dists[theme][score] += count
         side_dists[theme, which][score] += count
@@ -160,6 +168,10 @@ def _report(
     # Most negative impact first; themes without one (every answer mentions them) last.
     items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0.0, -i["mentions"], i["theme"]))
     items = items[:limit]
+    if plan is not None and examples:
+        shown = {item["theme"] for item in items}
+        cells = {(theme, side, score) for theme, side, score, count, *_ in found.counts if theme in shown and count}
+        found.ranked = theme_rollups.ranked_examples(workspace_id, filters, cells)
     _add_examples(found, items)
     # Complaints ranked by what they cost the score: the answers complaining about a theme,
     # compared with every other answer.
@@ -191,6 +203,24 @@ def _report(
         ],
     }
     return report, found.by_day
+
+
+def _raw_read(workspace_id: int, filters: dict, examples: bool, day: Callable | None) -> tuple[Counter, int, Found]:
+    """Answers by score, how many have a comment, and the read of their theme rows, from the rows."""
+    # Every answer matching the /responses filters (tenant and survey included), as a subquery.
+    base = (
+        matching_answers(workspace_id, filters)
+        .with_only_columns(Response.id, Response.score, Response.polarity, Response.comment, Response.answered_at)
+        .subquery()
+    )
+    commented = and_(base.c.comment.is_not(None), base.c.comment != "")
+    overall_dist, comments = Counter(), 0
+    for score, count, with_comment in db.session.execute(
+        select(base.c.score, func.count(), func.count(case((commented, 1)))).group_by(base.c.score)
+    ):
+        overall_dist[score] = count
+        comments += with_comment
+    return overall_dist, comments, _mentions_read(base, examples, day)
 
 
 def _survey(workspace_id: int, survey_id: int) -> Survey:

@@ -1,0 +1,226 @@
+"""report rollups: theme mentions beside their answers' facts and their daily rollup, kept by triggers
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-02
+
+theme_mentions copies each theme row with its answer's survey, time, score, polarity and side
+(indexed for a theme's lowest or highest-scored examples in a range); theme_rollups counts them,
+and every answer by score, per local day of the workspace's zone, so /themes reads days rather than
+answers on PostgreSQL (see app/models/theme_rollup.py). Existing rows are copied and rolled up
+set-wise here (INSERT ... SELECT, GROUP BY), before the triggers exist, in the migration's
+transaction.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0017'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('theme_mentions',
+    sa.Column('response_id', sa.Integer(), nullable=False),
+    sa.Column('theme', sa.String(length=100), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('polarity', sa.Float(), nullable=True),
+    sa.Column('theme_polarity', sa.Float(), nullable=True),
+    sa.Column('side', sa.String(length=16), nullable=False),
+    sa.PrimaryKeyConstraint('response_id', 'theme', name='pk_theme_mentions')
+    )
+    op.create_table('theme_rollups',
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('theme', sa.String(length=100), nullable=False),
+    sa.Column('side', sa.String(length=16), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('commented', sa.Integer(), nullable=False),
+    sa.Column('polarity_sum', sa.Float(), nullable=False),
+    sa.Column('polarity_n', sa.Integer(), nullable=False),
+    sa.Column('theme_sum', sa.Float(), nullable=False),
+    sa.Column('theme_n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('workspace_id', 'survey_id', 'day', 'theme', 'side', 'score', name='pk_theme_rollups')
+    )
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(THEME_ROLLUP_FUNCTIONS_SQL)
+        op.execute(THEME_BACKFILL_SQL)
+        op.execute(THEME_ROLLUP_TRIGGERS_SQL)
+    # After the backfill: one index build rather than an insert per row.
+    op.create_index('ix_theme_mentions_examples', 'theme_mentions', ['survey_id', 'theme', 'side', 'score', 'answered_at', 'response_id'], unique=False)
+
+
+def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(DROP_THEME_ROLLUP_SQL)
+    op.drop_index('ix_theme_mentions_examples', table_name='theme_mentions')
+    op.drop_table('theme_rollups')
+    op.drop_table('theme_mentions')
+
+
+# Frozen copies of app.models.theme_rollup_sql as of this revision (migrations never import the
+# app; tests/models/test_theme_rollup_sql.py checks they agree until a later revision changes them).
+THEME_ROLLUP_FUNCTIONS_SQL = r'''
+CREATE OR REPLACE FUNCTION afterword_theme_side(p double precision) RETURNS text
+LANGUAGE sql IMMUTABLE AS $fn$
+    SELECT CASE WHEN p >= 0.1 THEN 'praise' WHEN p <= -0.1 THEN 'complaint' ELSE 'neutral' END
+$fn$;
+
+CREATE OR REPLACE FUNCTION afterword_theme_rollup_apply(
+    p_workspace integer, p_survey integer, p_at timestamptz, p_theme text, p_side text, p_score integer,
+    p_commented integer, p_polarity double precision, p_theme_polarity double precision, p_sign integer
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+    zone text;
+    on_day date;
+BEGIN
+    SELECT timezone INTO zone FROM workspaces WHERE id = p_workspace;
+    IF zone IS NULL OR p_at IS NULL THEN
+        RETURN;
+    END IF;
+    on_day := (p_at AT TIME ZONE zone)::date;
+    INSERT INTO theme_rollups AS r (workspace_id, survey_id, day, theme, side, score, n, commented, polarity_sum, polarity_n, theme_sum, theme_n)
+    VALUES (p_workspace, p_survey, on_day, p_theme, p_side, p_score, p_sign, p_sign * p_commented,
+        p_sign * COALESCE(p_polarity, 0), p_sign * (p_polarity IS NOT NULL)::int,
+        p_sign * COALESCE(p_theme_polarity, 0), p_sign * (p_theme_polarity IS NOT NULL)::int)
+    ON CONFLICT (workspace_id, survey_id, day, theme, side, score) DO UPDATE SET
+        n = r.n + EXCLUDED.n, commented = r.commented + EXCLUDED.commented, polarity_sum = r.polarity_sum + EXCLUDED.polarity_sum, polarity_n = r.polarity_n + EXCLUDED.polarity_n, theme_sum = r.theme_sum + EXCLUDED.theme_sum, theme_n = r.theme_n + EXCLUDED.theme_n;
+    IF p_sign < 0 THEN
+        -- A row whose facts all left is no row: the rebuild would not write it.
+        DELETE FROM theme_rollups WHERE workspace_id = p_workspace AND survey_id = p_survey AND day = on_day
+            AND theme = p_theme AND side = p_side AND score = p_score AND n = 0;
+    END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION afterword_theme_mentions_copy() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        DELETE FROM theme_mentions WHERE response_id = OLD.response_id AND theme = OLD.theme;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        INSERT INTO theme_mentions (response_id, theme, workspace_id, survey_id, answered_at, score, polarity,
+            theme_polarity, side)
+        SELECT r.id, NEW.theme, r.workspace_id, r.survey_id, r.answered_at, r.score, r.polarity,
+            NEW.polarity, afterword_theme_side(NEW.polarity)
+        FROM responses r WHERE r.id = NEW.response_id;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION afterword_theme_mentions_rollup() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM afterword_theme_rollup_apply(OLD.workspace_id, OLD.survey_id, OLD.answered_at, OLD.theme, OLD.side,
+            OLD.score, 0, OLD.polarity, OLD.theme_polarity, -1);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        PERFORM afterword_theme_rollup_apply(NEW.workspace_id, NEW.survey_id, NEW.answered_at, NEW.theme, NEW.side,
+            NEW.score, 0, NEW.polarity, NEW.theme_polarity, 1);
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION afterword_theme_responses() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+    moved boolean := TG_OP = 'UPDATE' AND (NEW.score, NEW.polarity, NEW.answered_at, NEW.survey_id, NEW.workspace_id)
+        IS DISTINCT FROM (OLD.score, OLD.polarity, OLD.answered_at, OLD.survey_id, OLD.workspace_id);
+BEGIN
+    IF TG_OP = 'UPDATE' AND NOT moved
+        AND (NEW.comment IS NOT NULL AND NEW.comment <> '') = (OLD.comment IS NOT NULL AND OLD.comment <> '') THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM afterword_theme_rollup_apply(OLD.workspace_id, OLD.survey_id, OLD.answered_at, '', '', OLD.score,
+            (OLD.comment IS NOT NULL AND OLD.comment <> '')::int, NULL, NULL, -1);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        PERFORM afterword_theme_rollup_apply(NEW.workspace_id, NEW.survey_id, NEW.answered_at, '', '', NEW.score,
+            (NEW.comment IS NOT NULL AND NEW.comment <> '')::int, NULL, NULL, 1);
+    END IF;
+    IF moved THEN
+        -- Its mentions follow (their own trigger moves them between rollup rows).
+        UPDATE theme_mentions SET workspace_id = NEW.workspace_id, survey_id = NEW.survey_id,
+            answered_at = NEW.answered_at, score = NEW.score, polarity = NEW.polarity
+        WHERE response_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION afterword_theme_rollup_rebuild(p_workspace integer) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    zone text;
+BEGIN
+    SELECT timezone INTO zone FROM workspaces WHERE id = p_workspace;
+    DELETE FROM theme_rollups WHERE workspace_id = p_workspace;
+    IF zone IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO theme_rollups (workspace_id, survey_id, day, theme, side, score, n, commented, polarity_sum, polarity_n, theme_sum, theme_n)
+    SELECT p_workspace, survey_id, (answered_at AT TIME ZONE zone)::date AS day, '', '', score, count(*),
+        count(*) FILTER (WHERE comment IS NOT NULL AND comment <> ''), 0, 0, 0, 0
+    FROM responses WHERE workspace_id = p_workspace
+    GROUP BY survey_id, day, score;
+    INSERT INTO theme_rollups (workspace_id, survey_id, day, theme, side, score, n, commented, polarity_sum, polarity_n, theme_sum, theme_n)
+    SELECT p_workspace, survey_id, (answered_at AT TIME ZONE zone)::date AS day, theme, side, score, count(*), 0,
+        COALESCE(sum(polarity), 0), count(polarity), COALESCE(sum(theme_polarity), 0), count(theme_polarity)
+    FROM theme_mentions WHERE workspace_id = p_workspace
+    GROUP BY survey_id, day, theme, side, score;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION afterword_theme_rollup_workspaces() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    -- Days are local days: a new time zone regroups every answer.
+    PERFORM afterword_theme_rollup_rebuild(NEW.id);
+    RETURN NULL;
+END
+$fn$;
+'''
+THEME_BACKFILL_SQL = r'''
+INSERT INTO theme_mentions (response_id, theme, workspace_id, survey_id, answered_at, score, polarity,
+    theme_polarity, side)
+SELECT r.id, t.theme, r.workspace_id, r.survey_id, r.answered_at, r.score, r.polarity, t.polarity,
+    afterword_theme_side(t.polarity)
+FROM response_themes t JOIN responses r ON r.id = t.response_id;
+SELECT afterword_theme_rollup_rebuild(id) FROM workspaces;
+'''
+THEME_ROLLUP_TRIGGERS_SQL = r'''
+CREATE TRIGGER afterword_theme_mentions_copy
+    AFTER INSERT OR DELETE OR UPDATE OF response_id, theme, polarity ON response_themes
+    FOR EACH ROW EXECUTE FUNCTION afterword_theme_mentions_copy();
+CREATE TRIGGER afterword_theme_mentions_rollup
+    AFTER INSERT OR DELETE OR UPDATE ON theme_mentions
+    FOR EACH ROW EXECUTE FUNCTION afterword_theme_mentions_rollup();
+CREATE TRIGGER afterword_theme_responses
+    AFTER INSERT OR DELETE OR UPDATE OF score, polarity, answered_at, survey_id, workspace_id, comment ON responses
+    FOR EACH ROW EXECUTE FUNCTION afterword_theme_responses();
+CREATE TRIGGER afterword_theme_rollup_workspaces
+    AFTER UPDATE OF timezone ON workspaces FOR EACH ROW
+    WHEN (NEW.timezone IS DISTINCT FROM OLD.timezone) EXECUTE FUNCTION afterword_theme_rollup_workspaces();
+'''
+DROP_THEME_ROLLUP_SQL = r'''
+DROP TRIGGER IF EXISTS afterword_theme_rollup_workspaces ON workspaces;
+DROP TRIGGER IF EXISTS afterword_theme_responses ON responses;
+DROP TRIGGER IF EXISTS afterword_theme_mentions_rollup ON theme_mentions;
+DROP TRIGGER IF EXISTS afterword_theme_mentions_copy ON response_themes;
+DROP FUNCTION IF EXISTS afterword_theme_rollup_workspaces();
+DROP FUNCTION IF EXISTS afterword_theme_rollup_rebuild(integer);
+DROP FUNCTION IF EXISTS afterword_theme_responses();
+DROP FUNCTION IF EXISTS afterword_theme_mentions_rollup();
+DROP FUNCTION IF EXISTS afterword_theme_mentions_copy();
+DROP FUNCTION IF EXISTS afterword_theme_rollup_apply(integer, integer, timestamptz, text, text, integer, integer, double precision, double precision, integer);
+DROP FUNCTION IF EXISTS afterword_theme_side(double precision);
+'''
