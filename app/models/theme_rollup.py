@@ -16,8 +16,9 @@ metrics do.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import DDL, Date, Float, Index, Integer, PrimaryKeyConstraint, String, event
+from sqlalchemy import DDL, Date, Float, Index, Integer, Numeric, PrimaryKeyConstraint, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -64,9 +65,11 @@ class ThemeRollup(db.Model):
     score: Mapped[int] = mapped_column(Integer)
     n: Mapped[int] = mapped_column(Integer, default=0)
     commented: Mapped[int] = mapped_column(Integer, default=0)  # theme '' only: answers with a comment
-    polarity_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    # Exact sums (numeric): adding and taking out doubles would drift, and a mean on a rounding
+    # tie would then round the other way than the raw rows' (which sum as numeric too).
+    polarity_sum: Mapped[Decimal] = mapped_column(Numeric, default=0)
     polarity_n: Mapped[int] = mapped_column(Integer, default=0)
-    theme_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    theme_sum: Mapped[Decimal] = mapped_column(Numeric, default=0)
     theme_n: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -11,8 +11,8 @@ Three layers, each a row trigger reading only the row it fires for:
 A deleted answer takes its theme rows with it (ON DELETE CASCADE), whose trigger takes its
 mentions out. A new time zone regroups the days: `afterword_theme_rollup_rebuild(workspace_id)`.
 
-The output is frozen text: migration 0017 holds a copy, and tests/models/test_theme_rollup_sql.py
-checks it against this module byte for byte (a change here needs a new migration).
+The output is frozen text: migration 0017 holds a copy, and
+tests/integration/test_theme_rollups_pg.py checks it against this module byte for byte (a change here needs a new migration).
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ BEGIN
     on_day := (p_at AT TIME ZONE zone)::date;
     INSERT INTO theme_rollups AS r ({_KEYS}, {", ".join(_MEASURES)})
     VALUES (p_workspace, p_survey, on_day, p_theme, p_side, p_score, p_sign, p_sign * p_commented,
-        p_sign * COALESCE(p_polarity, 0), p_sign * (p_polarity IS NOT NULL)::int,
-        p_sign * COALESCE(p_theme_polarity, 0), p_sign * (p_theme_polarity IS NOT NULL)::int)
+        p_sign * COALESCE(p_polarity::numeric, 0), p_sign * (p_polarity IS NOT NULL)::int,
+        p_sign * COALESCE(p_theme_polarity::numeric, 0), p_sign * (p_theme_polarity IS NOT NULL)::int)
     ON CONFLICT ({_KEYS}) DO UPDATE SET
         {", ".join(f"{m} = r.{m} + EXCLUDED.{m}" for m in _MEASURES)};
     IF p_sign < 0 THEN
@@ -131,7 +131,8 @@ BEGIN
     GROUP BY survey_id, day, score;
     INSERT INTO theme_rollups ({_KEYS}, {", ".join(_MEASURES)})
     SELECT p_workspace, survey_id, (answered_at AT TIME ZONE zone)::date AS day, theme, side, score, count(*), 0,
-        COALESCE(sum(polarity), 0), count(polarity), COALESCE(sum(theme_polarity), 0), count(theme_polarity)
+        COALESCE(sum(polarity::numeric), 0), count(polarity), COALESCE(sum(theme_polarity::numeric), 0),
+        count(theme_polarity)
     FROM theme_mentions WHERE workspace_id = p_workspace
     GROUP BY survey_id, day, theme, side, score;
 END

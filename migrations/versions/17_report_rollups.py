@@ -44,9 +44,9 @@ def upgrade():
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.Column('commented', sa.Integer(), nullable=False),
-    sa.Column('polarity_sum', sa.Float(), nullable=False),
+    sa.Column('polarity_sum', sa.Numeric(), nullable=False),
     sa.Column('polarity_n', sa.Integer(), nullable=False),
-    sa.Column('theme_sum', sa.Float(), nullable=False),
+    sa.Column('theme_sum', sa.Numeric(), nullable=False),
     sa.Column('theme_n', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('workspace_id', 'survey_id', 'day', 'theme', 'side', 'score', name='pk_theme_rollups')
     )
@@ -67,7 +67,7 @@ def downgrade():
 
 
 # Frozen copies of app.models.theme_rollup_sql as of this revision (migrations never import the
-# app; tests/models/test_theme_rollup_sql.py checks they agree until a later revision changes them).
+# app; tests/integration/test_theme_rollups_pg.py checks they agree until a later revision changes them).
 THEME_ROLLUP_FUNCTIONS_SQL = r'''
 CREATE OR REPLACE FUNCTION afterword_theme_side(p double precision) RETURNS text
 LANGUAGE sql IMMUTABLE AS $fn$
@@ -89,8 +89,8 @@ BEGIN
     on_day := (p_at AT TIME ZONE zone)::date;
     INSERT INTO theme_rollups AS r (workspace_id, survey_id, day, theme, side, score, n, commented, polarity_sum, polarity_n, theme_sum, theme_n)
     VALUES (p_workspace, p_survey, on_day, p_theme, p_side, p_score, p_sign, p_sign * p_commented,
-        p_sign * COALESCE(p_polarity, 0), p_sign * (p_polarity IS NOT NULL)::int,
-        p_sign * COALESCE(p_theme_polarity, 0), p_sign * (p_theme_polarity IS NOT NULL)::int)
+        p_sign * COALESCE(p_polarity::numeric, 0), p_sign * (p_polarity IS NOT NULL)::int,
+        p_sign * COALESCE(p_theme_polarity::numeric, 0), p_sign * (p_theme_polarity IS NOT NULL)::int)
     ON CONFLICT (workspace_id, survey_id, day, theme, side, score) DO UPDATE SET
         n = r.n + EXCLUDED.n, commented = r.commented + EXCLUDED.commented, polarity_sum = r.polarity_sum + EXCLUDED.polarity_sum, polarity_n = r.polarity_n + EXCLUDED.polarity_n, theme_sum = r.theme_sum + EXCLUDED.theme_sum, theme_n = r.theme_n + EXCLUDED.theme_n;
     IF p_sign < 0 THEN
@@ -175,7 +175,8 @@ BEGIN
     GROUP BY survey_id, day, score;
     INSERT INTO theme_rollups (workspace_id, survey_id, day, theme, side, score, n, commented, polarity_sum, polarity_n, theme_sum, theme_n)
     SELECT p_workspace, survey_id, (answered_at AT TIME ZONE zone)::date AS day, theme, side, score, count(*), 0,
-        COALESCE(sum(polarity), 0), count(polarity), COALESCE(sum(theme_polarity), 0), count(theme_polarity)
+        COALESCE(sum(polarity::numeric), 0), count(polarity), COALESCE(sum(theme_polarity::numeric), 0),
+        count(theme_polarity)
     FROM theme_mentions WHERE workspace_id = p_workspace
     GROUP BY survey_id, day, theme, side, score;
 END

@@ -133,9 +133,7 @@ def rolled_up(workspace_id: int, filters: dict, plan: Plan, by_day: bool) -> Rol
             out.overall[score] += n
             out.comments += int(commented or 0)
         elif n:
-            out.counts.append(
-                (theme, side, score, n, float(pol_sum or 0), int(pol_n or 0), float(theme_sum or 0), int(theme_n or 0))
-            )
+            out.counts.append((theme, side, score, n, pol_sum or 0, int(pol_n or 0), theme_sum or 0, int(theme_n or 0)))
     return out
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Float,
     FromClause,
     Integer,
+    Numeric,
     Select,
     String,
     and_,
@@ -109,14 +110,15 @@ def _report(
                 found.by_day[theme].update(days)
     dists: dict[str, Counter] = defaultdict(Counter)
     side_dists: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    polarity: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-    side_polarity: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0])
+    # Polarity sums are exact on PostgreSQL (Decimal: see EXACT), so added up here in any order.
+    polarity: dict[str, list] = defaultdict(lambda: [0, 0])
+    side_polarity: dict[tuple[str, str], list] = defaultdict(lambda: [0, 0])
     for theme, which, score, count, polarity_sum, polarity_n, theme_sum, theme_n in found.counts:
         dists[theme][score] += count
         side_dists[theme, which][score] += count
-        polarity[theme][0] += polarity_sum or 0.0
+        polarity[theme][0] += polarity_sum or 0
         polarity[theme][1] += polarity_n
-        side_polarity[theme, which][0] += theme_sum or 0.0
+        side_polarity[theme, which][0] += theme_sum or 0
         side_polarity[theme, which][1] += theme_n
 
     kind, low, high = survey.kind, survey.scale_min, survey.scale_max
@@ -147,7 +149,7 @@ def _report(
             "share": round(100 * mentions / comments, 2) if comments else None,
             "mean_score": round(sum(s * c for s, c in dist.items()) / mentions, 3),
             "score": summary,
-            "mean_polarity": round(polarity_sum / polarity_n, 3) if polarity_n else None,
+            "mean_polarity": round(float(polarity_sum / polarity_n), 3) if polarity_n else None,
             "impact": impact,
         }
         for field_name, which in (("praise", PRAISE), ("complaints", COMPLAINT)):
@@ -159,7 +161,7 @@ def _report(
                 "mentions": n,
                 "mean_score": round(sum(s * c for s, c in side_dist.items()) / n, 3) if n else None,
                 "score": side_summary,
-                "mean_polarity": round(theme_sum / theme_n, 3) if theme_n else None,
+                "mean_polarity": round(float(theme_sum / theme_n), 3) if theme_n else None,
                 "impact": side_impact if n else None,
                 "example_response_ids": [],
             }
@@ -297,6 +299,11 @@ class Found:
     by_day: dict = field(default_factory=lambda: defaultdict(Counter))
 
 
+# Polarity sums, exact on PostgreSQL (numeric, read as Decimal): theme_rollups holds them so, and a
+# mean on a rounding tie must round the same way whichever order, partial days or source the
+# sums come from (doubles added in another order differ in the last bit). SQLite keeps doubles.
+EXACT = Numeric().with_variant(Float(), "sqlite")
+
 # The columns of the one statement _mentions_read sends, with their types: each part fills its
 # own, a typed NULL elsewhere (PostgreSQL types a UNION's untyped NULLs as text, two parts at a time).
 _PART_COLUMNS = {
@@ -304,9 +311,9 @@ _PART_COLUMNS = {
     "side": String,
     "score": Integer,
     "n": BigInteger,
-    "polarity_sum": Float,
+    "polarity_sum": EXACT,
     "polarity_n": BigInteger,
-    "theme_sum": Float,
+    "theme_sum": EXACT,
     "theme_n": BigInteger,
     "id": Integer,
     "lowest": BigInteger,
@@ -359,9 +366,11 @@ def _mentions_read(base, examples: bool, day: Callable | None = None) -> Found:
             side=m.side,
             score=m.score,
             n=func.count(),
-            polarity_sum=func.sum(m.polarity),
+            # Summed exactly (numeric), as theme_rollups holds them: a mean on a rounding tie
+            # rounds the same way whichever order the rows come in, and whichever source.
+            polarity_sum=func.sum(cast(m.polarity, EXACT)),
             polarity_n=func.count(m.polarity),
-            theme_sum=func.sum(m.theme_polarity),
+            theme_sum=func.sum(cast(m.theme_polarity, EXACT)),
             theme_n=func.count(m.theme_polarity),
         ).group_by(m.theme, m.side, m.score)
     ]
