@@ -7,6 +7,7 @@ from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.case import Case, CaseEvent
 from app.models.digest import DigestSubscription
+from app.models.driver_rollup import DriverDuration, DriverRollup
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.outbound_webhook import WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookMessage
@@ -37,6 +38,8 @@ __all__ = [
     "HelpdeskNote",
     "HelpdeskWriteback",
     "DigestSubscription",
+    "DriverDuration",
+    "DriverRollup",
     "Integration",
     "Invite",
     "InviteEvent",
