@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import Integer, String, and_, bindparam, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -47,9 +48,11 @@ class Plan:
 
 def rollup_plan(workspace_id: int, filters: dict, zone_name: str | None) -> Plan | None:
     """How the range of `filters` is read from the rollups, or None when they cannot answer:
-    not PostgreSQL, a filter they do not hold, or sparklines asked in a zone other than the
-    workspace's."""
-    if db.engine.dialect.name != "postgresql" or not set(filters) <= ROLLUP_FILTERS:
+    not PostgreSQL, rollups switched off (METRICS_ROLLUPS), a filter they do not hold, or
+    sparklines asked in a zone other than the workspace's."""
+    if db.engine.dialect.name != "postgresql" or not current_app.config.get("METRICS_ROLLUPS", True):
+        return None
+    if not set(filters) <= ROLLUP_FILTERS:
         return None
     zone_of_workspace = db.session.scalar(select(Workspace.timezone).where(Workspace.id == workspace_id))
     if zone_of_workspace is None or (zone_name is not None and zone_name != zone_of_workspace):
