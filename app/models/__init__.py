@@ -7,7 +7,7 @@ from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.case import Case, CaseEvent
 from app.models.digest import DigestSubscription
-from app.models.driver_rollup import DriverDuration, DriverRollup
+from app.models.driver_rollup import DriverDuration, DriverDurationMonthly, DriverRollup, DriverRollupMonthly
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.outbound_webhook import WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookMessage
@@ -39,7 +39,9 @@ __all__ = [
     "HelpdeskWriteback",
     "DigestSubscription",
     "DriverDuration",
+    "DriverDurationMonthly",
     "DriverRollup",
+    "DriverRollupMonthly",
     "Integration",
     "Invite",
     "InviteEvent",

@@ -7,6 +7,8 @@ the invites, that grew with the range (~235 ms for 30 days at 1 M answers, ~3x f
   first-response and resolution bucket, reopened, first-contact resolution, each SLA target met,
   missed or '' (no target or no duration), and the answer's score (-1: none), the tickets with the
   sums the KPIs' means need. The grouped rows the report reads are these rows, summed over days.
+- driver_rollups_monthly / driver_durations_monthly: the same per local month, for the whole
+  months of a long range (all time is ~24 month rows per cell rather than ~730 day rows).
 - driver_durations: per day, how many tickets' first response (which 0) or resolution (1) took a
   duration of each slot (eight per doubling). The medians are exact: the slots give which one
   holds the middle ticket(s), and only that slot's durations in the range are read from the
@@ -38,31 +40,28 @@ from app.extensions import db
 from app.models.driver_rollup_sql import DRIVER_HELPERS_SQL, DRIVER_ROLLUP_SQL, FRT_SLOT, RESOLUTION_SLOT
 from app.models.invite import Invite
 
+_ROLLUP_KEY = (
+    "workspace_id",
+    "survey_id",
+    "day",
+    "channel",
+    "first_response",
+    "resolution",
+    "reopened",
+    "fcr",
+    "frt_met",
+    "resolution_met",
+    "score",
+)
 
-class DriverRollup(db.Model):
-    """Tickets per local day of creation, survey, channel, driver buckets and the answer's score."""
 
-    __tablename__ = "driver_rollups"
-    __table_args__ = (
-        PrimaryKeyConstraint(
-            "workspace_id",
-            "survey_id",
-            "day",
-            "channel",
-            "first_response",
-            "resolution",
-            "reopened",
-            "fcr",
-            "frt_met",
-            "resolution_met",
-            "score",
-            name="pk_driver_rollups",
-        ),
-    )
+class _TicketCounts:
+    """What a driver rollup row is specific to and what it counts (daily and monthly tables)."""
 
+    # No foreign keys, as metric_rollups: each would cost a lookup per row in every write.
     workspace_id: Mapped[int] = mapped_column(Integer, sort_order=-3)
     survey_id: Mapped[int] = mapped_column(Integer, sort_order=-2)
-    day: Mapped[date] = mapped_column(Date, sort_order=-1)
+    day: Mapped[date] = mapped_column(Date, sort_order=-1)  # the monthly table: the month's first day
     channel: Mapped[str] = mapped_column(String(50))
     first_response: Mapped[str] = mapped_column(String(20))
     resolution: Mapped[str] = mapped_column(String(20))
@@ -81,13 +80,8 @@ class DriverRollup(db.Model):
     handle_n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class DriverDuration(db.Model):
+class _DurationCounts:
     """How many tickets' first response (which 0) or resolution (1) fell in each duration slot."""
-
-    __tablename__ = "driver_durations"
-    __table_args__ = (
-        PrimaryKeyConstraint("workspace_id", "survey_id", "day", "which", "slot", name="pk_driver_durations"),
-    )
 
     workspace_id: Mapped[int] = mapped_column(Integer, sort_order=-3)
     survey_id: Mapped[int] = mapped_column(Integer, sort_order=-2)
@@ -95,6 +89,34 @@ class DriverDuration(db.Model):
     which: Mapped[int] = mapped_column(SmallInteger)
     slot: Mapped[int] = mapped_column(Integer)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DriverRollup(_TicketCounts, db.Model):
+    """Tickets per local day of creation, survey, channel, driver buckets and the answer's score."""
+
+    __tablename__ = "driver_rollups"
+    __table_args__ = (PrimaryKeyConstraint(*_ROLLUP_KEY, name="pk_driver_rollups"),)
+
+
+class DriverRollupMonthly(_TicketCounts, db.Model):
+    """The same per local month (`day` its first day): a long range reads ~30x fewer rows."""
+
+    __tablename__ = "driver_rollups_monthly"
+    __table_args__ = (PrimaryKeyConstraint(*_ROLLUP_KEY, name="pk_driver_rollups_monthly"),)
+
+
+class DriverDuration(_DurationCounts, db.Model):
+    __tablename__ = "driver_durations"
+    __table_args__ = (
+        PrimaryKeyConstraint("workspace_id", "survey_id", "day", "which", "slot", name="pk_driver_durations"),
+    )
+
+
+class DriverDurationMonthly(_DurationCounts, db.Model):
+    __tablename__ = "driver_durations_monthly"
+    __table_args__ = (
+        PrimaryKeyConstraint("workspace_id", "survey_id", "day", "which", "slot", name="pk_driver_durations_monthly"),
+    )
 
 
 # The medians' exact read of one slot's durations in a range (PostgreSQL only: the slot is a

@@ -52,6 +52,27 @@ def _bucket_case(buckets) -> str:
     return f"CASE WHEN s IS NULL THEN 'unknown' {whens} ELSE '{buckets[-1][1]}' END"
 
 
+def _upserts(rollups: str, durations: str, day: str) -> str:
+    """One ticket's facts in or out of a rollup table and its durations' table, under `day`."""
+    return f"""    INSERT INTO {rollups} AS r ({_KEYS}, {", ".join(_MEASURES)})
+    VALUES (p.workspace_id, p.survey_id, {day}, COALESCE(p.channel, ''), afterword_frt_bucket(frt),
+        afterword_resolution_bucket(res),
+        CASE WHEN p.reopens IS NULL THEN 'unknown' WHEN p.reopens > 0 THEN 'yes' ELSE 'no' END,
+        CASE WHEN p.reopens IS NULL THEN 'unknown' WHEN p.solved_at IS NOT NULL AND p.reopens = 0 THEN 'yes'
+            ELSE 'no' END,
+        afterword_met(frt, target.frt), afterword_met(res, target.resolution), COALESCE(p_score, -1),
+        p_sign, p_sign * COALESCE(frt, 0), p_sign * (frt IS NOT NULL)::int, p_sign * COALESCE(res, 0),
+        p_sign * (res IS NOT NULL)::int, p_sign * COALESCE(p.handle_seconds, 0),
+        p_sign * (p.handle_seconds IS NOT NULL)::int)
+    ON CONFLICT ({_KEYS}) DO UPDATE SET
+        {", ".join(f"{m} = r.{m} + EXCLUDED.{m}" for m in _MEASURES)};
+    INSERT INTO {durations} AS d (workspace_id, survey_id, day, which, slot, n)
+    SELECT p.workspace_id, p.survey_id, {day}, which, afterword_duration_slot(s), p_sign
+    FROM (VALUES ({FIRST_RESPONSE}, frt), ({RESOLUTION}, res)) AS v(which, s) WHERE s IS NOT NULL
+    ON CONFLICT (workspace_id, survey_id, day, which, slot) DO UPDATE SET n = d.n + EXCLUDED.n;
+"""
+
+
 # Functions of a row's values only: created before the tables by `db.create_all()`, since the
 # duration indexes on invites (declared with the models) call them.
 DRIVER_HELPERS_SQL = f"""
@@ -132,6 +153,7 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     zone text;
     on_day date;
+    on_month date;
     frt numeric := afterword_seconds(p.first_response_at, p.ticket_created_at);
     res numeric := afterword_seconds(p.solved_at, p.ticket_created_at);
     target record;
@@ -141,29 +163,18 @@ BEGIN
         RETURN;
     END IF;
     on_day := (p.created_at AT TIME ZONE zone)::date;
+    on_month := date_trunc('month', on_day)::date;
     SELECT * INTO target FROM afterword_sla_targets(p.workspace_id, p.channel);
-    INSERT INTO driver_rollups AS r ({_KEYS}, {", ".join(_MEASURES)})
-    VALUES (p.workspace_id, p.survey_id, on_day, COALESCE(p.channel, ''), afterword_frt_bucket(frt),
-        afterword_resolution_bucket(res),
-        CASE WHEN p.reopens IS NULL THEN 'unknown' WHEN p.reopens > 0 THEN 'yes' ELSE 'no' END,
-        CASE WHEN p.reopens IS NULL THEN 'unknown' WHEN p.solved_at IS NOT NULL AND p.reopens = 0 THEN 'yes'
-            ELSE 'no' END,
-        afterword_met(frt, target.frt), afterword_met(res, target.resolution), COALESCE(p_score, -1),
-        p_sign, p_sign * COALESCE(frt, 0), p_sign * (frt IS NOT NULL)::int, p_sign * COALESCE(res, 0),
-        p_sign * (res IS NOT NULL)::int, p_sign * COALESCE(p.handle_seconds, 0),
-        p_sign * (p.handle_seconds IS NOT NULL)::int)
-    ON CONFLICT ({_KEYS}) DO UPDATE SET
-        {", ".join(f"{m} = r.{m} + EXCLUDED.{m}" for m in _MEASURES)};
-    INSERT INTO driver_durations AS d (workspace_id, survey_id, day, which, slot, n)
-    SELECT p.workspace_id, p.survey_id, on_day, which, afterword_duration_slot(s), p_sign
-    FROM (VALUES ({FIRST_RESPONSE}, frt), ({RESOLUTION}, res)) AS v(which, s) WHERE s IS NOT NULL
-    ON CONFLICT (workspace_id, survey_id, day, which, slot) DO UPDATE SET n = d.n + EXCLUDED.n;
-    IF p_sign < 0 THEN
+{_upserts("driver_rollups", "driver_durations", "on_day")}{_upserts("driver_rollups_monthly", "driver_durations_monthly", "on_month")}    IF p_sign < 0 THEN
         -- A row whose tickets all left is no row: the rebuild would not write it.
         DELETE FROM driver_rollups WHERE workspace_id = p.workspace_id AND survey_id = p.survey_id
             AND day = on_day AND tickets = 0;
         DELETE FROM driver_durations WHERE workspace_id = p.workspace_id AND survey_id = p.survey_id
             AND day = on_day AND n = 0;
+        DELETE FROM driver_rollups_monthly WHERE workspace_id = p.workspace_id AND survey_id = p.survey_id
+            AND day = on_month AND tickets = 0;
+        DELETE FROM driver_durations_monthly WHERE workspace_id = p.workspace_id AND survey_id = p.survey_id
+            AND day = on_month AND n = 0;
     END IF;
 END
 $fn$;
@@ -227,6 +238,8 @@ BEGIN
     SELECT timezone INTO zone FROM workspaces WHERE id = p_workspace;
     DELETE FROM driver_rollups WHERE workspace_id = p_workspace;
     DELETE FROM driver_durations WHERE workspace_id = p_workspace;
+    DELETE FROM driver_rollups_monthly WHERE workspace_id = p_workspace;
+    DELETE FROM driver_durations_monthly WHERE workspace_id = p_workspace;
     IF zone IS NULL THEN
         RETURN;
     END IF;
@@ -260,6 +273,17 @@ BEGIN
           UNION ALL
           SELECT survey_id, day, {RESOLUTION}, res FROM afterword_driver_facts WHERE res IS NOT NULL) AS v
     GROUP BY survey_id, day, which, slot;
+    -- Months from the days.
+    INSERT INTO driver_rollups_monthly ({_KEYS}, {", ".join(_MEASURES)})
+    SELECT workspace_id, survey_id, date_trunc('month', day)::date AS month, channel, first_response, resolution,
+        reopened, fcr, frt_met, resolution_met, score, {", ".join(f"sum({m})" for m in _MEASURES)}
+    FROM driver_rollups WHERE workspace_id = p_workspace
+    GROUP BY workspace_id, survey_id, month, channel, first_response, resolution, reopened, fcr, frt_met,
+        resolution_met, score;
+    INSERT INTO driver_durations_monthly (workspace_id, survey_id, day, which, slot, n)
+    SELECT workspace_id, survey_id, date_trunc('month', day)::date AS month, which, slot, sum(n)
+    FROM driver_durations WHERE workspace_id = p_workspace
+    GROUP BY workspace_id, survey_id, month, which, slot;
     DROP TABLE afterword_driver_facts;
 END
 $fn$;

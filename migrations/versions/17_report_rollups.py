@@ -82,6 +82,36 @@ def upgrade():
     sa.Column('n', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('workspace_id', 'survey_id', 'day', 'which', 'slot', name='pk_driver_durations')
     )
+    op.create_table('driver_rollups_monthly',
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('channel', sa.String(length=50), nullable=False),
+    sa.Column('first_response', sa.String(length=20), nullable=False),
+    sa.Column('resolution', sa.String(length=20), nullable=False),
+    sa.Column('reopened', sa.String(length=8), nullable=False),
+    sa.Column('fcr', sa.String(length=8), nullable=False),
+    sa.Column('frt_met', sa.String(length=8), nullable=False),
+    sa.Column('resolution_met', sa.String(length=8), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('tickets', sa.Integer(), nullable=False),
+    sa.Column('frt_sum', sa.Numeric(), nullable=False),
+    sa.Column('frt_n', sa.Integer(), nullable=False),
+    sa.Column('resolution_sum', sa.Numeric(), nullable=False),
+    sa.Column('resolution_n', sa.Integer(), nullable=False),
+    sa.Column('handle_sum', sa.BigInteger(), nullable=False),
+    sa.Column('handle_n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('workspace_id', 'survey_id', 'day', 'channel', 'first_response', 'resolution', 'reopened', 'fcr', 'frt_met', 'resolution_met', 'score', name='pk_driver_rollups_monthly')
+    )
+    op.create_table('driver_durations_monthly',
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('which', sa.SmallInteger(), nullable=False),
+    sa.Column('slot', sa.Integer(), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('workspace_id', 'survey_id', 'day', 'which', 'slot', name='pk_driver_durations_monthly')
+    )
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(THEME_ROLLUP_FUNCTIONS_SQL)
         op.execute(THEME_BACKFILL_SQL)
@@ -98,6 +128,8 @@ def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(DROP_DRIVER_ROLLUP_SQL)
         op.execute(DROP_THEME_ROLLUP_SQL)
+    op.drop_table('driver_durations_monthly')
+    op.drop_table('driver_rollups_monthly')
     op.drop_table('driver_durations')
     op.drop_table('driver_rollups')
     op.drop_index('ix_theme_mentions_examples', table_name='theme_mentions')
@@ -338,6 +370,7 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     zone text;
     on_day date;
+    on_month date;
     frt numeric := afterword_seconds(p.first_response_at, p.ticket_created_at);
     res numeric := afterword_seconds(p.solved_at, p.ticket_created_at);
     target record;
@@ -347,6 +380,7 @@ BEGIN
         RETURN;
     END IF;
     on_day := (p.created_at AT TIME ZONE zone)::date;
+    on_month := date_trunc('month', on_day)::date;
     SELECT * INTO target FROM afterword_sla_targets(p.workspace_id, p.channel);
     INSERT INTO driver_rollups AS r (workspace_id, survey_id, day, channel, first_response, resolution, reopened, fcr, frt_met, resolution_met, score, tickets, frt_sum, frt_n, resolution_sum, resolution_n, handle_sum, handle_n)
     VALUES (p.workspace_id, p.survey_id, on_day, COALESCE(p.channel, ''), afterword_frt_bucket(frt),
@@ -364,12 +398,32 @@ BEGIN
     SELECT p.workspace_id, p.survey_id, on_day, which, afterword_duration_slot(s), p_sign
     FROM (VALUES (0, frt), (1, res)) AS v(which, s) WHERE s IS NOT NULL
     ON CONFLICT (workspace_id, survey_id, day, which, slot) DO UPDATE SET n = d.n + EXCLUDED.n;
+    INSERT INTO driver_rollups_monthly AS r (workspace_id, survey_id, day, channel, first_response, resolution, reopened, fcr, frt_met, resolution_met, score, tickets, frt_sum, frt_n, resolution_sum, resolution_n, handle_sum, handle_n)
+    VALUES (p.workspace_id, p.survey_id, on_month, COALESCE(p.channel, ''), afterword_frt_bucket(frt),
+        afterword_resolution_bucket(res),
+        CASE WHEN p.reopens IS NULL THEN 'unknown' WHEN p.reopens > 0 THEN 'yes' ELSE 'no' END,
+        CASE WHEN p.reopens IS NULL THEN 'unknown' WHEN p.solved_at IS NOT NULL AND p.reopens = 0 THEN 'yes'
+            ELSE 'no' END,
+        afterword_met(frt, target.frt), afterword_met(res, target.resolution), COALESCE(p_score, -1),
+        p_sign, p_sign * COALESCE(frt, 0), p_sign * (frt IS NOT NULL)::int, p_sign * COALESCE(res, 0),
+        p_sign * (res IS NOT NULL)::int, p_sign * COALESCE(p.handle_seconds, 0),
+        p_sign * (p.handle_seconds IS NOT NULL)::int)
+    ON CONFLICT (workspace_id, survey_id, day, channel, first_response, resolution, reopened, fcr, frt_met, resolution_met, score) DO UPDATE SET
+        tickets = r.tickets + EXCLUDED.tickets, frt_sum = r.frt_sum + EXCLUDED.frt_sum, frt_n = r.frt_n + EXCLUDED.frt_n, resolution_sum = r.resolution_sum + EXCLUDED.resolution_sum, resolution_n = r.resolution_n + EXCLUDED.resolution_n, handle_sum = r.handle_sum + EXCLUDED.handle_sum, handle_n = r.handle_n + EXCLUDED.handle_n;
+    INSERT INTO driver_durations_monthly AS d (workspace_id, survey_id, day, which, slot, n)
+    SELECT p.workspace_id, p.survey_id, on_month, which, afterword_duration_slot(s), p_sign
+    FROM (VALUES (0, frt), (1, res)) AS v(which, s) WHERE s IS NOT NULL
+    ON CONFLICT (workspace_id, survey_id, day, which, slot) DO UPDATE SET n = d.n + EXCLUDED.n;
     IF p_sign < 0 THEN
         -- A row whose tickets all left is no row: the rebuild would not write it.
         DELETE FROM driver_rollups WHERE workspace_id = p.workspace_id AND survey_id = p.survey_id
             AND day = on_day AND tickets = 0;
         DELETE FROM driver_durations WHERE workspace_id = p.workspace_id AND survey_id = p.survey_id
             AND day = on_day AND n = 0;
+        DELETE FROM driver_rollups_monthly WHERE workspace_id = p.workspace_id AND survey_id = p.survey_id
+            AND day = on_month AND tickets = 0;
+        DELETE FROM driver_durations_monthly WHERE workspace_id = p.workspace_id AND survey_id = p.survey_id
+            AND day = on_month AND n = 0;
     END IF;
 END
 $fn$;
@@ -433,6 +487,8 @@ BEGIN
     SELECT timezone INTO zone FROM workspaces WHERE id = p_workspace;
     DELETE FROM driver_rollups WHERE workspace_id = p_workspace;
     DELETE FROM driver_durations WHERE workspace_id = p_workspace;
+    DELETE FROM driver_rollups_monthly WHERE workspace_id = p_workspace;
+    DELETE FROM driver_durations_monthly WHERE workspace_id = p_workspace;
     IF zone IS NULL THEN
         RETURN;
     END IF;
@@ -466,6 +522,17 @@ BEGIN
           UNION ALL
           SELECT survey_id, day, 1, res FROM afterword_driver_facts WHERE res IS NOT NULL) AS v
     GROUP BY survey_id, day, which, slot;
+    -- Months from the days.
+    INSERT INTO driver_rollups_monthly (workspace_id, survey_id, day, channel, first_response, resolution, reopened, fcr, frt_met, resolution_met, score, tickets, frt_sum, frt_n, resolution_sum, resolution_n, handle_sum, handle_n)
+    SELECT workspace_id, survey_id, date_trunc('month', day)::date AS month, channel, first_response, resolution,
+        reopened, fcr, frt_met, resolution_met, score, sum(tickets), sum(frt_sum), sum(frt_n), sum(resolution_sum), sum(resolution_n), sum(handle_sum), sum(handle_n)
+    FROM driver_rollups WHERE workspace_id = p_workspace
+    GROUP BY workspace_id, survey_id, month, channel, first_response, resolution, reopened, fcr, frt_met,
+        resolution_met, score;
+    INSERT INTO driver_durations_monthly (workspace_id, survey_id, day, which, slot, n)
+    SELECT workspace_id, survey_id, date_trunc('month', day)::date AS month, which, slot, sum(n)
+    FROM driver_durations WHERE workspace_id = p_workspace
+    GROUP BY workspace_id, survey_id, month, which, slot;
     DROP TABLE afterword_driver_facts;
 END
 $fn$;

@@ -16,7 +16,16 @@ import pytest
 from sqlalchemy import select, text
 
 from app.extensions import db
-from app.models import DriverDuration, DriverRollup, Invite, Response, Workspace, driver_rollup_sql
+from app.models import (
+    DriverDuration,
+    DriverDurationMonthly,
+    DriverRollup,
+    DriverRollupMonthly,
+    Invite,
+    Response,
+    Workspace,
+    driver_rollup_sql,
+)
 from app.services.insights import driver_rollups
 from app.services.insights.drivers import drivers
 from app.services.insights.settings import DEFAULTS, load_settings, save_settings, sla_targets
@@ -117,6 +126,7 @@ def _check(monkeypatch, ws_id: int, survey_id: int, rng) -> int:
         (local_midnight, local_midnight + timedelta(days=5)),
         (T0 - timedelta(days=3), T0 + timedelta(days=DAYS + 3)),
         (T0 + timedelta(hours=2), T0 + timedelta(days=6, hours=13)),
+        (T0 - timedelta(days=40), T0 + timedelta(days=45)),  # the whole of April from the monthly rows
     ]
     for _ in range(3):
         start = T0 + timedelta(minutes=rng.randrange(DAYS * 24 * 60))
@@ -147,10 +157,11 @@ def _snapshot(model, workspace_id: int) -> set:
 
 
 def _assert_rollups_equal_a_rebuild(workspace_id: int) -> None:
-    kept, durations = _snapshot(DriverRollup, workspace_id), _snapshot(DriverDuration, workspace_id)
+    tables = (DriverRollup, DriverDuration, DriverRollupMonthly, DriverDurationMonthly)
+    kept = [_snapshot(table, workspace_id) for table in tables]
     db.session.execute(text("SELECT afterword_driver_rollup_rebuild(:ws)"), {"ws": workspace_id})
-    assert kept and _snapshot(DriverRollup, workspace_id) == kept
-    assert durations and _snapshot(DriverDuration, workspace_id) == durations
+    for table, rows in zip(tables, kept):
+        assert rows and _snapshot(table, workspace_id) == rows, table.__tablename__
     db.session.rollback()
 
 
@@ -167,7 +178,7 @@ def test_driver_rollups_equal_a_rebuild_and_the_raw_report_through_edits(pg_app,
     invites = [_ticket(rng, make, survey if rng.random() < 0.8 else other) for _ in range(220)]
     db.session.commit()
     _assert_rollups_equal_a_rebuild(ws.id)
-    assert _check(monkeypatch, ws.id, survey.id, rng) >= 6
+    assert _check(monkeypatch, ws.id, survey.id, rng) >= 7
 
     # Tickets change (first response, resolution, reopens, channel, creation, survey), get answered,
     # rescored, unanswered; whole invites go.
@@ -213,15 +224,15 @@ def test_driver_rollups_equal_a_rebuild_and_the_raw_report_through_edits(pg_app,
     )
     db.session.commit()
     _assert_rollups_equal_a_rebuild(ws.id)
-    assert _check(monkeypatch, ws.id, survey.id, rng) >= 6
+    assert _check(monkeypatch, ws.id, survey.id, rng) >= 7
 
     # New SLA targets re-judge every ticket; a new time zone regroups every day.
     save_settings(ws.id, {"sla": {"first_response_minutes": 15, "channels": {"chat": {"first_response_minutes": 1}}}})
     db.session.commit()
     _assert_rollups_equal_a_rebuild(ws.id)
-    assert _check(monkeypatch, ws.id, survey.id, rng) >= 6
+    assert _check(monkeypatch, ws.id, survey.id, rng) >= 7
     workspace = db.session.get(Workspace, ws.id)
     workspace.timezone = "Pacific/Chatham" if workspace.timezone != "Pacific/Chatham" else "UTC"
     db.session.commit()
     _assert_rollups_equal_a_rebuild(ws.id)
-    assert _check(monkeypatch, ws.id, survey.id, rng) >= 6
+    assert _check(monkeypatch, ws.id, survey.id, rng) >= 7

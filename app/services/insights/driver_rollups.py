@@ -2,7 +2,8 @@
 invites for the partial days at its edges, and exact medians from driver_durations' slots.
 
 The rollups hold the tickets by every driver's bucket with the KPIs' sums, so the grouped rows the
-report adds up are read per day rather than per ticket. They hold no invite dimension but the
+report adds up are read per day rather than per ticket, and per month for the whole local months
+of a long range. They hold no invite dimension but the
 channel: a filter on the agent, team, channel, priority, segment or tag reads the invites, as before.
 
 Medians stay exact (percentile_cont's, to the bit): the slots of the range's durations (eight per
@@ -21,10 +22,10 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select, union_all
 
 from app.extensions import db
-from app.models import DriverDuration, DriverRollup, Invite, Workspace
+from app.models import DriverDuration, DriverDurationMonthly, DriverRollup, DriverRollupMonthly, Invite, Workspace
 from app.models.driver_rollup_sql import FIRST_RESPONSE, RESOLUTION
 from app.scoring.periods import midnight, whole_days
 from app.services.insights.cells import Scope
@@ -61,27 +62,40 @@ def rollup_plan(workspace: Workspace, scope: Scope, since: datetime, until: date
     return Plan(days[0], days[1], start, end, edges)
 
 
+def _pieces(plan: Plan) -> list[tuple[type, type, date, date]]:
+    """The plan's days as (rollup table, durations table, first, last) pieces: the whole local
+    months inside it from the monthly tables, the days around them from the daily ones."""
+    m1 = plan.first if plan.first.day == 1 else _next_month(plan.first)
+    m2 = plan.last.replace(day=1)
+    if m1 >= m2:
+        return [(DriverRollup, DriverDuration, plan.first, plan.last)]
+    pieces = [(DriverRollupMonthly, DriverDurationMonthly, m1, m2)]
+    for first, last in ((plan.first, m1), (m2, plan.last)):
+        if first < last:
+            pieces.append((DriverRollup, DriverDuration, first, last))
+    return pieces
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 def rolled_up(workspace_id: int, survey_id: int | None, plan: Plan) -> list:
     """The grouped ticket rows of the plan's days, named as the raw read names them."""
-    r = DriverRollup
-    keys = [r.survey_id, r.score, r.channel, r.first_response, r.resolution, r.reopened, r.fcr, r.frt_met]
-    keys.append(r.resolution_met)
-    query = (
-        select(
-            *keys,
-            func.sum(r.tickets),
-            func.sum(r.frt_sum),
-            func.sum(r.frt_n),
-            func.sum(r.resolution_sum),
-            func.sum(r.resolution_n),
-            func.sum(r.handle_sum),
-            func.sum(r.handle_n),
+    names = ["survey_id", "score", "channel", "first_response", "resolution", "reopened", "fcr", "frt_met"]
+    names.append("resolution_met")
+    measures = ["tickets", "frt_sum", "frt_n", "resolution_sum", "resolution_n", "handle_sum", "handle_n"]
+    parts = []
+    for table, _, first, last in _pieces(plan):
+        part = select(*(getattr(table, n) for n in names + measures)).where(
+            table.workspace_id == workspace_id, table.day >= first, table.day < last
         )
-        .where(r.workspace_id == workspace_id, r.day >= plan.first, r.day < plan.last)
-        .group_by(*keys)
-    )
-    if survey_id is not None:
-        query = query.where(r.survey_id == survey_id)
+        if survey_id is not None:
+            part = part.where(table.survey_id == survey_id)
+        parts.append(part)
+    both = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    keys = [both.c[n] for n in names]
+    query = select(*keys, *(func.sum(both.c[m]) for m in measures)).group_by(*keys)
     rows = []
     for row in db.session.execute(query):
         survey, score, channel, first_response, resolution, reopened, fcr, frt_met, resolution_met = row[:9]
@@ -126,22 +140,20 @@ def _in_scope(workspace_id: int, survey_id: int | None, spans: list[tuple[dateti
     if survey_id is not None:
         where.append(Invite.survey_id == survey_id)
     if spans:
-        from sqlalchemy import or_
-
         where.append(or_(*(and_(Invite.created_at >= a, Invite.created_at < b) for a, b in spans)))
     return where
 
 
 def _median(workspace_id: int, survey_id: int | None, plan: Plan, which: int) -> float | None:
-    d = DriverDuration
     counts: Counter = Counter()
-    query = select(d.slot, func.sum(d.n)).where(
-        d.workspace_id == workspace_id, d.which == which, d.day >= plan.first, d.day < plan.last
-    )
-    if survey_id is not None:
-        query = query.where(d.survey_id == survey_id)
-    for slot, n in db.session.execute(query.group_by(d.slot)):
-        counts[slot] += int(n)
+    for _, d, first, last in _pieces(plan):
+        query = select(d.slot, func.sum(d.n)).where(
+            d.workspace_id == workspace_id, d.which == which, d.day >= first, d.day < last
+        )
+        if survey_id is not None:
+            query = query.where(d.survey_id == survey_id)
+        for slot, n in db.session.execute(query.group_by(d.slot)):
+            counts[slot] += int(n)
     slot, seconds = _slot_and_seconds(which)
     edge_values: dict[int, list[Decimal]] = {}
     if plan.edges:
