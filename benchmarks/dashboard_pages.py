@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the database even if it exists")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--db", help="the database's name (default: afterword_dashboard_bench_ROWS_DAYS)")
+    parser.add_argument("--only", choices=["themes", "drivers"], help="with --rollups: one report only")
     parser.add_argument(
         "--rollups",
         action="store_true",
@@ -259,7 +260,7 @@ def compare_rollups(app, args) -> None:
         until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone).isoformat()
         page = urlencode({"from": first.isoformat(), "to": last.isoformat(), "survey": csat})
         api = urlencode({"since": since, "until": until, "survey_id": csat})
-        for name in ("themes", "drivers"):
+        for name in [args.only] if args.only else ["themes", "drivers"]:
             cases.append((f"{name} page, {label}", f"/w/{workspace_id}/{name}?{page}", {}))
             cases.append((f"/api/v1/{name}, {label}", f"/api/v1/{name}?{api}", headers))
     raw = [
