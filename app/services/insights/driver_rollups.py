@@ -171,23 +171,38 @@ def _median(workspace_id: int, survey_id: int | None, plan: Plan, which: int) ->
     below = 0
     for at_slot in sorted(counts):
         n = counts[at_slot]
-        wanted = [rank for rank in middle if below <= rank < below + n]
+        wanted = [rank - below for rank in middle if below <= rank < below + n]
         if wanted:
-            values = sorted(_slot_values(workspace_id, survey_id, plan, which, at_slot) + edge_values.get(at_slot, []))
-            for rank in wanted:
-                found[rank] = float(values[rank - below])
+            values = _at_ranks(workspace_id, survey_id, plan, which, at_slot, wanted, edge_values)
+            found.update({below + j: float(value) for j, value in zip(wanted, values)})
         below += n
     low, high = found[middle[0]], found[middle[-1]]
     return low if low == high else low + 0.5 * (high - low)
 
 
-def _slot_values(workspace_id: int, survey_id: int | None, plan: Plan, which: int, at_slot: int) -> list[Decimal]:
-    """The durations of one slot among the tickets of the plan's whole days (index only)."""
+def _at_ranks(
+    workspace_id: int, survey_id: int | None, plan: Plan, which: int, at_slot: int, ranks: list[int], edges: dict
+) -> list[Decimal]:
+    """The durations of the given ranks (from 0, ascending) in one slot, among the plan's days
+    and its edges.
+
+    The days' durations D are read sorted by PostgreSQL, only the few around the ranks: with e
+    edge durations E in the slot, the j-th of D and E merged is the (j - o)-th of E and D[o : j + 1]
+    merged, o = max(0, j - e) (each of D[:o] has fewer than j durations before it)."""
+    edge = sorted(edges.get(at_slot, []))
+    o = max(0, ranks[0] - len(edge))
     slot, seconds = _slot_and_seconds(which)
-    query = select(seconds).where(
-        *_in_scope(workspace_id, survey_id, []),
-        slot == at_slot,
-        Invite.created_at >= plan.start,
-        Invite.created_at < plan.end,
+    query = (
+        select(seconds)
+        .where(
+            *_in_scope(workspace_id, survey_id, []),
+            slot == at_slot,
+            Invite.created_at >= plan.start,
+            Invite.created_at < plan.end,
+        )
+        .order_by(seconds)
+        .offset(o)
+        .limit(ranks[-1] - o + 1)
     )
-    return list(db.session.scalars(query))
+    merged = sorted([*db.session.scalars(query), *edge])
+    return [merged[j - o] for j in ranks]
