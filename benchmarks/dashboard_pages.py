@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/dashboard_pages.py                   # 1 million answers
     .venv/bin/python benchmarks/dashboard_pages.py --rows 100000     # a quick run
     .venv/bin/python benchmarks/dashboard_pages.py --drop            # drop the database afterwards
+    .venv/bin/python benchmarks/dashboard_pages.py --rollups         # themes and drivers: raw rows vs rollups, 30 d / 90 d / all
 
 Builds a PostgreSQL database with metrics_scale.py's loader (COPY, triggers off, one rollup
 rebuild), then gives the answers what the dashboard reads beyond the rollups: comments, their
@@ -57,6 +58,13 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the database even if it exists")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--db", help="the database's name (default: afterword_dashboard_bench_ROWS_DAYS)")
+    parser.add_argument("--only", choices=["themes", "drivers"], help="with --rollups: one report only")
+    parser.add_argument(
+        "--rollups",
+        action="store_true",
+        help="time the themes and drivers pages and endpoints over 30 days, 90 days and all time, each read"
+        " from the raw rows (the rollups switched off) and from the rollups, in interleaved rounds",
+    )
     args = parser.parse_args()
 
     # A branch with a migration of its own benchmarks a database of its own: the shared one
@@ -80,7 +88,10 @@ def main() -> None:
             print(f"database {name} built in {time.perf_counter() - started:.0f} s")
         else:
             print(f"database {name} reused")
-        report(app, url, args)
+        if args.rollups:
+            compare_rollups(app, args)
+        else:
+            report(app, url, args)
     finally:
         if args.drop:
             with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
@@ -133,6 +144,9 @@ def add_comments_and_themes(url: str, workspace_id: int) -> None:
                 """,
                 {"keys": keys, "n": len(keys), "offset": offset, "ws": workspace_id, "share": share / 0.7},
             )
+        # The loader gives theme rows to answers at random; the analysis gives them to comments only
+        # (and the themes page quotes each example's comment).
+        conn.execute("DELETE FROM response_themes t USING responses r WHERE r.id = t.response_id AND r.comment IS NULL")
         conn.execute("ALTER TABLE responses ENABLE TRIGGER USER")
         conn.commit()
         conn.autocommit = True
@@ -215,6 +229,81 @@ def report(app, url: str, args) -> None:
         shown = endpoint + "?" + "&".join(k for k in api_query if k not in ("since", "until"))
         print(f"{name:10} {page_p50:8.1f} {page_p99:8.1f}   {shown.rstrip('?'):40} {json_p50:8.1f} {json_p99:8.1f}")
     print("target: each page's p50 < 300 ms at 1 million answers")
+
+
+def compare_rollups(app, args) -> None:
+    """Each themes and drivers page and endpoint over the last 30 and 90 local days and all the
+    loaded history, read from the raw rows (the rollups switched off, as before they existed) and
+    from the rollups, alternately within each round, so both see the same load; p50 of each and the
+    median of the per-round ratios. Wall time: the work is the database's, which process_time in
+    this process would not see."""
+    import statistics
+    from unittest import mock
+
+    from app.services.insights import driver_rollups, theme_rollups
+    from app.web.blueprint import COOKIE
+
+    workspace_id, surveys, key, token = _session(app)
+    client = app.test_client()
+    client.set_cookie(COOKIE, token)
+    headers = {"Authorization": f"Bearer {key}"}
+    zone = ZoneInfo(ZONE)
+    last = END.date() - timedelta(days=1)
+    csat = surveys["csat"]
+    cases = []
+    for label, first in (
+        ("30 d", last - timedelta(days=29)),
+        ("90 d", last - timedelta(days=89)),
+        ("all", (END - timedelta(days=args.days)).astimezone(zone).date()),
+    ):
+        since = datetime.combine(first, datetime.min.time(), tzinfo=zone).isoformat()
+        until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone).isoformat()
+        page = urlencode({"from": first.isoformat(), "to": last.isoformat(), "survey": csat})
+        api = urlencode({"since": since, "until": until, "survey_id": csat})
+        for name in [args.only] if args.only else ["themes", "drivers"]:
+            cases.append((f"{name} page, {label}", f"/w/{workspace_id}/{name}?{page}", {}))
+            cases.append((f"/api/v1/{name}, {label}", f"/api/v1/{name}?{api}", headers))
+    raw = [
+        mock.patch.object(theme_rollups, "rollup_plan", lambda *a, **k: None),
+        mock.patch.object(driver_rollups, "rollup_plan", lambda *a, **k: None),
+    ]
+
+    def get(path, hdrs) -> float:
+        started = time.perf_counter()
+        response = client.get(path, headers=hdrs)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        return (time.perf_counter() - started) * 1000
+
+    def get_raw(path, hdrs) -> float:
+        for patch in raw:
+            patch.start()
+        try:
+            return get(path, hdrs)
+        finally:
+            for patch in raw:
+                patch.stop()
+
+    for _, path, hdrs in cases:  # warm both plans once
+        get(path, hdrs)
+        get_raw(path, hdrs)
+    times = {name: ([], []) for name, _, _ in cases}
+    for round_ in range(args.repeat):
+        for name, path, hdrs in cases:
+            before, after = times[name]
+            if round_ % 2:  # alternate which goes first
+                after.append(get(path, hdrs))
+                before.append(get_raw(path, hdrs))
+            else:
+                before.append(get_raw(path, hdrs))
+                after.append(get(path, hdrs))
+    print(f"\n{args.rows:,} answers over {args.days} days ({ZONE}), CSAT survey; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'':28} {'raw p50 ms':>11} {'rollups p50 ms':>15} {'rollups p99':>12} {'ratio (median/round)':>21}")
+    for name, _, _ in cases:
+        before, after = times[name]
+        ratio = statistics.median(a / b for a, b in zip(after, before))
+        p99 = sorted(after)[min(len(after) - 1, int(round(0.99 * (len(after) - 1))))]
+        print(f"{name:28} {statistics.median(before):11.1f} {statistics.median(after):15.1f} {p99:12.1f} {ratio:21.2f}")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}; target: p50 < 300 ms")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from app.models.api_key import ApiKey
 from app.models.audit import AuditEvent
 from app.models.case import Case, CaseEvent
 from app.models.digest import DigestSubscription
+from app.models.driver_rollup import DriverDuration, DriverDurationMonthly, DriverRollup, DriverRollupMonthly
 from app.models.integration import Integration, WebhookDelivery
 from app.models.invite import Invite, InviteEvent
 from app.models.outbound_webhook import WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookMessage
@@ -16,6 +17,7 @@ from app.models.rollup import MetricRollup, MetricRollupHourly
 from app.models.suppression import Suppression
 from app.models.survey import Survey
 from app.models.theme import Theme
+from app.models.theme_rollup import ThemeMention, ThemeRollup
 from app.models.workspace import Workspace
 from app.models.workspace_settings import WorkspaceSettings
 from app.models.writeback import HelpdeskNote, HelpdeskWriteback
@@ -36,6 +38,10 @@ __all__ = [
     "HelpdeskNote",
     "HelpdeskWriteback",
     "DigestSubscription",
+    "DriverDuration",
+    "DriverDurationMonthly",
+    "DriverRollup",
+    "DriverRollupMonthly",
     "Integration",
     "Invite",
     "InviteEvent",
@@ -47,6 +53,8 @@ __all__ = [
     "Survey",
     "Suppression",
     "Theme",
+    "ThemeMention",
+    "ThemeRollup",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Float,
     FromClause,
     Integer,
+    Numeric,
     Select,
     String,
     and_,
@@ -38,6 +39,7 @@ from app.models.theme import ThemeSource
 from app.scoring.periods import period_start
 from app.scoring.scores import score_summary
 from app.services.answers.listing import matching_answers
+from app.services.insights import theme_rollups
 from app.services.insights.cells import Scope, local_day, without_jit
 
 EXAMPLES = 3
@@ -72,7 +74,7 @@ def theme_report_with_weeks(
     def day(at):
         return local_day(at, scope, filters["since"], filters["until"])
 
-    report, by_day = _report(workspace_id, filters, limit, True, day)
+    report, by_day = _report(workspace_id, filters, limit, True, day, zone_name)
     weekly: dict[str, dict[date, int]] = defaultdict(Counter)
     for theme, days in by_day.items():
         for on, count in days.items():
@@ -81,34 +83,42 @@ def theme_report_with_weeks(
 
 
 def _report(
-    workspace_id: int, filters: dict, limit: int, examples: bool, day: Callable | None = None
+    workspace_id: int,
+    filters: dict,
+    limit: int,
+    examples: bool,
+    day: Callable | None = None,
+    zone_name: str | None = None,
 ) -> tuple[dict, dict]:
     survey = _survey(workspace_id, filters["survey_id"])
     without_jit()
-    # Every answer matching the /responses filters (tenant and survey included), as a subquery.
-    base = (
-        matching_answers(workspace_id, filters)
-        .with_only_columns(Response.id, Response.score, Response.polarity, Response.comment, Response.answered_at)
-        .subquery()
-    )
-    commented = and_(base.c.comment.is_not(None), base.c.comment != "")
-    overall_dist, comments = {}, 0
-    for score, count, with_comment in db.session.execute(
-        select(base.c.score, func.count(), func.count(case((commented, 1)))).group_by(base.c.score)
-    ):
-        overall_dist[score] = count
-        comments += with_comment
+    # On PostgreSQL, whole days from the rollups and the partial days at the edges from the rows.
+    plan = theme_rollups.rollup_plan(workspace_id, filters, zone_name if day is not None else None)
+    if plan is None:
+        overall_dist, comments, found = _raw_read(workspace_id, filters, examples, day)
+    else:
+        rolled = theme_rollups.rolled_up(workspace_id, filters, plan, day is not None)
+        overall_dist, comments = rolled.overall, rolled.comments
+        found = Found(counts=rolled.counts, by_day=rolled.by_day)
+        for start, end in plan.edges:
+            edge = {**filters, "since": start, "until": end}
+            edge_dist, edge_comments, edge_found = _raw_read(workspace_id, edge, False, day)
+            overall_dist.update(edge_dist)
+            comments += edge_comments
+            found.counts.extend(edge_found.counts)
+            for theme, days in edge_found.by_day.items():
+                found.by_day[theme].update(days)
     dists: dict[str, Counter] = defaultdict(Counter)
     side_dists: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    polarity: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-    side_polarity: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0])
-    found = _mentions_read(base, examples, day)
+    # Polarity sums are exact on PostgreSQL (Decimal: see EXACT), so added up here in any order.
+    polarity: dict[str, list] = defaultdict(lambda: [0, 0])
+    side_polarity: dict[tuple[str, str], list] = defaultdict(lambda: [0, 0])
     for theme, which, score, count, polarity_sum, polarity_n, theme_sum, theme_n in found.counts:
         dists[theme][score] += count
         side_dists[theme, which][score] += count
-        polarity[theme][0] += polarity_sum or 0.0
+        polarity[theme][0] += polarity_sum or 0
         polarity[theme][1] += polarity_n
-        side_polarity[theme, which][0] += theme_sum or 0.0
+        side_polarity[theme, which][0] += theme_sum or 0
         side_polarity[theme, which][1] += theme_n
 
     kind, low, high = survey.kind, survey.scale_min, survey.scale_max
@@ -139,7 +149,7 @@ def _report(
             "share": round(100 * mentions / comments, 2) if comments else None,
             "mean_score": round(sum(s * c for s, c in dist.items()) / mentions, 3),
             "score": summary,
-            "mean_polarity": round(polarity_sum / polarity_n, 3) if polarity_n else None,
+            "mean_polarity": round(float(polarity_sum / polarity_n), 3) if polarity_n else None,
             "impact": impact,
         }
         for field_name, which in (("praise", PRAISE), ("complaints", COMPLAINT)):
@@ -151,7 +161,7 @@ def _report(
                 "mentions": n,
                 "mean_score": round(sum(s * c for s, c in side_dist.items()) / n, 3) if n else None,
                 "score": side_summary,
-                "mean_polarity": round(theme_sum / theme_n, 3) if theme_n else None,
+                "mean_polarity": round(float(theme_sum / theme_n), 3) if theme_n else None,
                 "impact": side_impact if n else None,
                 "example_response_ids": [],
             }
@@ -160,6 +170,10 @@ def _report(
     # Most negative impact first; themes without one (every answer mentions them) last.
     items.sort(key=lambda i: (i["impact"] is None, i["impact"] or 0.0, -i["mentions"], i["theme"]))
     items = items[:limit]
+    if plan is not None and examples:
+        shown = {item["theme"] for item in items}
+        cells = {(theme, side, score) for theme, side, score, count, *_ in found.counts if theme in shown and count}
+        found.ranked = theme_rollups.ranked_examples(workspace_id, filters, cells)
     _add_examples(found, items)
     # Complaints ranked by what they cost the score: the answers complaining about a theme,
     # compared with every other answer.
@@ -191,6 +205,24 @@ def _report(
         ],
     }
     return report, found.by_day
+
+
+def _raw_read(workspace_id: int, filters: dict, examples: bool, day: Callable | None) -> tuple[Counter, int, Found]:
+    """Answers by score, how many have a comment, and the read of their theme rows, from the rows."""
+    # Every answer matching the /responses filters (tenant and survey included), as a subquery.
+    base = (
+        matching_answers(workspace_id, filters)
+        .with_only_columns(Response.id, Response.score, Response.polarity, Response.comment, Response.answered_at)
+        .subquery()
+    )
+    commented = and_(base.c.comment.is_not(None), base.c.comment != "")
+    overall_dist, comments = Counter(), 0
+    for score, count, with_comment in db.session.execute(
+        select(base.c.score, func.count(), func.count(case((commented, 1)))).group_by(base.c.score)
+    ):
+        overall_dist[score] = count
+        comments += with_comment
+    return overall_dist, comments, _mentions_read(base, examples, day)
 
 
 def _survey(workspace_id: int, survey_id: int) -> Survey:
@@ -267,6 +299,11 @@ class Found:
     by_day: dict = field(default_factory=lambda: defaultdict(Counter))
 
 
+# Polarity sums, exact on PostgreSQL (numeric, read as Decimal): theme_rollups holds them so, and a
+# mean on a rounding tie must round the same way whichever order, partial days or source the
+# sums come from (doubles added in another order differ in the last bit). SQLite keeps doubles.
+EXACT = Numeric().with_variant(Float(), "sqlite")
+
 # The columns of the one statement _mentions_read sends, with their types: each part fills its
 # own, a typed NULL elsewhere (PostgreSQL types a UNION's untyped NULLs as text, two parts at a time).
 _PART_COLUMNS = {
@@ -274,9 +311,9 @@ _PART_COLUMNS = {
     "side": String,
     "score": Integer,
     "n": BigInteger,
-    "polarity_sum": Float,
+    "polarity_sum": EXACT,
     "polarity_n": BigInteger,
-    "theme_sum": Float,
+    "theme_sum": EXACT,
     "theme_n": BigInteger,
     "id": Integer,
     "lowest": BigInteger,
@@ -329,9 +366,11 @@ def _mentions_read(base, examples: bool, day: Callable | None = None) -> Found:
             side=m.side,
             score=m.score,
             n=func.count(),
-            polarity_sum=func.sum(m.polarity),
+            # Summed exactly (numeric), as theme_rollups holds them: a mean on a rounding tie
+            # rounds the same way whichever order the rows come in, and whichever source.
+            polarity_sum=func.sum(cast(m.polarity, EXACT)),
             polarity_n=func.count(m.polarity),
-            theme_sum=func.sum(m.theme_polarity),
+            theme_sum=func.sum(cast(m.theme_polarity, EXACT)),
             theme_n=func.count(m.theme_polarity),
         ).group_by(m.theme, m.side, m.score)
     ]
