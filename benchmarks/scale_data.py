@@ -250,13 +250,18 @@ def build(url: str, plan: dict, theme_keys: list[str], chunk: int = 1_000_000) -
         ).fetchall()
         for _, index_name, _ in indexes:
             conn.execute(f'DROP INDEX "{index_name}"')
+        # Unique constraints too (a token's or a ticket's text is inserted in no useful order, so
+        # keeping them meant random B-tree writes), and the rollups' keys; the primary keys of
+        # the raw tables stay (foreign keys point at them, and ids arrive in order).
         keys = conn.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = ANY(%s::regclass[]) AND contype = 'p'",
-            (list(_ROLLUPS),),
+            " WHERE (conrelid = ANY(%s::regclass[]) AND contype = 'u') OR (conrelid = ANY(%s::regclass[]) AND contype = 'p')",
+            (list(_TABLES), list(_ROLLUPS)),
         ).fetchall()
         for table, name, _ in keys:
             conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        unique = [(t, n, d) for t, n, d in keys if t in _TABLES]
+        keys = [(t, n, d) for t, n, d in keys if t in _ROLLUPS]
     pool = Parallel(url)
     try:
         pieces = [(first, min(first + chunk, total + 1)) for first in range(1, total + 1, chunk)]
@@ -270,8 +275,12 @@ def build(url: str, plan: dict, theme_keys: list[str], chunk: int = 1_000_000) -
             [(_THEME_ROWS_SQL, (plan["ws_id"], first, last)) for first, last in pieces], "theme rows"
         )
         # The biggest index first, so the two connections finish together.
-        by_size = sorted(indexes, key=lambda row: ("invites", "responses", "response_themes").index(row[0]))
-        timings["indexes"] = pool.run([(definition, None) for _, _, definition in by_size], "indexes")
+        by_size = sorted(indexes, key=lambda row: _TABLES.index(row[0]))
+        timings["indexes"] = pool.run(
+            [(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}', None) for table, name, definition in unique]
+            + [(definition, None) for _, _, definition in by_size],
+            "indexes",
+        )
         with pool.conns[0].transaction():
             for table in _TABLES:
                 pool.conns[0].execute(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
