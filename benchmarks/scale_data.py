@@ -186,7 +186,7 @@ class Parallel:
             conn.execute("SET synchronous_commit = off")
             conn.execute("SET maintenance_work_mem = '1GB'")
             conn.execute("SET max_parallel_maintenance_workers = 0")  # the two connections use both cores
-            conn.execute("SET work_mem = '256MB'")
+            conn.execute("SET work_mem = '1GB'")
             conn.execute("SET temp_buffers = '1GB'")
             conn.execute("SET jit = off")
 
