@@ -275,6 +275,18 @@ def report(app, url: str, ids: dict, args) -> None:
         ("90 d by week by agent, tz=America/New_York", f"{base}&interval=week&group_by=agent&tz=America/New_York"),
         ("90 d by week by agent, tz=Asia/Kolkata (+5:30)", f"{base}&interval=week&group_by=agent&tz=Asia/Kolkata"),
         ("90 d by day by channel, tz=America/New_York", f"{base}&interval=day&group_by=channel&tz=America/New_York"),
+        ("90 d by week by agent, tz=Asia/Kathmandu (+5:45)", f"{base}&interval=week&group_by=agent&tz=Asia/Kathmandu"),
+        (
+            "90 d by day by team, tz=Australia/Adelaide (+9:30/+10:30)",
+            f"{base}&interval=day&group_by=team&tz=Australia/Adelaide",
+        ),
+        ("90 d by week by agent, channel=chat (2 dims)", f"{base}&interval=week&group_by=agent&channel=chat"),
+        ("90 d by week by channel, tag=tag03 (2 dims)", f"{base}&interval=week&group_by=channel&tag=tag03"),
+        ("90 d by day, team=team01 + priority=high (2 dims)", f"{base}&interval=day&team=team01&priority=high"),
+        (
+            "90 d by week by team, channel=chat, tz=Asia/Kolkata",
+            f"{base}&interval=week&group_by=team&channel=chat&tz=Asia/Kolkata",
+        ),
         (
             "365 d by month, all surveys, partial days",
             f"since={(until - timedelta(days=365, hours=5)).isoformat()}"
