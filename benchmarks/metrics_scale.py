@@ -169,6 +169,8 @@ def load(app, url: str, args) -> dict:
         f"build: {sum(timings.values()):.0f} s in all ({', '.join(f'{k} {v:.0f} s' for k, v in timings.items())});"
         f" {plan['total']:,} invites, {answered:,} answers"
     )
+    cpu = {label: sum(seconds) for label, seconds in scale_data.CPU.items()}
+    print(f"server CPU: {sum(cpu.values()):.0f} s in all ({', '.join(f'{k} {v:.0f} s' for k, v in cpu.items())})")
     BUILD_TIMINGS.update(timings)
     return {"workspace": ws_id, "key": key, "surveys": surveys, "other_survey": other_survey, "answers": answered}
 

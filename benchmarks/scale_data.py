@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 from datetime import timedelta
@@ -211,6 +212,7 @@ class Parallel:
                     if progress:
                         print(f"  {label}: {done[0]}/{len(jobs)} in {time.perf_counter() - started:.0f} s", flush=True)
 
+        cpu_before = self.cpu_seconds()
         threads = [threading.Thread(target=worker, args=(conn,)) for conn in self.conns]
         for thread in threads:
             thread.start()
@@ -219,14 +221,31 @@ class Parallel:
         if errors:
             raise errors[0]
         seconds = time.perf_counter() - started
-        print(f"{label}: {seconds:.0f} s", flush=True)
+        cpu = [after - before for before, after in zip(cpu_before, self.cpu_seconds())]
+        CPU[label] = cpu
+        print(f"{label}: {seconds:.0f} s (server CPU {' + '.join(f'{c:.0f}' for c in cpu)} s)", flush=True)
         return seconds
+
+    def cpu_seconds(self) -> list[float]:
+        """CPU seconds each connection's server process has used (user + system), read from
+        /proc (the server runs on this machine): on a shared machine the wall clock says more
+        about the other jobs than about the build."""
+        out = []
+        for conn in self.conns:
+            try:
+                with open(f"/proc/{conn.info.backend_pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                out.append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+            except OSError:
+                out.append(0.0)
+        return out
 
     def close(self) -> None:
         for conn in self.conns:
             conn.close()
 
 
+CPU: dict[str, list[float]] = {}  # each step's server CPU seconds per connection, of the last build
 _TABLES = ("invites", "responses", "response_themes")
 _ROLLUPS = ("metric_rollups", "metric_rollups_hourly")
 
