@@ -32,6 +32,8 @@ PAIR_GRAINS = (3, 5, 9, 17, 6, 10, 18, 12, 20, 24, 33, 34, 36, 40, 48)
 def upgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(ROLLUP_SQL)
+        # The rebuild's grouping sets hash in memory rather than sort on disk (this transaction only).
+        op.execute("SET LOCAL work_mem = '256MB'")
         op.execute('SELECT afterword_rollup_rebuild(id) FROM workspaces')
 
 
