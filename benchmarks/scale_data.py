@@ -176,6 +176,60 @@ _THEME_ROWS_SQL = """
     WHERE r.workspace_id = %s AND r.id >= %s AND r.id < %s AND r.theme_sentiment IS NOT NULL"""
 
 
+def ranged_rebuild_sql(bucket) -> str:
+    """The rollup's rebuild function (app/models/rollup_sql.py, as migration 0018 left it) for the
+    facts of [p_from, p_until) only, as a function of this session (pg_temp), writing into a table
+    the caller has emptied.
+
+    Why: one rebuild of 10 M answers is one process on one core, and its grouping sets (17 for
+    the daily rollup) hold tens of millions of groups, which spill to disk; pieces of a few months
+    run side by side and fit in memory. Every grouping key includes the bucket (local day or UTC
+    hour), so when the pieces are cut at local midnights (whole hours too) no row spans two
+    pieces and their union is exactly the function's result."""
+    from app.models.rollup_sql import _rebuild_sql
+
+    sql = _rebuild_sql(bucket)
+    name = f"{bucket.prefix}_rebuild(p_workspace integer)"
+    changes = [
+        (
+            f"CREATE OR REPLACE FUNCTION {name}",
+            "CREATE OR REPLACE FUNCTION pg_temp.bench_rebuild_"
+            f"{bucket.column}(p_workspace integer, p_from timestamptz, p_until timestamptz)",
+        ),
+        (f"    DELETE FROM {bucket.table} WHERE workspace_id = p_workspace;\n", ""),
+        (
+            "WHERE r.workspace_id = p_workspace",
+            "WHERE r.workspace_id = p_workspace AND r.answered_at >= p_from AND r.answered_at < p_until",
+        ),
+        (
+            "WHERE i.workspace_id = p_workspace AND i.sent_at IS NOT NULL",
+            "WHERE i.workspace_id = p_workspace AND i.sent_at >= p_from AND i.sent_at < p_until",
+        ),
+    ]
+    for old, new in changes:
+        assert sql.count(old) == 1, old
+        sql = sql.replace(old, new)
+    return sql
+
+
+def rebuild_pieces(plan: dict, zone: str, pieces: int) -> list[tuple]:
+    """[from, until) cuts at local midnights of `zone` (whole UTC hours too), covering everything."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    start = datetime.fromtimestamp(plan["start"], UTC)
+    days = plan["days"] + 2
+    cuts = [
+        datetime.combine(
+            (start + timedelta(days=days * k / pieces)).astimezone(tz).date(), datetime.min.time(), tzinfo=tz
+        )
+        for k in range(1, pieces)
+    ]
+    bounds = [datetime(1900, 1, 1, tzinfo=UTC), *cuts, datetime(2200, 1, 1, tzinfo=UTC)]
+    return list(zip(bounds, bounds[1:]))
+
+
 class Parallel:
     """Two connections, each with the bulk-load settings, running statements from one queue."""
 
@@ -250,7 +304,38 @@ _TABLES = ("invites", "responses", "response_themes")
 _ROLLUPS = ("metric_rollups", "metric_rollups_hourly")
 
 
-def build(url: str, plan: dict, theme_keys: list[str], chunk: int = 1_000_000) -> dict:
+def rebuild_rollups(url: str, plan: dict, pieces: int, connections: int) -> float:
+    """Both rollups by the rebuild functions' own SQL, in pieces of local days run side by side
+    (see ranged_rebuild_sql); the tables are empty (or emptied here)."""
+    from app.models.rollup_sql import DAILY, HOURLY
+
+    pool = Parallel(url, connections)
+    try:
+        zone = pool.conns[0].execute("SELECT timezone FROM workspaces WHERE id = %s", (plan["ws_id"],)).fetchone()[0]
+        for conn in pool.conns:
+            conn.execute("SET work_mem = '512MB'")
+            for bucket in (DAILY, HOURLY):
+                conn.execute(ranged_rebuild_sql(bucket))
+        for table in _ROLLUPS:
+            pool.conns[0].execute(f"DELETE FROM {table} WHERE workspace_id = %s", (plan["ws_id"],))
+        jobs = [
+            (f"SELECT pg_temp.bench_rebuild_{column}(%s, %s, %s)", (plan["ws_id"], start, end))
+            for start, end in rebuild_pieces(plan, zone, pieces)
+            for column in ("day", "hour")
+        ]
+        return pool.run(jobs, f"rollup rebuilds ({pieces} pieces each, {connections} connections)", progress=True)
+    finally:
+        pool.close()
+
+
+def build(
+    url: str,
+    plan: dict,
+    theme_keys: list[str],
+    chunk: int = 1_000_000,
+    rollup_pieces: int = 12,
+    rollup_connections: int = 4,
+) -> dict:
     """Loads the rows of `plan` into the (migrated, empty) database at `url`; returns the timings.
 
     plan: ws_id, kinds [(survey id, lowest score, score weights, share)], agents, days, seed,
@@ -305,13 +390,11 @@ def build(url: str, plan: dict, theme_keys: list[str], chunk: int = 1_000_000) -
                 pool.conns[0].execute(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
                 pool.conns[0].execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
         timings["analyze"] = pool.run([(f"ANALYZE {table}", None) for table in _TABLES], "analyze")
-        timings["rollups"] = pool.run(
-            [
-                ("SELECT afterword_rollup_hourly_rebuild(%s)", (plan["ws_id"],)),
-                ("SELECT afterword_rollup_rebuild(%s)", (plan["ws_id"],)),
-            ],
-            "rollup rebuilds (daily and hourly at once)",
-        )
+    finally:
+        pool.close()
+    timings["rollups"] = rebuild_rollups(url, plan, rollup_pieces, rollup_connections)
+    pool = Parallel(url)
+    try:
         timings["rollup keys"] = pool.run(
             [(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}', None) for table, name, definition in keys],
             "rollup keys",
