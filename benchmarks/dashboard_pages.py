@@ -5,12 +5,12 @@
     .venv/bin/python benchmarks/dashboard_pages.py --drop            # drop the database afterwards
     .venv/bin/python benchmarks/dashboard_pages.py --rollups         # themes and drivers: raw rows vs rollups, 30 d / 90 d / all
 
-Builds a PostgreSQL database with metrics_scale.py's loader (COPY, triggers off, one rollup
-rebuild), then gives the answers what the dashboard reads beyond the rollups: comments, their
-sentiment labels and languages, tone–score mismatches and theme rows (response_themes), written
-set-wise in SQL; then puts the rows in time order on disk (CLUSTER), as a live service writes
-them (the loader draws times at random). The database is named after --rows and --days and kept, so a second run reuses
-it (--fresh rebuilds it).
+Builds a PostgreSQL database with metrics_scale.py's loader (benchmarks/scale_data.py: rows
+made by PostgreSQL in time order, triggers off, one rebuild of each rollup), which also writes
+what the dashboard reads beyond the rollups: comments, their sentiment labels and languages,
+tone–score mismatches and theme rows (response_themes). The database is named after --rows and
+--days and kept, so a second run reuses it (--fresh rebuilds it); `--db afterword_bench_10m`
+times metrics_scale.py's 10 M database.
 
 Each page is requested through the Flask app as a signed-in owner (the session cookie, CSRF and
 templates included) and timed p50/p99 over --repeat runs after one warm-up, beside the JSON
@@ -37,15 +37,6 @@ from benchmarks import metrics_scale
 from benchmarks.metrics_scale import ADMIN_URL, END, ZONE, build_app, timed
 
 OWNER = "owner@dashboard-bench.example.com"
-THEMED_SHARE = 0.6  # answers whose comment mentions at least one theme
-COMMENTS = [
-    ("Quick reply and a friendly agent, thank you!", "positive", "en"),
-    ("Took ages to get a reply and the issue is still not fixed.", "negative", "en"),
-    ("Fine, but I had to explain my problem twice.", "neutral", "en"),
-    ("Réponse rapide, merci beaucoup.", "positive", "fr"),
-    ("Viel zu lange Wartezeit.", "negative", "de"),
-    ("Me cobraron dos veces.", "negative", "es"),
-]
 
 
 def main() -> None:
@@ -83,8 +74,7 @@ def main() -> None:
         app = build_app(sa_url)
         if not exists or not _loaded(url):
             started = time.perf_counter()
-            ids = metrics_scale.load(app, url, args)
-            add_comments_and_themes(url, ids["workspace"])
+            metrics_scale.load(app, url, args)  # comments, labels, mismatches and themes included
             print(f"database {name} built in {time.perf_counter() - started:.0f} s")
         else:
             print(f"database {name} reused")
@@ -103,63 +93,6 @@ def main() -> None:
 def _loaded(url: str) -> bool:
     with psycopg.connect(url) as conn:
         return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM response_themes)").fetchone()[0])
-
-
-def add_comments_and_themes(url: str, workspace_id: int) -> None:
-    """Comments, sentiment labels, languages, mismatches and theme rows for the loaded answers,
-    set-wise (the analysis pipeline itself is benchmarked in analysis_db_throughput.py)."""
-    from app.analysis import default_theme_keys
-
-    keys = list(default_theme_keys())
-    started = time.perf_counter()
-    with psycopg.connect(url) as conn:
-        # Neither the comment nor its labels feed the rollups: no trigger needs to see this.
-        conn.execute("ALTER TABLE responses DISABLE TRIGGER USER")
-        texts = [c[0] for c in COMMENTS]
-        labels = [c[1] for c in COMMENTS]
-        languages = [c[2] for c in COMMENTS]
-        conn.execute(
-            """
-            UPDATE responses SET
-                comment = (%(texts)s::text[])[1 + id %% %(n)s],
-                sentiment_label = (%(labels)s::text[])[1 + id %% %(n)s],
-                language = (%(languages)s::text[])[1 + id %% %(n)s],
-                mismatch_reason = CASE WHEN id %% 50 = 0 THEN 'score and tone disagree (generated)' END,
-                analysis_version = 3
-            WHERE workspace_id = %(ws)s AND id %% 10 < 7
-            """,
-            {"texts": texts, "labels": labels, "languages": languages, "n": len(COMMENTS), "ws": workspace_id},
-        )
-        # One theme for THEMED_SHARE of the answers, a second for a third of those; skewed towards
-        # the first keys, as real themes are. Polarity from the score's side of the scale.
-        for share, offset in ((THEMED_SHARE, 0), (THEMED_SHARE / 3, 7)):
-            conn.execute(
-                """
-                INSERT INTO response_themes (response_id, theme, polarity)
-                SELECT r.id, (%(keys)s::text[])[1 + ((floor(power(random(), 2) * %(n)s))::int + %(offset)s) %% %(n)s],
-                       CASE WHEN r.score >= 4 THEN 0.5 ELSE -0.5 END
-                FROM responses r
-                WHERE r.workspace_id = %(ws)s AND r.comment IS NOT NULL AND random() < %(share)s
-                ON CONFLICT DO NOTHING
-                """,
-                {"keys": keys, "n": len(keys), "offset": offset, "ws": workspace_id, "share": share / 0.7},
-            )
-        # The loader gives theme rows to answers at random; the analysis gives them to comments only
-        # (and the themes page quotes each example's comment).
-        conn.execute("DELETE FROM response_themes t USING responses r WHERE r.id = t.response_id AND r.comment IS NULL")
-        conn.execute("ALTER TABLE responses ENABLE TRIGGER USER")
-        conn.commit()
-        conn.autocommit = True
-        # The loader writes rows in random time order; a live service writes them as they come.
-        # Put them in time order, as they would be, so a month's rows sit together on disk.
-        conn.execute("CLUSTER invites USING ix_invites_workspace_sent")
-        conn.execute("CLUSTER responses USING ix_responses_workspace_answered")
-        conn.execute("CLUSTER response_themes USING uq_response_themes_response_id_theme")
-        conn.execute("VACUUM ANALYZE invites")
-        conn.execute("VACUUM ANALYZE responses")
-        conn.execute("VACUUM ANALYZE response_themes")
-        themed = conn.execute("SELECT count(*) FROM response_themes").fetchone()[0]
-    print(f"comments and {themed:,} theme rows in {time.perf_counter() - started:.0f} s")
 
 
 def _session(app) -> tuple[int, dict, str, str]:

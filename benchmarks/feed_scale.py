@@ -5,10 +5,12 @@
     .venv/bin/python benchmarks/feed_scale.py --keep             # keep the database afterwards
     .venv/bin/python benchmarks/feed_scale.py --database NAME    # time again on a kept database
     .venv/bin/python benchmarks/feed_scale.py --db NAME          # load NAME once and keep it; reuse it after
+    .venv/bin/python benchmarks/feed_scale.py --db afterword_bench_10m   # metrics_scale.py's 10 M
 
-Loads its own database with metrics_scale.py's loader (COPY, 90 days by default), then gives a
-third of the answers a comment, a sentiment and a theme row, as the analysis would, and signs an
-owner in. Each filter is timed as the signed-in page (/w/{id}/responses: the page of 25, the
+Loads its own database with metrics_scale.py's loader (benchmarks/scale_data.py, 90 days by
+default: seven answers in ten with a comment, its sentiment label and language, most with theme
+rows, as the analysis leaves them), then signs an owner in. A database metrics_scale.py or
+dashboard_pages.py built serves as well (`--db`). Each filter is timed as the signed-in page (/w/{id}/responses: the page of 25, the
 count of every matching answer, theme labels, ticket links, the HTML) and, in the same run, as
 GET /api/v1/responses?limit=25 with the same filter (the same listing query, no count, JSON):
 p50 and p99 of server time through the Flask app. The page is timed twice, interleaved: with
@@ -31,14 +33,6 @@ import psycopg
 from metrics_scale import ADMIN_URL, build_app, load, timed
 
 OWNER = "bench-owner@example.com"
-THEMES = ["refund", "response speed", "billing", "helpfulness", "shipping"]
-COMMENTS = {
-    "refund": "The refund took forever and nobody answered my emails.",
-    "response speed": "Great, very quick reply, thanks!",
-    "billing": "Charged twice, terrible billing.",
-    "helpfulness": "Excellent support, really helpful agent.",
-    "shipping": "My parcel arrived late and damaged.",
-}
 
 
 def main() -> None:
@@ -72,8 +66,7 @@ def main() -> None:
     print(f"database {name}")
     try:
         app = build_app(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        ids = load(app, url, args)
-        comment(url, ids["workspace"])
+        ids = load(app, url, args)  # comments, labels and themes included
         report(app, ids, args)
     finally:
         if args.keep:
@@ -101,31 +94,6 @@ def kept_ids(app) -> dict:
         key = create_key(people.set_membership(owner, ws.id, Role.OWNER), "bench", "read")[1]
         db.session.commit()
         return {"workspace": ws.id, "key": key, "surveys": surveys, "answers": answers}
-
-
-def comment(url: str, workspace_id: int) -> None:
-    """A third of the answers commented and themed, as the analysis leaves them."""
-    with psycopg.connect(url) as conn:
-        conn.execute("ALTER TABLE responses DISABLE TRIGGER ALL")
-        for i, theme in enumerate(THEMES):
-            conn.execute(
-                "UPDATE responses SET comment = %s, themes = %s::json, theme_sentiment = %s::json,"
-                " sentiment_label = CASE WHEN polarity < 0 THEN 'negative' ELSE 'positive' END,"
-                " language = 'en', analysis_version = 3, analyzed_at = answered_at"
-                " WHERE workspace_id = %s AND id %% 15 = %s",
-                (COMMENTS[theme], f'["{theme}"]', f'{{"{theme}": -0.5}}', workspace_id, i),
-            )
-            conn.execute(
-                "INSERT INTO response_themes (response_id, theme, polarity)"
-                " SELECT id, %s, -0.5 FROM responses WHERE workspace_id = %s AND id %% 15 = %s"
-                " ON CONFLICT DO NOTHING",  # the loader already gave some answers this theme
-                (theme, workspace_id, i),
-            )
-        conn.execute("ALTER TABLE responses ENABLE TRIGGER ALL")
-        conn.commit()
-        conn.autocommit = True
-        conn.execute("VACUUM ANALYZE responses")
-        conn.execute("VACUUM ANALYZE response_themes")
 
 
 def report(app, ids: dict, args) -> None:

@@ -20,11 +20,7 @@ Never run from the test suite.
 from __future__ import annotations
 
 import argparse
-import io
-import json
-import multiprocessing
 import os
-import random
 import statistics
 import sys
 import time
@@ -34,23 +30,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import click
 import psycopg
+
+from benchmarks import scale_data
 
 ADMIN_URL = os.environ.get("AFTERWORD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 ZONE = "Europe/Paris"
 END = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday midnight in Paris is 23:00 UTC the day before
-TAGS = [f"tag{i:02d}" for i in range(20)]
-CHANNELS = (["email", "chat", "phone", "social"], [50, 30, 15, 5])
-PRIORITIES = (["low", "normal", "high", "urgent"], [10, 60, 25, 5])
-SEGMENTS = (["smb", "mid-market", "enterprise"], [60, 30, 10])
 SURVEYS = [
     ("csat", 1, 5, 70, [4, 5, 8, 28, 55]),
     ("nps", 0, 10, 20, [3, 2, 2, 2, 3, 4, 5, 10, 14, 25, 30]),
     ("ces", 1, 7, 10, [3, 4, 6, 10, 17, 30, 30]),
 ]
 REPEAT = 25
-THEMES = ["refund", "delivery", "response speed", "login", "billing", "agent attitude", "app crash", "pricing"]
+BUILD_TIMINGS: dict[str, float] = {}  # of this run's build, if it built the data set
 
 
 def main() -> None:
@@ -63,6 +56,11 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="drop the database first and build it anew")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--shapes-only",
+        action="store_true",
+        help="time the /metrics shapes only (no write cost, /drivers, /themes, raw SQL): for interleaved rounds",
+    )
     parser.add_argument(
         "--no-migrate",
         action="store_true",
@@ -156,165 +154,25 @@ def load(app, url: str, args) -> dict:
         db.session.remove()
         db.engine.dispose()
 
-    plan = {
-        "ws_id": ws_id,
-        "kinds": [(surveys[kind], low, weights, share) for kind, low, high, share, weights in SURVEYS],
-        "agents": args.agents,
-        "days": args.days,
-        "seed": args.seed,
-    }
-    total_invites = int(args.rows / (1 - UNANSWERED_SHARE))
-    chunk = 100_000
-    chunks = [(plan, first, min(first + chunk, total_invites + 1)) for first in range(1, total_invites + 1, chunk)]
+    from app.analysis import default_theme_keys
 
+    kinds = [(surveys[kind], low, weights, share) for kind, low, high, share, weights in SURVEYS]
+    plan = scale_data.plan_for(ws_id, kinds, args, END)
+    print(f"building {plan['total']:,} invites: {scale_data.describe(plan)}", flush=True)
+    timings = scale_data.build(url, plan, list(default_theme_keys()))
     with psycopg.connect(url) as conn:
-        # A bulk load as a restore does it: no per-row triggers (rollups, foreign-key checks; the
-        # generated rows are consistent by construction), then one rebuild of the rollups.
-        for table in ("invites", "responses", "response_themes"):
-            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
-        # Secondary indexes are built once after the load rather than maintained row by row.
-        indexes = conn.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('invites', 'responses', 'response_themes')"
-            " AND indexname NOT LIKE 'pk_%%' AND indexname NOT LIKE 'uq_%%'"
-        ).fetchall()
-        for index_name, _ in indexes:
-            conn.execute(f'DROP INDEX "{index_name}"')
-        conn.commit()
-        answered = 0
-        t0 = time.perf_counter()
-        # A second process writes the text while this one sends it: generating it is the slower half.
-        with (
-            multiprocessing.get_context("fork").Pool(1) as pool,
-            click.progressbar(length=total_invites, label="COPY invites + answers", show_pos=True) as bar,
-        ):
-            for size, count, invites, responses, themes in pool.imap(_chunk_text, chunks):
-                with conn.cursor() as cur:
-                    with cur.copy(
-                        "COPY invites (id, workspace_id, survey_id, token, status, locale, customer_email,"
-                        " customer_segment, ticket_id, agent_id, agent_name, team, channel, priority, tags,"
-                        " ticket_created_at, first_response_at, solved_at, reopens, handle_seconds, created_at,"
-                        " due_at, sent_at, answered_at) FROM STDIN"
-                    ) as copy:
-                        copy.write(invites)
-                    with cur.copy(
-                        "COPY responses (id, workspace_id, survey_id, invite_id, score, answered_at, updated_at,"
-                        " polarity, themes) FROM STDIN"
-                    ) as copy:
-                        copy.write(responses)
-                    with cur.copy("COPY response_themes (response_id, theme, polarity) FROM STDIN") as copy:
-                        copy.write(themes)
-                conn.commit()
-                answered += count
-                bar.update(size)
-        timings = {"copy": time.perf_counter() - t0}
-        print(f"loaded {total_invites:,} invites and {answered:,} answers in {timings['copy']:.0f} s")
-        t0 = time.perf_counter()
-        for _, definition in indexes:
-            conn.execute(definition)
-        conn.commit()
-        timings["indexes"] = time.perf_counter() - t0
-        print(f"indexes rebuilt in {timings['indexes']:.0f} s")
-        for table in ("invites", "responses", "response_themes"):
-            conn.execute(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
-        conn.execute("ANALYZE")
-        # The rebuilds sort every fact by grouping set: in memory rather than in temporary files.
-        conn.execute("SET work_mem = '512MB'")
-        for function in ("afterword_rollup_rebuild", "afterword_rollup_hourly_rebuild"):
-            t0 = time.perf_counter()
-            conn.execute(f"SELECT {function}(%s)", (ws_id,))
-            conn.commit()
-            timings[function] = time.perf_counter() - t0
-            print(f"{function}: {timings[function]:.0f} s")
-        for table in ("invites", "responses", "response_themes"):
-            conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
-        conn.commit()
-        conn.autocommit = True
-        t0 = time.perf_counter()
-        conn.execute("VACUUM ANALYZE")
-        timings["vacuum"] = time.perf_counter() - t0
-        for table in ("metric_rollups", "metric_rollups_hourly"):
+        answered = conn.execute("SELECT count(*) FROM responses WHERE workspace_id = %s", (ws_id,)).fetchone()[0]
+        for table in ("metric_rollups", "metric_rollups_hourly", "response_themes"):
             rows = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             print(f"{table}: {rows:,} rows")
-        print(
-            f"build: {sum(timings.values()):.0f} s in all ({', '.join(f'{k} {v:.0f} s' for k, v in timings.items())})"
-        )
+    print(
+        f"build: {sum(timings.values()):.0f} s in all ({', '.join(f'{k} {v:.0f} s' for k, v in timings.items())});"
+        f" {plan['total']:,} invites, {answered:,} answers"
+    )
+    cpu = {label: sum(seconds) for label, seconds in scale_data.CPU.items()}
+    print(f"server CPU: {sum(cpu.values()):.0f} s in all ({', '.join(f'{k} {v:.0f} s' for k, v in cpu.items())})")
+    BUILD_TIMINGS.update(timings)
     return {"workspace": ws_id, "key": key, "surveys": surveys, "other_survey": other_survey, "answers": answered}
-
-
-UNANSWERED_SHARE = 0.25  # one invite in four is delivered and never answered
-
-
-def _weighted(values, weights, size=1000):
-    """Values repeated by weight: a uniform index into it is a weighted draw, and cheap."""
-    total = sum(weights)
-    out = []
-    for value, weight in zip(values, weights):
-        out.extend([value] * max(1, round(size * weight / total)))
-    return out
-
-
-def _chunk_text(job) -> tuple[int, int, str, str, str]:
-    """COPY text for invites [first, last), their answers (an answer's id is its invite's) and the
-    answers' themes. Seeded per chunk, so a chunk is the same whichever process makes it."""
-    plan, first, last = job
-    rng = random.Random(plan["seed"] * 1_000_003 + first)
-    ws_id, kinds = plan["ws_id"], plan["kinds"]
-    agents = [f"agent{i:03d}" for i in range(plan["agents"])]
-    agent_table = _weighted(agents, [1 / (i + 10) for i in range(len(agents))], 5000)
-    teams = {a: f"team{i % 12:02d}" for i, a in enumerate(agents)}
-    channel_table, priority_table, segment_table = (_weighted(*CHANNELS), _weighted(*PRIORITIES), _weighted(*SEGMENTS))
-    kind_table = _weighted(range(len(kinds)), [k[3] for k in kinds])
-    score_tables = [_weighted(range(len(k[2])), k[2]) for k in kinds]
-    tag_lists = [[]] * 2 + [[t] for t in TAGS] + [[a, b] for a, b in zip(TAGS, TAGS[3:] + TAGS[:3])]
-    tag_json = [json.dumps(t) for t in tag_lists]
-    span = plan["days"] * 86400
-    start_s = (END - timedelta(days=plan["days"])).timestamp()
-    day_text: dict[int, str] = {}
-
-    def stamp(seconds: float) -> str:
-        """Epoch seconds as COPY text, fast: the date part is cached per day."""
-        day, rest = divmod(seconds, 86400)
-        text = day_text.get(day)
-        if text is None:
-            text = day_text[day] = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d")
-        hours, rest = divmod(rest, 3600)
-        minutes, rest = divmod(rest, 60)
-        return f"{text} {int(hours):02d}:{int(minutes):02d}:{rest:06.3f}+00"
-
-    null = "\\N"
-    invites, responses, themes = io.StringIO(), io.StringIO(), io.StringIO()
-    rnd, expo = rng.random, rng.expovariate
-    answered = 0
-    for invite_id in range(first, last):
-        k = kind_table[int(rnd() * len(kind_table))]
-        survey_id, low, _, _ = kinds[k]
-        sent_s = start_s + rnd() * span
-        agent = agent_table[int(rnd() * len(agent_table))]
-        created_s = sent_s - expo(1 / 30) * 3600
-        is_answered = rnd() >= UNANSWERED_SHARE
-        answer_s = sent_s + expo(1 / 6) * 3600 if is_answered else None
-        invites.write(
-            f"{invite_id}\t{ws_id}\t{survey_id}\tbench{invite_id}\tsent\ten\tc{invite_id}@example.com\t"
-            f"{segment_table[int(rnd() * len(segment_table))]}\tT-{invite_id}\t{agent}\t{agent.title()}\t"
-            f"{teams[agent]}\t{channel_table[int(rnd() * len(channel_table))]}\t"
-            f"{priority_table[int(rnd() * len(priority_table))]}\t"
-            f"{tag_json[int(rnd() * len(tag_json))]}\t{stamp(created_s)}\t"
-            f"{stamp(created_s + expo(1 / 90) * 60)}\t{stamp(sent_s - 300)}\t{1 if rnd() < 0.12 else 0}\t"
-            f"{int(expo(1 / 600))}\t{stamp(sent_s)}\t{stamp(sent_s)}\t{stamp(sent_s)}\t"
-            f"{stamp(answer_s) if is_answered else null}\n"
-        )
-        if is_answered:
-            answered += 1
-            score = low + score_tables[k][int(rnd() * len(score_tables[k]))]
-            polarity = f"{rnd() * 2 - 1:.3f}" if rnd() < 0.7 else null
-            responses.write(
-                f"{invite_id}\t{ws_id}\t{survey_id}\t{invite_id}\t{score}\t{stamp(answer_s)}\t"
-                f"{stamp(answer_s)}\t{polarity}\t[]\n"
-            )
-            if rnd() < 0.4:  # two answers in five name a theme or two
-                for theme in {THEMES[int(rnd() * len(THEMES))] for _ in range(1 + (rnd() < 0.3))}:
-                    themes.write(f"{invite_id}\t{theme}\t{rnd() * 2 - 1:.3f}\n")
-    return last - first, answered, invites.getvalue(), responses.getvalue(), themes.getvalue()
 
 
 def check_and_write_cost(url: str, ids: dict) -> None:
@@ -402,7 +260,8 @@ def timed(fn, repeat: int) -> tuple[float, float]:
 
 
 def report(app, url: str, ids: dict, args) -> None:
-    check_and_write_cost(url, ids)
+    if not args.shapes_only:
+        check_and_write_cost(url, ids)
     from zoneinfo import ZoneInfo
 
     paris = ZoneInfo(ZONE)
@@ -424,6 +283,18 @@ def report(app, url: str, ids: dict, args) -> None:
         ("90 d by week by agent, tz=America/New_York", f"{base}&interval=week&group_by=agent&tz=America/New_York"),
         ("90 d by week by agent, tz=Asia/Kolkata (+5:30)", f"{base}&interval=week&group_by=agent&tz=Asia/Kolkata"),
         ("90 d by day by channel, tz=America/New_York", f"{base}&interval=day&group_by=channel&tz=America/New_York"),
+        ("90 d by week by agent, tz=Asia/Kathmandu (+5:45)", f"{base}&interval=week&group_by=agent&tz=Asia/Kathmandu"),
+        (
+            "90 d by day by team, tz=Australia/Adelaide (+9:30/+10:30)",
+            f"{base}&interval=day&group_by=team&tz=Australia/Adelaide",
+        ),
+        ("90 d by week by agent, channel=chat (2 dims)", f"{base}&interval=week&group_by=agent&channel=chat"),
+        ("90 d by week by channel, tag=tag03 (2 dims)", f"{base}&interval=week&group_by=channel&tag=tag03"),
+        ("90 d by day, team=team01 + priority=high (2 dims)", f"{base}&interval=day&team=team01&priority=high"),
+        (
+            "90 d by week by team, channel=chat, tz=Asia/Kolkata",
+            f"{base}&interval=week&group_by=team&channel=chat&tz=Asia/Kolkata",
+        ),
         (
             "365 d by month, all surveys, partial days",
             f"since={(until - timedelta(days=365, hours=5)).isoformat()}"
@@ -433,7 +304,7 @@ def report(app, url: str, ids: dict, args) -> None:
     ]
     client = app.test_client()
     headers = {"Authorization": f"Bearer {ids['key']}"}
-    print(f"\n{'query':52} {'p50 ms':>8} {'p99 ms':>8}  source")
+    print(f"\n{'query':60} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>8}  source")
     results = {}
     for label, query in queries:
 
@@ -443,9 +314,15 @@ def report(app, url: str, ids: dict, args) -> None:
             return response.json
 
         source = call()["source"]
+        cpu_started = time.process_time()
         p50, p99 = timed(call, args.repeat)
+        # This process's CPU per call (Flask, SQLAlchemy, the figures, the JSON), beside the
+        # wall-clock figures that a busy shared machine inflates.
+        cpu = (time.process_time() - cpu_started) / (args.repeat + 1) * 1000
         results[label] = p50
-        print(f"{label:52} {p50:8.1f} {p99:8.1f}  {source}")
+        print(f"{label:60} {p50:8.1f} {p99:8.1f} {cpu:8.1f}  {source}")
+    if args.shapes_only:
+        return
 
     month = f"since={(until - timedelta(days=30)).isoformat()}&until={until.isoformat()}".replace("+", "%2B")
     for label, path in [
@@ -461,7 +338,7 @@ def report(app, url: str, ids: dict, args) -> None:
             assert response.status_code == 200, response.json
 
         p50, p99 = timed(call_other, max(5, args.repeat // 3))
-        print(f"{label:52} {p50:8.1f} {p99:8.1f}")
+        print(f"{label:60} {p50:8.1f} {p99:8.1f}")
 
     params = {
         "zone": ZONE,
@@ -477,7 +354,7 @@ def report(app, url: str, ids: dict, args) -> None:
             conn.execute(HAND_SQL, params).fetchall()
 
         hand_p50, hand_p99 = timed(hand, max(5, args.repeat // 3))
-    print(f"{'hand-written SQL over raw tables (headline)':52} {hand_p50:8.1f} {hand_p99:8.1f}  raw SQL")
+    print(f"{'hand-written SQL over raw tables (headline)':60} {hand_p50:8.1f} {hand_p99:8.1f}  raw SQL")
     app.config["METRICS_ROLLUPS"] = False
 
     def raw_endpoint():
@@ -485,7 +362,7 @@ def report(app, url: str, ids: dict, args) -> None:
 
     raw_p50, raw_p99 = timed(raw_endpoint, max(5, args.repeat // 3))
     app.config["METRICS_ROLLUPS"] = True
-    print(f"{'headline with rollups off (endpoint, raw path)':52} {raw_p50:8.1f} {raw_p99:8.1f}  raw")
+    print(f"{'headline with rollups off (endpoint, raw path)':60} {raw_p50:8.1f} {raw_p99:8.1f}  raw")
     headline = results[queries[0][0]]
     print(f"\nratio hand-written raw SQL ÷ endpoint (headline, p50): {hand_p50 / headline:.1f}x")
     print(f"answers: {ids['answers']:,}; targets: headline p50 < 200 ms, every query < 1000 ms")

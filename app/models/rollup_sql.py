@@ -22,8 +22,11 @@ from app.models.rollup_grain import (
     DIMENSIONS,
     FULL_GRAIN,
     GRAIN_BITS,
+    PAIR_GRAINS,
+    PAIRS,
     SCORE_SLOTS,
     TAGGED_FULL_GRAIN,
+    TAGGED_SINGLE_GRAINS,
 )
 
 
@@ -41,6 +44,10 @@ class Bucket:
     # one per fact at hourly grain (2.2 GB of 3.4 GB for 1 M answers): the hourly rollup leaves
     # them out, and a mix of dimensions reads its partial days from raw rows instead.
     full: bool = True
+    # Whether it holds the grains of two dimensions (rollup_grain.PAIR_GRAINS, and a tag with each
+    # dimension): the daily rollup only (migration 0018). Per UTC hour they would be about one row
+    # per fact, as the all-five grains are.
+    pairs: bool = False
 
     def of(self, instant: str, zone: str) -> str:
         """The bucket of the timestamptz `instant` (SQL), `zone` naming the workspace's zone."""
@@ -51,7 +58,7 @@ class Bucket:
         return f"date_trunc('hour', {instant}, 'UTC')"
 
 
-DAILY = Bucket("metric_rollups", "afterword_rollup", "day", "date", zoned=True)
+DAILY = Bucket("metric_rollups", "afterword_rollup", "day", "date", zoned=True, pairs=True)
 # UTC hours: any zone's local day (or half-hour-offset day: see app/services/insights/cells.py) is
 # a sum of whole hours plus, at most, partial hours at its two ends.
 HOURLY = Bucket("metric_rollups_hourly", "afterword_rollup_hourly", "hour", "timestamptz", zoned=False, full=False)
@@ -187,11 +194,13 @@ def _grain_of() -> str:
 
 
 def _grouping_sets(tagged: bool = False, b: Bucket = DAILY) -> str:
-    """The groupings behind the grains: all, each dimension alone and all five (for filter
-    combinations); rows of one tag only all and all five (grains 32 and 63). Tagged rows keep the
-    five even without `b.full` (a grouping set must name every dimension the SELECT reads):
-    _without_full drops them."""
-    sets = ["()"] if tagged else ["()", *(f"({d})" for d in _GROUPED)]
+    """The groupings behind the grains: all, each dimension alone, each pair (`b.pairs`) and all
+    five (for other filter combinations); rows of one tag: all, each dimension beside the tag
+    (`b.pairs`) and all five (grains 32, 33..48 and 63). Tagged rows keep the five even without
+    `b.full` (a grouping set must name every dimension the SELECT reads): _without_full drops them."""
+    singles = [f"({d})" for d in _GROUPED]
+    pairs = [f"({a}, {c})" for a, c in PAIRS] if b.pairs and not tagged else []
+    sets = ["()", *(singles if b.pairs or not tagged else []), *pairs]
     full = ["(" + ", ".join(_GROUPED) + ")"] if b.full or tagged else []
     return f"GROUPING SETS ({', '.join([*sets, *full])})"
 
@@ -205,8 +214,10 @@ def _grains(indent: str, b: Bucket = DAILY) -> str:
     """The (grain, tag) pairs one answer or delivery lands in: _grouping_sets as rows, for
     afterword_rollup_apply, which writes one fact at a time. Lines after the first start with `indent`."""
     full = (FULL_GRAIN,) if b.full else ()
-    untagged = ", ".join(str(g) for g in (0, *(GRAIN_BITS[d] for d in _GROUPED), *full))
-    tagged = f"{GRAIN_BITS['tag']}, {TAGGED_FULL_GRAIN}" if b.full else f"{GRAIN_BITS['tag']}"
+    pairs = PAIR_GRAINS if b.pairs else ()
+    untagged = ", ".join(str(g) for g in (0, *(GRAIN_BITS[d] for d in _GROUPED), *pairs, *full))
+    tagged_grains = (GRAIN_BITS["tag"], *(TAGGED_SINGLE_GRAINS if b.pairs else ()), *(TAGGED_FULL_GRAIN,) * b.full)
+    tagged = ", ".join(str(g) for g in tagged_grains)
     return f"\n{indent}".join(
         [
             f"SELECT unnest(ARRAY[{untagged}]) AS grain, ''::text AS tag",
@@ -457,7 +468,7 @@ BEGIN
             COALESCE(channel, ''), COALESCE(priority, ''), COALESCE(segment, ''), tag, {label}, {sums}
         FROM (SELECT DISTINCT ON (d.fact, t.value) d.*, t.value AS tag
               FROM dated d, json_array_elements_text(COALESCE(d.tags, '[]'::json)) AS t(value)) AS tagged
-        GROUP BY workspace_id, survey_id, {b.column}, tag, {_grouping_sets(tagged=True)}{_without_full(b, "        ")}
+        GROUP BY workspace_id, survey_id, {b.column}, tag, {_grouping_sets(tagged=True, b=b)}{_without_full(b, "        ")}
     ), netted AS (
         SELECT * FROM deltas WHERE {_nonzero()}
     ), updated AS (
@@ -516,9 +527,8 @@ BEGIN
         COALESCE(channel, ''), COALESCE(priority, ''), COALESCE(segment, ''), tag,
         CASE WHEN GROUPING(agent) = 0 THEN max(agent_name) END,
         {sums}
-    FROM (SELECT DISTINCT ON (f.ctid, t.value) f.*, t.value AS tag
-          FROM {facts} f, json_array_elements_text(f.tags) AS t(value)) AS tagged
-    GROUP BY survey_id, {b.column}, tag, {_grouping_sets(tagged=True)}{_without_full(b, "    ")};
+    FROM {facts} f, LATERAL (SELECT DISTINCT t.value AS tag FROM json_array_elements_text(f.tags) AS t(value)) AS tagged
+    GROUP BY survey_id, {b.column}, tag, {_grouping_sets(tagged=True, b=b)}{_without_full(b, "    ")};
 
     DROP TABLE {facts};
 END
@@ -620,3 +630,13 @@ DROP FUNCTION IF EXISTS afterword_rollup_hourly_delivery(invites, integer);
 DROP FUNCTION IF EXISTS afterword_rollup_hourly_answer(invites, integer, integer, timestamptz, integer, double precision, integer);
 DROP FUNCTION IF EXISTS afterword_rollup_hourly_apply(integer, integer, timestamptz, text, text, text, text, text, text, json, integer, double precision, integer, integer, integer);
 """
+
+
+# --- grains of two dimensions (migration 0018) ----------------------------------------------------
+
+
+def pair_grains_sql() -> str:
+    """The functions migration 0018 replaced: the daily rollup's, which now write the grains of two
+    dimensions too, and both rebuilds, which take each fact's distinct tags row by row (the sort
+    of every tagged fact by ctid they did before spilled gigabytes to disk at 10 M answers)."""
+    return "\n" + "\n".join([_apply_sql(), invites_updated_sql(), _rebuild_sql(), _rebuild_sql(HOURLY)])

@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invite, Response
-from app.models.rollup_sql import INVITE_TRIGGERS_SQL, hourly_rollup_sql, invites_updated_sql, rollup_sql
+from app.models.rollup_sql import (
+    INVITE_TRIGGERS_SQL,
+    hourly_rollup_sql,
+    invites_updated_sql,
+    pair_grains_sql,
+    rollup_sql,
+)
 
 UTC = UTC
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -405,24 +411,48 @@ def _migration(name: str):
     return module
 
 
+def _with_replaced_functions(sql: str, replacements: str, hourly: bool = False) -> str:
+    """`sql` with each function of the daily (else the hourly) rollup that `replacements` creates
+    replaced by that text, as a later migration's CREATE OR REPLACE leaves the database."""
+    import re
+
+    for block in re.findall(r"CREATE OR REPLACE FUNCTION .*?\n\$fn\$;\n", replacements, re.S):
+        name = block.split("(", 1)[0]
+        if name.startswith("CREATE OR REPLACE FUNCTION afterword_rollup_hourly_") != hourly:
+            continue
+        old = re.search(re.escape(name) + r"\(.*?\n\$fn\$;\n", sql, re.S)
+        assert old is not None, name
+        sql = sql.replace(old.group(0), block, 1)
+    return sql
+
+
 def test_the_migrations_carry_the_models_trigger_sql():
-    # 0003 made the rollup functions and triggers; 0006 replaced the invites' UPDATE trigger. What
-    # the models create (db.create_all) is 0003's SQL with 0006's change applied; on PostgreSQL,
-    # tests/integration/test_insights_pg.py also compares the two databases' definitions.
+    # 0003 made the rollup functions and triggers; 0006 replaced the invites' UPDATE trigger; 0018
+    # replaced the functions that write the daily rows (grains of two dimensions) and the
+    # rebuilds. What the models create (db.create_all) is 0003's SQL with 0006's and 0018's
+    # changes applied; on PostgreSQL, tests/integration/test_insights_pg.py also compares the two
+    # databases' definitions.
     first, second = _migration("05_insights.py"), _migration("06_rollup_invite_updates_per_statement.py")
-    assert invites_updated_sql() == second.INVITES_UPDATED_SQL and second.INVITE_TRIGGERS_SQL == INVITE_TRIGGERS_SQL
+    pairs = _migration("18_pair_grains.py")
+    assert pair_grains_sql() == pairs.ROLLUP_SQL
+    assert second.INVITE_TRIGGERS_SQL == INVITE_TRIGGERS_SQL
     assert second.ROW_TRIGGER_0003_SQL in first.ROLLUP_SQL
     applied = first.ROLLUP_SQL.replace(second.ROW_TRIGGER_0003_SQL, INVITE_TRIGGERS_SQL).replace(
         "CREATE OR REPLACE FUNCTION afterword_rollup_rebuild",
         second.INVITES_UPDATED_SQL + "\nCREATE OR REPLACE FUNCTION afterword_rollup_rebuild",
         1,
     )
-    assert applied == rollup_sql()
+    assert _with_replaced_functions(applied, pairs.ROLLUP_SQL) == rollup_sql()
+    assert invites_updated_sql() in pairs.ROLLUP_SQL
 
 
 def test_the_hourly_rollup_migration_carries_the_models_trigger_sql():
-    # 0014 made the hourly rollup's functions and triggers; db.create_all makes the same.
-    assert hourly_rollup_sql() == _migration("15_hourly_rollups.py").HOURLY_ROLLUP_SQL
+    # 0015 made the hourly rollup's functions and triggers, 0018 replaced its rebuild;
+    # db.create_all makes the same.
+    hourly = _migration("15_hourly_rollups.py").HOURLY_ROLLUP_SQL
+    replaced = _with_replaced_functions(hourly, _migration("18_pair_grains.py").ROLLUP_SQL, hourly=True)
+    assert replaced != hourly
+    assert hourly_rollup_sql() == replaced
 
 
 def test_the_openapi_document_lists_the_insight_endpoints(client):

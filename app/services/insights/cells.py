@@ -20,11 +20,13 @@ from sqlalchemy.sql import ColumnElement
 
 from app.extensions import db
 from app.models import Invite, MetricRollup, MetricRollupHourly, Response
-from app.models.rollup_grain import FULL_GRAIN, GRAIN_BITS, SCORE_SLOTS, TAGGED_FULL_GRAIN
+from app.models.rollup_grain import GRAIN_BITS, SCORE_SLOTS, grain_of
 from app.models.rollup_sql import agent_key
 from app.scoring.periods import local_date, midnight, next_period, offset_segments, period_start, whole_days
 
 FILTER_DIMENSIONS = ("agent", "team", "channel", "priority", "segment", "tag")
+# The grains metric_rollups_hourly holds: all, one dimension, one tag.
+_HOURLY_GRAINS = (0, *(GRAIN_BITS[d] for d in FILTER_DIMENSIONS))
 
 
 @dataclass
@@ -76,17 +78,13 @@ class Scope:
         return ZoneInfo(self.rollup_zone_name or self.zone_name)
 
     def grain(self, by_group: bool = True) -> int:
-        """The rollup grain holding this scope's filters (and grouping, when grouped).
+        """The rollup grain holding this scope's filters (and grouping, when grouped): one or two
+        dimensions have a grain of their own, more read the all-five rows.
 
         Totals never read a tag grain unless filtered by tag: an answer with two tags has a
         row under each.
         """
-        dims = set(self.filters) | ({self.group_by} if self.group_by and by_group else set())
-        if not dims:
-            return 0
-        if len(dims) == 1:
-            return GRAIN_BITS[dims.pop()]
-        return TAGGED_FULL_GRAIN if "tag" in dims else FULL_GRAIN
+        return grain_of(set(self.filters) | ({self.group_by} if self.group_by and by_group else set()))
 
 
 def without_jit() -> None:
@@ -109,8 +107,8 @@ def fetch(scope: Scope, since: datetime, until: datetime, by_day: bool, by_group
     if not scope.use_rollups:
         _merge(out, raw_cells(scope, since, until, by_day, by_group))
         return out
-    # The hourly rollup holds no grain of all five dimensions (see app/models/rollup_sql.py).
-    hourly = scope.grain(by_group) not in (FULL_GRAIN, TAGGED_FULL_GRAIN)
+    # The hourly rollup holds the grains of one dimension only (see app/models/rollup_sql.py).
+    hourly = scope.grain(by_group) in _HOURLY_GRAINS
     plan = plan_reads(since, until, scope.zone, scope.rollup_zone, by_day, hourly, interval)
     if plan.days:
         _merge(out, rollup_cells(scope, plan.days, by_day, by_group))

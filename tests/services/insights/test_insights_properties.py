@@ -217,3 +217,33 @@ def test_the_read_plan_tiles_the_range_with_whole_rollup_days_and_hours(
     assert hourly or not plan.hours  # scopes of all five dimensions have no hourly rows
     if view == workspace_zone and snap:  # whole local days of the workspace: no hour, no raw row
         assert not plan.hours and not plan.raw
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    filters=st.sets(st.sampled_from(["agent", "team", "channel", "priority", "segment", "tag"])),
+    group_by=st.sampled_from([None, "agent", "team", "channel", "priority", "segment", "tag"]),
+    by_group=st.booleans(),
+)
+def test_every_scope_reads_a_grain_the_rollups_write_and_that_holds_its_dimensions(filters, group_by, by_group):
+    # The grain a scope reads must be one the triggers and the rebuild write (else it would read
+    # nothing), specific to every dimension it filters or groups by (else a filter could not be
+    # applied), and exactly those when they are one or two (else the rows would be split by a
+    # dimension nobody asked for, which is exact but not the small grain the read needs).
+    from app.models.rollup_grain import GRAIN_BITS
+    from app.models.rollup_sql import DAILY, HOURLY, _grains
+    from app.services.insights.cells import Scope
+
+    def written(bucket) -> set[int]:
+        text = _grains("", bucket)
+        return {int(g) for part in text.split("ARRAY[")[1:] for g in part.split("]")[0].split(", ")}
+
+    scope = Scope(1, "UTC", filters=dict.fromkeys(filters, "x"), group_by=group_by)
+    dims = set(filters) | ({group_by} if group_by and by_group else set())
+    grain = scope.grain(by_group)
+    held = {d for d, bit in GRAIN_BITS.items() if grain & bit}
+    assert grain in written(DAILY)
+    assert dims <= held
+    assert len(dims) > 2 or held == dims
+    # The hourly rollup holds all, one dimension and one tag; fetch() reads it for those only.
+    assert (len(dims) <= 1) == (grain in written(HOURLY))
