@@ -395,6 +395,14 @@ def build(
     timings["rollups"] = rebuild_rollups(url, plan, rollup_pieces, rollup_connections)
     pool = Parallel(url)
     try:
+        # The themes' and drivers' rollups (migration 0017), as its backfill makes them: their
+        # triggers were off with the others during the load.
+        from app.models.driver_rollup_sql import DRIVER_BACKFILL_SQL
+        from app.models.theme_rollup_sql import THEME_BACKFILL_SQL
+
+        timings["report rollups"] = pool.run(
+            [(THEME_BACKFILL_SQL, None), (DRIVER_BACKFILL_SQL, None)], "report rollups"
+        )
         timings["rollup keys"] = pool.run(
             [(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}', None) for table, name, definition in keys],
             "rollup keys",
