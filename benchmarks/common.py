@@ -66,3 +66,57 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def invite_row(survey, k: int, now, status: str = "scheduled") -> dict:
+    """An invite of `survey` as the benchmarks insert them: the k-th customer, due `now`."""
+    from app.services.invites.tickets import new_token
+
+    return {
+        "workspace_id": survey.workspace_id,
+        "survey_id": survey.id,
+        "token": new_token(),
+        "status": status,
+        "locale": ("en", "es", "fr", "de", "pt")[k % 5],
+        "tags": [],
+        "customer_email": f"c{k}@example.com",
+        "customer_name": f"Customer {k}",
+        "ticket_id": f"T-{k}",
+        "agent_name": "Sam",
+        "created_at": now,
+        "due_at": now,
+        "solve_number": 1,
+    }
+
+
+def intake_world(url: str, queue: str):
+    """The intake benchmarks' set-up, in the environment the servers read: the schema migrated,
+    the bare endpoint's table, one generic integration; returns the app, the integration's secret and its id."""
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "REDIS_URL": REDIS_URL,
+            "SECRET_KEY": "bench-secret",
+            "CELERY_DEFAULT_QUEUE": queue,
+            "HOOK_RATE_LIMIT": "100000000 per minute",
+            "AFTERWORD_INSTANCE": str(Path("/tmp") / queue),
+            "PUBLIC_URL": "http://127.0.0.1",
+        }
+    )
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from tests.support.factories import Factory
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        db.session.execute(db.text("CREATE TABLE bench_bare (id serial PRIMARY KEY, body text NOT NULL)"))
+        db.session.commit()
+        make = Factory()
+        integration = make.integration(make.survey(make.workspace("Bench"), "csat"))
+        secret, hook_id = integration.secret, integration.id
+        db.session.remove()
+        db.engine.dispose()
+    return app, secret, hook_id

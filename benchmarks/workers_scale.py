@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchmarks.common import BIN, REDIS_URL, ROOT, free_port, scratch_database, stop, wait_port
+from benchmarks.common import BIN, REDIS_URL, ROOT, free_port, invite_row, scratch_database, stop, wait_port
 
 ANALYSIS_BATCH = 200  # app.services.answers.analysis.BATCH_SIZE, what reanalyze_workspace fans out
 
@@ -108,7 +108,6 @@ def run_rounds(args, env: dict, queue: str, instance: Path, workers: list, sink_
     from app.models import Invite, Response
     from app.models.types import utcnow
     from app.platform.queue import ANALYZE_BATCH, SEND_INVITE_BATCH
-    from app.services.invites.tickets import new_token
     from benchmarks.analysis_throughput import DEFAULT_DATA, load_texts
     from tests.support.factories import Factory
     from workers.tasks.sending import BATCH_SIZE
@@ -122,27 +121,12 @@ def run_rounds(args, env: dict, queue: str, instance: Path, workers: list, sink_
     survey = make.survey(make.workspace("Bench"), "csat", send_delay_minutes=60)
     serial = iter(range(10**9))
 
-    def invite_row(status: str, now) -> dict:
-        k = next(serial)
-        return {
-            "workspace_id": survey.workspace_id,
-            "survey_id": survey.id,
-            "token": new_token(),
-            "status": status,
-            "locale": ("en", "es", "fr", "de", "pt")[k % 5],
-            "tags": [],
-            "customer_email": f"c{k}@example.com",
-            "customer_name": f"Customer {k}",
-            "ticket_id": f"T-{k}",
-            "agent_name": "Sam",
-            "created_at": now,
-            "due_at": now,
-            "solve_number": 1,
-        }
+    def row(status: str, now) -> dict:
+        return invite_row(survey, next(serial), now, status)
 
     def due_invites(n: int) -> list[int]:
         now = utcnow()
-        ids = db.session.scalars(insert(Invite).returning(Invite.id), [invite_row("scheduled", now) for _ in range(n)])
+        ids = db.session.scalars(insert(Invite).returning(Invite.id), [row("scheduled", now) for _ in range(n)])
         ids = list(ids)
         db.session.commit()
         return ids
@@ -151,7 +135,7 @@ def run_rounds(args, env: dict, queue: str, instance: Path, workers: list, sink_
     # before each round (as a new analysis version or a catalogue change does).
     texts = (load_texts(DEFAULT_DATA) * (1 + args.answers // 1000))[: args.answers]
     now = utcnow()
-    invite_ids = list(db.session.scalars(insert(Invite).returning(Invite.id), [invite_row("sent", now) for _ in texts]))
+    invite_ids = list(db.session.scalars(insert(Invite).returning(Invite.id), [row("sent", now) for _ in texts]))
     answer_ids = list(
         db.session.scalars(
             insert(Response).returning(Response.id),

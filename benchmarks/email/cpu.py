@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.common import REDIS_URL, free_port, scratch_database, stop, wait_port
+from benchmarks.common import REDIS_URL, free_port, invite_row, scratch_database, stop, wait_port
 
 
 def main() -> int:
@@ -65,7 +65,6 @@ def main() -> int:
             from app.models import Invite
             from app.models.types import utcnow
             from app.platform.mail import close_connection
-            from app.services.invites.tickets import new_token
             from app.services.sending.invite_email import build_invite_email
             from app.services.sending.send import send_invites
             from tests.support.factories import Factory
@@ -81,24 +80,7 @@ def main() -> int:
                     now = utcnow()
                     rows = []
                     for _ in range(n):
-                        k = next(serial)
-                        rows.append(
-                            {
-                                "workspace_id": survey.workspace_id,
-                                "survey_id": survey.id,
-                                "token": new_token(),
-                                "status": "scheduled",
-                                "locale": ("en", "es", "fr", "de", "pt")[k % 5],
-                                "tags": [],
-                                "customer_email": f"c{k}@example.com",
-                                "customer_name": f"Customer {k}",
-                                "ticket_id": f"T-{k}",
-                                "agent_name": "Sam",
-                                "created_at": now,
-                                "due_at": now,
-                                "solve_number": 1,
-                            }
-                        )
+                        rows.append(invite_row(survey, next(serial), now))
                     ids = list(db.session.scalars(insert(Invite).returning(Invite.id), rows))
                     db.session.commit()
                     return ids

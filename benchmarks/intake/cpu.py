@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.common import REDIS_URL, scratch_database
+from benchmarks.common import REDIS_URL, intake_world, scratch_database
 
 
 def environ(path: str, body: bytes, headers: dict[str, str]) -> dict:
@@ -81,33 +81,8 @@ def main() -> int:
 
     queue = f"afterword-bench-{uuid.uuid4().hex[:8]}"
     with scratch_database() as url:
-        env = {
-            "DATABASE_URL": url,
-            "REDIS_URL": REDIS_URL,
-            "SECRET_KEY": "bench-secret",
-            "CELERY_DEFAULT_QUEUE": queue,
-            "HOOK_RATE_LIMIT": "100000000 per minute",
-            "AFTERWORD_INSTANCE": str(Path("/tmp") / queue),
-            "PUBLIC_URL": "http://127.0.0.1",
-        }
-        os.environ.update(env)
-        from flask_migrate import upgrade
-
-        from app import create_app
+        app, secret, hook_id = intake_world(url, queue)
         from app.extensions import db
-        from tests.support.factories import Factory
-
-        app = create_app()
-        with app.app_context():
-            upgrade()
-            db.session.execute(db.text("CREATE TABLE bench_bare (id serial PRIMARY KEY, body text NOT NULL)"))
-            db.session.commit()
-            make = Factory()
-            survey = make.survey(make.workspace("Bench"), "csat")
-            integration = make.integration(survey)
-            secret, hook_id = integration.secret, integration.id
-            db.session.remove()
-            db.engine.dispose()
 
         sys.path.insert(0, str(Path(__file__).parent))
         import bare

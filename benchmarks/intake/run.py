@@ -34,7 +34,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.common import BIN, REDIS_URL, ROOT, free_port, percentile, scratch_database, stop, wait_port
+from benchmarks.common import (
+    BIN,
+    REDIS_URL,
+    ROOT,
+    free_port,
+    intake_world,
+    percentile,
+    scratch_database,
+    stop,
+    wait_port,
+)
 
 
 def load(port: int, path: str, requests: list[tuple[bytes, dict]], concurrency: int, max_seconds: float) -> dict:
@@ -193,33 +203,7 @@ def main() -> int:
 
     queue = f"afterword-bench-{uuid.uuid4().hex[:8]}"
     with scratch_database() as url:
-        env = {
-            "DATABASE_URL": url,
-            "REDIS_URL": REDIS_URL,
-            "SECRET_KEY": "bench-secret",
-            "CELERY_DEFAULT_QUEUE": queue,
-            "HOOK_RATE_LIMIT": "100000000 per minute",
-            "AFTERWORD_INSTANCE": str(Path("/tmp") / queue),
-            "PUBLIC_URL": "http://127.0.0.1",
-        }
-        os.environ.update(env)
-        from flask_migrate import upgrade
-
-        from app import create_app
-        from app.extensions import db
-        from tests.support.factories import Factory
-
-        app = create_app()
-        with app.app_context():
-            upgrade()
-            db.session.execute(db.text("CREATE TABLE bench_bare (id serial PRIMARY KEY, body text NOT NULL)"))
-            db.session.commit()
-            make = Factory()
-            survey = make.survey(make.workspace("Bench"), "csat")
-            integration = make.integration(survey)
-            secret, hook_id = integration.secret, integration.id
-            db.session.remove()
-            db.engine.dispose()
+        _, secret, hook_id = intake_world(url, queue)
 
         bodies, bare = [], []
         for i in range(args.requests):
@@ -251,7 +235,7 @@ def main() -> int:
                 port = free_port()
                 cwd = ROOT / "benchmarks" / "intake" if target == "bare:app" else ROOT
                 with tempfile.TemporaryDirectory() as ready:
-                    proc = gunicorn(target, port, args.workers, env, cwd, Path(ready))
+                    proc = gunicorn(target, port, args.workers, {}, cwd, Path(ready))
                     try:
                         chunk = bare[part] if target == "bare:app" else signed(secret, bodies[part], part.start)
                         warm = chunk[:20]  # each worker's first request pays for imports and connections
