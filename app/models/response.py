@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -14,7 +14,17 @@ from app.models.types import UTCDateTime, utcnow
 
 class Response(db.Model):
     __tablename__ = "responses"
-    __table_args__ = (Index("ix_responses_workspace_answered", "workspace_id", "answered_at", "id"),)
+    __table_args__ = (
+        Index("ix_responses_workspace_answered", "workspace_id", "answered_at", "id"),
+        # The overview's count and list of a period's tone–score mismatches (one answer in ~50).
+        Index(
+            "ix_responses_mismatches",
+            "workspace_id",
+            "answered_at",
+            postgresql_where=text("mismatch_reason IS NOT NULL"),
+            sqlite_where=text("mismatch_reason IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
