@@ -7,30 +7,27 @@ lexicon's scores times a few weights): a dict lookup gives the same float for le
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 _LIMIT = 8192  # distinct values kept per precision; cleared when full
-_BY_3: dict[float, float] = {}
-_BY_4: dict[float, float] = {}
 
 
-def round3(x: float) -> float:
-    """round(x, 3) for a float score."""
-    found = _BY_3.get(x)
-    if found is None:
-        if not x:  # 0.0 and -0.0 are one dict key; each rounds to itself
-            return x
-        if len(_BY_3) >= _LIMIT:
-            _BY_3.clear()
-        found = _BY_3[x] = round(x, 3)
-    return found
+def _remembered(digits: int) -> Callable[[float], float]:
+    """round(x, digits) for a float score, through a dict of the values already rounded."""
+    seen: dict[float, float] = {}
+
+    def rounded(x: float) -> float:
+        found = seen.get(x)
+        if found is None:
+            if not x:  # 0.0 and -0.0 are one dict key; each rounds to itself
+                return x
+            if len(seen) >= _LIMIT:
+                seen.clear()
+            found = seen[x] = round(x, digits)
+        return found
+
+    return rounded
 
 
-def round4(x: float) -> float:
-    """round(x, 4) for a float score."""
-    found = _BY_4.get(x)
-    if found is None:
-        if not x:
-            return x
-        if len(_BY_4) >= _LIMIT:
-            _BY_4.clear()
-        found = _BY_4[x] = round(x, 4)
-    return found
+round3 = _remembered(3)
+round4 = _remembered(4)

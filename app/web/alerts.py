@@ -233,9 +233,8 @@ def settings_alert_update(workspace_id: int, rule_id: int):
     """Save a changed alert rule."""
     rule = _rule_or_404(workspace_id, rule_id)
     view = rules.rule_view(rule)
-    values = _form_values()
-    for field in _SINGLE:
-        values[f"{field}_kept"] = _values_of(rule)[f"{field}_kept"]
+    stored = _values_of(rule)  # the "as set" choices, to show the form again with them
+    values = {**_form_values(), **{f"{field}_kept": stored[f"{field}_kept"] for field in _SINGLE}}
     if not ConfirmForm().validate_on_submit():
         return _page(values, {"_form": ["The form expired: send it again."]}, 400, editing=view)
     try:
